@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+export const PARTICIPANT_CODE_PATTERN = /^[A-Za-z0-9-]{4,32}$/;
+export const FULL_NAME_MAX_LENGTH = 200;
+
+// Codes are case-insensitive: people type what they read, and generated codes avoid look-alike
+// characters, so the canonical form is upper case.
+export const ParticipantCode = z
+  .string({ error: 'code must be a string' })
+  .trim()
+  .regex(PARTICIPANT_CODE_PATTERN, 'code must be 4 to 32 letters, digits or hyphens')
+  .transform((code) => code.toUpperCase());
+
+export const FullName = z
+  .string({ error: 'fullName must be a string' })
+  .max(FULL_NAME_MAX_LENGTH, `fullName must be at most ${FULL_NAME_MAX_LENGTH} characters`)
+  .refine((name) => name.trim().length > 0, 'fullName is required');
+
+export const CheckInRequest = z.object({
+  code: ParticipantCode,
+  fullName: FullName,
+});
+export type CheckInRequest = z.input<typeof CheckInRequest>;
+
+export const participantStatuses = ['unused', 'in_progress', 'expired'] as const;
+export type ParticipantStatus = (typeof participantStatuses)[number];
+
+export const CheckInResponse = z.object({
+  result: z.enum(['checked_in', 'reentered']),
+  participant: z.object({
+    code: z.string(),
+    fullName: z.string(),
+    status: z.literal('in_progress'),
+    deviceLockedAt: z.iso.datetime(),
+  }),
+  examSession: z.object({ name: z.string() }),
+});
+export type CheckInResponse = z.infer<typeof CheckInResponse>;

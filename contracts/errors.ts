@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+export const errorCodes = [
+  'invalid_input',
+  'not_recognised',
+  'code_expired',
+  'locked_to_another_device',
+  'not_found',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export const ErrorEnvelope = z.object({
+  error: z.object({
+    code: z.enum(errorCodes),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { checkInRoutes } from './checkin/checkin.routes.ts';
+import type { Config } from './lib/config.ts';
+import type { Database } from './lib/database.ts';
+import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT } from './lib/http.ts';
+import type { Logger } from './lib/logger.ts';
+
+export interface AppDependencies {
+  config: Pick<Config, 'TRUST_PROXY' | 'RETRY_AFTER_S'>;
+  db: Database;
+  logger: Logger;
+  // The built React app; omitted when Vite's dev server serves it.
+  clientDir?: string;
+}
+
+export function createApp({ config, db, logger, clientDir }: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(assignRequestId());
+  // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use('/api', express.json({ limit: JSON_BODY_LIMIT, strict: true }));
+  app.use(checkInRoutes(db));
+  app.use('/api', apiNotFound());
+  if (clientDir) {
+    app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
+    app.use(express.static(clientDir, { index: false }));
+    app.use((req, res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(clientDir, 'index.html'));
+    });
+  }
+  app.use(errorHandler(logger, config.RETRY_AFTER_S));
+  return app;
+}

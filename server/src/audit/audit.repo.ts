@@ -1,0 +1,123 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { ParticipantStatus } from '../../../contracts/checkin.ts';
+import type { SqlHandle } from '../lib/database.ts';
+
+export const auditEventTypes = [
+  'checked_in',
+  'reentered',
+  'device_conflict',
+  'code_expired',
+  'not_recognised',
+  'lock_reset',
+  'lock_transferred',
+  'expired',
+  'reopened',
+  'device_change_requested',
+  'device_change_declined',
+] as const;
+export type AuditEventType = (typeof auditEventTypes)[number];
+
+export interface NewAuditEvent {
+  participantId: number | null;
+  code: string;
+  type: AuditEventType;
+  sourceIp: string | null;
+  userAgent: string | null;
+  requestId: string;
+  actor?: string | null;
+  reason?: string | null;
+  statusBefore: ParticipantStatus | null;
+  statusAfter: ParticipantStatus | null;
+  lockedIpBefore: string | null;
+  lockedIpAfter: string | null;
+  // The transaction's database time when it has one; otherwise the database's clock at insert.
+  at: Date | null;
+}
+
+const USER_AGENT_MAX = 512;
+
+const INSERT_AUDIT_EVENT = `
+  INSERT INTO audit_events
+    (participant_id, code, event_type, source_ip, user_agent, request_id, actor, reason,
+     status_before, status_after, locked_ip_before, locked_ip_after, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)))`;
+
+// Takes any handle, but callers pass the transaction that made the change so that the event and the
+// change commit or vanish together.
+export async function insertAuditEvent(db: SqlHandle, event: NewAuditEvent): Promise<number> {
+  const result = await db.run(INSERT_AUDIT_EVENT, [
+    event.participantId,
+    event.code,
+    event.type,
+    event.sourceIp,
+    event.userAgent === null ? null : event.userAgent.slice(0, USER_AGENT_MAX),
+    event.requestId,
+    event.actor ?? null,
+    event.reason ?? null,
+    event.statusBefore,
+    event.statusAfter,
+    event.lockedIpBefore,
+    event.lockedIpAfter,
+    event.at,
+  ]);
+  return result.insertId;
+}
+
+export interface AuditEvent {
+  id: number;
+  participantId: number | null;
+  code: string;
+  type: AuditEventType;
+  sourceIp: string | null;
+  userAgent: string | null;
+  requestId: string;
+  actor: string | null;
+  reason: string | null;
+  statusBefore: ParticipantStatus | null;
+  statusAfter: ParticipantStatus | null;
+  lockedIpBefore: string | null;
+  lockedIpAfter: string | null;
+  at: Date;
+}
+
+interface AuditEventRow extends RowDataPacket {
+  id: number;
+  participant_id: number | null;
+  code: string;
+  event_type: AuditEventType;
+  source_ip: string | null;
+  user_agent: string | null;
+  request_id: string;
+  actor: string | null;
+  reason: string | null;
+  status_before: ParticipantStatus | null;
+  status_after: ParticipantStatus | null;
+  locked_ip_before: string | null;
+  locked_ip_after: string | null;
+  created_at: Date;
+}
+
+const EVENTS_FOR_CODE = `
+  SELECT id, participant_id, code, event_type, source_ip, user_agent, request_id, actor, reason,
+         status_before, status_after, locked_ip_before, locked_ip_after, created_at
+    FROM audit_events WHERE code = ? ORDER BY id`;
+
+export async function auditEventsForCode(db: SqlHandle, code: string): Promise<AuditEvent[]> {
+  const rows = await db.rows<AuditEventRow>(EVENTS_FOR_CODE, [code]);
+  return rows.map((row) => ({
+    id: row.id,
+    participantId: row.participant_id,
+    code: row.code,
+    type: row.event_type,
+    sourceIp: row.source_ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    actor: row.actor,
+    reason: row.reason,
+    statusBefore: row.status_before,
+    statusAfter: row.status_after,
+    lockedIpBefore: row.locked_ip_before,
+    lockedIpAfter: row.locked_ip_after,
+    at: row.created_at,
+  }));
+}

@@ -1,0 +1,75 @@
+import proxyAddr from 'proxy-addr';
+import { z } from 'zod';
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+// Express's `trust proxy` takes a hop count or a list of addresses/CIDRs; compiling the list here turns
+// a typo into a start-up error instead of silently trusting nobody (or everybody).
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx): false | number | string[] => {
+    if (value === undefined || value === '' || value === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    try {
+      proxyAddr.compile(entries);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not a hop count or a list of addresses/CIDRs: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value))
+  .refine((value) => value === undefined || /^mysql:\/\/[^/]+\/[^/?]+/.test(value), {
+    message: 'must look like mysql://user:password@host:3306/database',
+  });
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: integer(3000, 0, 65535),
+  DATABASE_URL: databaseUrl,
+  DATA_DIR: z.string().trim().min(1).default('.data'),
+  TRUST_PROXY: trustProxy,
+  DB_POOL_SIZE: integer(16, 1, 500),
+  DB_POOL_QUEUE_LIMIT: integer(2000, 1, 100_000),
+  DB_ACQUIRE_TIMEOUT_MS: integer(3000, 50, 60_000),
+  DB_QUERY_TIMEOUT_MS: integer(5000, 100, 120_000),
+  DB_LOCK_WAIT_TIMEOUT_S: integer(2, 1, 60),
+  TX_MAX_ATTEMPTS: integer(4, 1, 20),
+  RETRY_AFTER_S: integer(2, 1, 600),
+  SEED_DEMO: boolean(true),
+  SERVE_CLIENT: boolean(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,219 @@
+import mysql from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { UnavailableError } from './errors.ts';
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  queueLimit: number;
+  acquireTimeoutMs: number;
+  queryTimeoutMs: number;
+  lockWaitTimeoutS: number;
+  maxAttempts: number;
+  retryAfterS: number;
+}
+
+export type SqlValue = string | number | bigint | boolean | Date | null | Buffer;
+
+const RETRYABLE_ERRNOS = new Set([
+  1205, // ER_LOCK_WAIT_TIMEOUT
+  1213, // ER_LOCK_DEADLOCK
+]);
+
+const UNAVAILABLE_ERRNOS = new Set([
+  1040, // ER_CON_COUNT_ERROR
+  1053, // ER_SERVER_SHUTDOWN
+  1927, // ER_CONNECTION_KILLED (MariaDB)
+  2002, 2003, 2006, 2013, // client: can't connect, gone away, lost connection
+  3169, // ER_SESSION_WAS_KILLED (MySQL)
+]);
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND',
+  'EAI_AGAIN', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ER_CONNECTION_KILLED',
+]);
+
+interface DriverError {
+  errno?: number;
+  code?: string;
+  fatal?: boolean;
+  message?: string;
+}
+
+export type DatabaseErrorKind = 'retryable' | 'unavailable' | 'other';
+
+export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
+  if (error instanceof UnavailableError) return 'unavailable';
+  if (typeof error !== 'object' || error === null) return 'other';
+  const { errno, code, fatal, message } = error as DriverError;
+  if (errno !== undefined && RETRYABLE_ERRNOS.has(errno)) return 'retryable';
+  if (fatal) return 'unavailable';
+  if (errno !== undefined && UNAVAILABLE_ERRNOS.has(errno)) return 'unavailable';
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return 'unavailable';
+  if (message === 'Queue limit reached.' || message === 'Pool is closed.') return 'unavailable';
+  return 'other';
+}
+
+// A handle that runs prepared statements with a per-statement timeout, so a database that stops
+// answering turns into an error instead of a request that hangs.
+export class SqlHandle {
+  constructor(
+    protected readonly connection: PoolConnection,
+    protected readonly timeoutMs: number,
+  ) {}
+
+  async rows<T extends RowDataPacket>(sql: string, values: SqlValue[] = []): Promise<T[]> {
+    const [rows] = await this.connection.execute<T[]>({ sql, timeout: this.timeoutMs }, values);
+    return rows;
+  }
+
+  async run(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
+    const [result] = await this.connection.execute<ResultSetHeader>({ sql, timeout: this.timeoutMs }, values);
+    return result;
+  }
+}
+
+const transactionToken = Symbol('transaction');
+
+// Only withTransaction can create a Tx, so a repository function that demands one (every FOR UPDATE)
+// cannot be called outside a transaction: the compiler refuses it.
+export class Tx extends SqlHandle {
+  readonly #isTransaction = true;
+  constructor(token: symbol, connection: PoolConnection, timeoutMs: number) {
+    if (token !== transactionToken) throw new Error('Tx is created by withTransaction only');
+    super(connection, timeoutMs);
+  }
+  get isTransaction(): boolean {
+    return this.#isTransaction;
+  }
+}
+
+export class Database {
+  readonly pool: Pool;
+
+  constructor(readonly options: DatabaseOptions) {
+    this.pool = mysql.createPool({
+      uri: options.url,
+      connectionLimit: options.poolSize,
+      maxIdle: options.poolSize,
+      idleTimeout: 60_000,
+      queueLimit: options.queueLimit,
+      waitForConnections: true,
+      connectTimeout: Math.min(options.acquireTimeoutMs, 10_000),
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 10_000,
+      timezone: 'Z',
+      charset: 'UTF8MB4_UNICODE_CI',
+      supportBigNumbers: true,
+      decimalNumbers: true,
+    });
+    // READ COMMITTED: every decision is made under a row lock, so we gain nothing from REPEATABLE READ's
+    // snapshots and would pay for its gap locks (a lookup of an unknown code would block roster inserts).
+    this.pool.pool.on('connection', (connection) => {
+      const destroyOnError = (error: Error | null) => {
+        if (error) connection.destroy();
+      };
+      connection.query(
+        `SET SESSION innodb_lock_wait_timeout = ${Number(options.lockWaitTimeoutS)}, time_zone = '+00:00'`,
+        destroyOnError,
+      );
+      connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', destroyOnError);
+    });
+  }
+
+  unavailable(reason: string, cause?: unknown): UnavailableError {
+    return new UnavailableError(reason, this.options.retryAfterS, { cause });
+  }
+
+  // mysql2's pool has no acquire timeout of its own: a request queued behind a stuck pool would wait forever.
+  acquire(): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(this.unavailable('timed out waiting for a database connection'));
+      }, this.options.acquireTimeoutMs);
+      this.pool.getConnection().then(
+        (connection) => {
+          if (settled) {
+            connection.release();
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          resolve(connection);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(classifyDatabaseError(error) === 'other' ? error : this.unavailable('cannot reach the database', error));
+        },
+      );
+    });
+  }
+
+  async read<T>(work: (db: SqlHandle) => Promise<T>): Promise<T> {
+    const connection = await this.acquire();
+    let reusable = true;
+    try {
+      return await work(new SqlHandle(connection, this.options.queryTimeoutMs));
+    } catch (error) {
+      reusable = classifyDatabaseError(error) !== 'unavailable';
+      throw this.translate(error);
+    } finally {
+      if (reusable) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  translate(error: unknown): unknown {
+    if (error instanceof UnavailableError) return error;
+    return classifyDatabaseError(error) === 'unavailable' ? this.unavailable('lost the database connection', error) : error;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rollbackOrDestroy(connection: PoolConnection, timeoutMs: number): Promise<boolean> {
+  try {
+    await connection.query({ sql: 'ROLLBACK', timeout: timeoutMs });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Owns BEGIN/COMMIT/ROLLBACK and release. A deadlock or lock-wait timeout reruns the whole unit of work
+// (never a single statement: InnoDB may already have rolled the transaction back), with jitter so that
+// the retried transactions do not collide again in lockstep.
+export async function withTransaction<T>(db: Database, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const { maxAttempts, queryTimeoutMs } = db.options;
+  for (let attempt = 1; ; attempt++) {
+    const connection = await db.acquire();
+    let reusable = true;
+    try {
+      await connection.query({ sql: 'START TRANSACTION', timeout: queryTimeoutMs });
+      const result = await work(new Tx(transactionToken, connection, queryTimeoutMs));
+      await connection.query({ sql: 'COMMIT', timeout: queryTimeoutMs });
+      return result;
+    } catch (error) {
+      const kind = classifyDatabaseError(error);
+      reusable = kind !== 'unavailable' && (await rollbackOrDestroy(connection, queryTimeoutMs));
+      if (kind === 'retryable' && attempt < maxAttempts) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      if (kind === 'retryable') throw db.unavailable(`gave up after ${attempt} attempts on lock contention`, error);
+      throw db.translate(error);
+    } finally {
+      if (reusable) connection.release();
+      else connection.destroy();
+    }
+  }
+}

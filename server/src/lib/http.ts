@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { ErrorEnvelope } from '../../../contracts/errors.ts';
+import { classifyDatabaseError } from './database.ts';
+import {
+  AppError,
+  InvalidInputError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnavailableError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+import type { Logger } from './logger.ts';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      id: string;
+    }
+  }
+}
+
+export const JSON_BODY_LIMIT = '16kb';
+
+export function assignRequestId(): RequestHandler {
+  return (req, res, next) => {
+    req.id = randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    next();
+  };
+}
+
+export function requireJsonBody(): RequestHandler {
+  return (req, _res, next) => {
+    if (req.is('application/json')) return next();
+    if (!req.headers['content-type'] && Number(req.headers['content-length'] ?? 0) === 0) {
+      return next(new InvalidInputError('Send a JSON body.'));
+    }
+    next(new UnsupportedMediaTypeError('Send the body as application/json.'));
+  };
+}
+
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: issue.path.join('.') || '(body)',
+    message: issue.code === 'invalid_type' && issue.path.length > 0 ? `${issue.path.join('.')} is missing or not of the right type` : issue.message,
+  }));
+  throw new InvalidInputError(issues.map((issue) => issue.message).join('; '), issues);
+}
+
+export function apiNotFound(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError(`No API route for ${req.method} ${req.originalUrl.split("?")[0]}`));
+}
+
+function sendError(res: Response, status: number, body: ErrorEnvelope, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.status(status).json(body);
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+// The one place that turns errors into HTTP answers: known conditions get their status and code, anything
+// else a logged 500 without details.
+export function errorHandler(logger: Logger, retryAfterS: number): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let known: AppError | undefined;
+    if (error instanceof AppError) known = error;
+    else {
+      const parserType = (error as BodyParserError | null)?.type;
+      if (parserType === 'entity.too.large') known = new PayloadTooLargeError(`The body must be at most ${JSON_BODY_LIMIT}.`);
+      else if (parserType === 'entity.parse.failed') known = new InvalidInputError('The body is not valid JSON.');
+      else if (parserType === 'encoding.unsupported' || parserType === 'charset.unsupported') {
+        known = new UnsupportedMediaTypeError('Send the body as UTF-8 JSON.');
+      } else if (parserType !== undefined && (error as BodyParserError).status === 400) {
+        known = new InvalidInputError('The request body could not be read.');
+      } else if (classifyDatabaseError(error) !== 'other') {
+        known = new UnavailableError('database', retryAfterS, { cause: error });
+      }
+    }
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    if (known) {
+      if (known instanceof UnavailableError) {
+        logger.warn({ reqId: req.id, reason: known.reason, cause: String((known.cause as Error | undefined)?.message ?? '') }, 'unavailable');
+      }
+      const issues = known instanceof InvalidInputError && known.issues.length > 0 ? { issues: known.issues } : {};
+      sendError(res, known.status, { error: { code: known.code, message: known.message, ...issues } }, known.headers);
+      return;
+    }
+    logger.error({ reqId: req.id, err: error }, 'unhandled error');
+    sendError(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side. Please try again.' } });
+  };
+}

@@ -1,0 +1,64 @@
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import { ensureClientBuild } from './lib/client-build.ts';
+import { ConfigError, loadConfig } from './lib/config.ts';
+import { setUpDatabase } from './lib/database-setup.ts';
+import { DatabaseBinaryMissingError } from './lib/local-database.ts';
+import { createLogger } from './lib/logger.ts';
+import { seedDemoIfEmpty } from './roster/demo-roster.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const say = (message: string) => process.stdout.write(`${message}\n`);
+
+  const database = await setUpDatabase(config);
+  if (database.local) say(`Database: private server on 127.0.0.1:${database.local.port} (data in ${database.local.dataDir})`);
+  if (database.appliedMigrations.length > 0) say(`Applied migrations: ${database.appliedMigrations.join(', ')}`);
+
+  if (config.SEED_DEMO) {
+    const demo = await seedDemoIfEmpty(database.db);
+    if (demo) {
+      say(`Created the demo exam with ${demo.length} participants. Try one of these:`);
+      for (const participant of demo.slice(0, 5)) say(`  code ${participant.code}   name ${participant.fullName}`);
+    }
+  }
+
+  const clientDir = config.SERVE_CLIENT ? await ensureClientBuild(say) : undefined;
+  const app = createApp({ config, db: database.db, logger, clientDir });
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  const { port } = server.address() as AddressInfo;
+  say(`examgate is listening on http://${config.HOST}:${port}  (Ctrl-C to stop)`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping...`);
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    const forceTimer = setTimeout(() => server.closeAllConnections(), 5_000);
+    await closed;
+    clearTimeout(forceTimer);
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DatabaseBinaryMissingError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`examgate failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

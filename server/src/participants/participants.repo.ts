@@ -1,0 +1,120 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { ParticipantStatus } from '../../../contracts/checkin.ts';
+import type { SqlHandle, Tx } from '../lib/database.ts';
+
+export interface LockedParticipant {
+  id: number;
+  sessionId: number;
+  sessionName: string;
+  code: string;
+  fullName: string;
+  status: ParticipantStatus;
+  lockedIp: string | null;
+  deviceLockedAt: Date | null;
+  enteredAt: Date | null;
+  // The database's clock, read under the lock, so that every time written by this transaction is one
+  // consistent UTC instant computed by the database.
+  now: Date;
+}
+
+interface LockedParticipantRow extends RowDataPacket {
+  id: number;
+  session_id: number;
+  session_name: string;
+  code: string;
+  full_name: string;
+  status: ParticipantStatus;
+  locked_ip: string | null;
+  device_locked_at: Date | null;
+  entered_at: Date | null;
+  now: Date;
+}
+
+// The session name comes from a scalar subquery on purpose: a JOIN would make FOR UPDATE lock the
+// exam_sessions row too and serialise every check-in of the session behind one lock.
+const LOCK_PARTICIPANT_BY_CODE = `
+  SELECT p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at,
+         (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
+         UTC_TIMESTAMP(3) AS now
+    FROM participants p
+   WHERE p.code = ?
+     FOR UPDATE`;
+
+export async function lockParticipantByCode(tx: Tx, code: string): Promise<LockedParticipant | undefined> {
+  const [row] = await tx.rows<LockedParticipantRow>(LOCK_PARTICIPANT_BY_CODE, [code]);
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    sessionName: row.session_name,
+    code: row.code,
+    fullName: row.full_name,
+    status: row.status,
+    lockedIp: row.locked_ip,
+    deviceLockedAt: row.device_locked_at,
+    enteredAt: row.entered_at,
+    now: row.now,
+  };
+}
+
+const LOCK_DEVICE = `
+  UPDATE participants
+     SET status = 'in_progress', locked_ip = ?, device_locked_at = ?, entered_at = COALESCE(entered_at, ?),
+         status_updated_at = ?
+   WHERE id = ?`;
+
+export async function lockDevice(tx: Tx, participantId: number, ip: string, at: Date): Promise<void> {
+  await tx.run(LOCK_DEVICE, [ip, at, at, at, participantId]);
+}
+
+const CLEAR_DEVICE_LOCK = `
+  UPDATE participants SET locked_ip = NULL, device_locked_at = NULL WHERE id = ?`;
+
+export async function clearDeviceLock(tx: Tx, participantId: number): Promise<void> {
+  await tx.run(CLEAR_DEVICE_LOCK, [participantId]);
+}
+
+const SET_STATUS = `UPDATE participants SET status = ?, status_updated_at = ? WHERE id = ?`;
+
+export async function setStatus(tx: Tx, participantId: number, status: ParticipantStatus, at: Date): Promise<void> {
+  await tx.run(SET_STATUS, [status, at, participantId]);
+}
+
+export interface ParticipantView {
+  code: string;
+  fullName: string;
+  status: ParticipantStatus;
+  lockedIp: string | null;
+  deviceLockedAt: Date | null;
+  enteredAt: Date | null;
+  sessionName: string;
+}
+
+interface ParticipantViewRow extends RowDataPacket {
+  code: string;
+  full_name: string;
+  status: ParticipantStatus;
+  locked_ip: string | null;
+  device_locked_at: Date | null;
+  entered_at: Date | null;
+  session_name: string;
+}
+
+const FIND_PARTICIPANT = `
+  SELECT p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at, s.name AS session_name
+    FROM participants p JOIN exam_sessions s ON s.id = p.session_id
+   WHERE p.code = ?`;
+
+export async function findParticipant(db: SqlHandle, code: string): Promise<ParticipantView | undefined> {
+  const [row] = await db.rows<ParticipantViewRow>(FIND_PARTICIPANT, [code]);
+  if (!row) return undefined;
+  return {
+    code: row.code,
+    fullName: row.full_name,
+    status: row.status,
+    lockedIp: row.locked_ip,
+    deviceLockedAt: row.device_locked_at,
+    enteredAt: row.entered_at,
+    sessionName: row.session_name,
+  };
+}

@@ -1,0 +1,84 @@
+import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../contracts/checkin.ts';
+import { type Database, withTransaction } from '../lib/database.ts';
+import { generateParticipantCode } from './participant-codes.ts';
+import { existingCodes, insertParticipants, lockOrCreateSession } from './roster.repo.ts';
+
+export interface RosterRow {
+  line: number;
+  code: string;
+  fullName: string;
+}
+
+export interface RosterProblem {
+  line: number;
+  message: string;
+}
+
+export class RosterRejectedError extends Error {
+  constructor(readonly problems: RosterProblem[]) {
+    super(`The roster was not imported: ${problems.length} problem(s)`);
+    this.name = 'RosterRejectedError';
+  }
+}
+
+export interface ImportedParticipant {
+  line: number;
+  code: string;
+  fullName: string;
+  generated: boolean;
+}
+
+function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[]; problems: RosterProblem[] } {
+  const problems: RosterProblem[] = [];
+  const firstLineOfCode = new Map<string, number>();
+  const participants: ImportedParticipant[] = [];
+  for (const row of rows) {
+    const fullName = row.fullName.trim();
+    const given = row.code.trim().toUpperCase();
+    if (fullName.length === 0) problems.push({ line: row.line, message: 'full_name is empty' });
+    if (fullName.length > FULL_NAME_MAX_LENGTH) {
+      problems.push({ line: row.line, message: `full_name is longer than ${FULL_NAME_MAX_LENGTH} characters` });
+    }
+    if (given !== '' && !PARTICIPANT_CODE_PATTERN.test(given)) {
+      problems.push({ line: row.line, message: `code "${row.code.trim()}" must be 4 to 32 letters, digits or hyphens` });
+    }
+    if (given !== '') {
+      const first = firstLineOfCode.get(given);
+      if (first !== undefined) problems.push({ line: row.line, message: `code ${given} already appears on line ${first}` });
+      else firstLineOfCode.set(given, row.line);
+    }
+    participants.push({ line: row.line, code: given, fullName, generated: given === '' });
+  }
+  for (const participant of participants) {
+    if (!participant.generated) continue;
+    let code = generateParticipantCode();
+    while (firstLineOfCode.has(code)) code = generateParticipantCode();
+    firstLineOfCode.set(code, participant.line);
+    participant.code = code;
+  }
+  return { participants, problems };
+}
+
+// All or nothing: every problem is reported with its line, and a single bad row imports nothing.
+export async function importRoster(db: Database, sessionName: string, rows: RosterRow[]): Promise<ImportedParticipant[]> {
+  const { participants, problems } = validateRows(rows);
+  if (problems.length > 0) throw new RosterRejectedError(problems);
+  return withTransaction(db, async (tx) => {
+    const sessionId = await lockOrCreateSession(tx, sessionName);
+    const taken = await existingCodes(tx, participants.map((participant) => participant.code));
+    if (taken.size > 0) {
+      throw new RosterRejectedError(
+        participants
+          .filter((participant) => taken.has(participant.code))
+          .map((participant) => ({
+            line: participant.line,
+            message: participant.generated
+              ? 'a generated code collided with an existing one; run the import again'
+              : `code ${participant.code} already exists in the database`,
+          })),
+      );
+    }
+    await insertParticipants(tx, sessionId, participants);
+    return participants;
+  });
+}

@@ -1,0 +1,58 @@
+import http from 'node:http';
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json: any;
+  elapsedMs: number;
+}
+
+export interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  // The source address of the socket: every 127.x.y.z address is local on Linux, so each simulated
+  // device can be a genuinely distinct peer to the server.
+  localAddress?: string;
+}
+
+export function request(url: string, options: RequestOptions = {}): Promise<HttpResponse> {
+  const started = performance.now();
+  const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
+  const headers: Record<string, string> = { ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, localAddress: options.localAddress, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, elapsedMs: performance.now() - started });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+export function deviceAddress(index: number): string {
+  return `127.0.${10 + Math.floor(index / 250)}.${1 + (index % 250)}`;
+}
+
+export function checkIn(baseUrl: string, body: unknown, localAddress?: string, headers?: Record<string, string>) {
+  return request(`${baseUrl}/api/check-in`, { json: body, localAddress, headers });
+}

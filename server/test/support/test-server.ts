@@ -1,0 +1,33 @@
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createApp } from '../../src/app.ts';
+import type { Config } from '../../src/lib/config.ts';
+import type { Database } from '../../src/lib/database.ts';
+
+export interface TestServer {
+  baseUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  db: Database,
+  config: Partial<Pick<Config, 'TRUST_PROXY' | 'RETRY_AFTER_S'>> = {},
+): Promise<TestServer> {
+  const app = createApp({ config: { TRUST_PROXY: false, RETRY_AFTER_S: 2, ...config }, db, logger: pino({ level: 'silent' }) });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
