@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parse as parseCsv } from 'csv-parse/sync';
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { ParticipantCode } from '../../../contracts/checkin.ts';
 import { ConfigError, loadConfig } from '../lib/config.ts';
 import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
@@ -119,6 +119,8 @@ run(process.argv.slice(2)).then(
     if (error instanceof RosterRejectedError) {
       err('Nothing was imported. Problems:');
       for (const problem of error.problems) err(`  line ${problem.line}: ${problem.message}`);
+    } else if (error instanceof CsvError) {
+      err(`Nothing was imported: the file is not valid CSV (${error.message})`);
     } else if (error instanceof UsageError || error instanceof ConfigError || error instanceof DatabaseBinaryMissingError || error instanceof AppError) {
       err(error.message);
     } else if (error instanceof Error && 'code' in error && typeof (error as { code: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {

@@ -19,7 +19,7 @@ export class DatabaseBinaryMissingError extends Error {
         'Either point it at an existing server:',
         '  export DATABASE_URL=mysql://user:password@127.0.0.1:3306/examgate',
         'or install the server binaries and examgate will run a private server itself:',
-        '  Debian/Ubuntu: sudo apt-get install mariadb-server-core',
+        '  Debian/Ubuntu: sudo apt-get install mariadb-server   (or just mariadb-server-core mariadb-client-core)',
         '  macOS:         brew install mariadb',
       ].join('\n'),
     );
@@ -27,8 +27,11 @@ export class DatabaseBinaryMissingError extends Error {
   }
 }
 
-function findExecutable(names: string[]): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SEARCH_DIRS];
+export function defaultSearchDirs(): string[] {
+  return [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...SEARCH_DIRS];
+}
+
+function findExecutable(names: string[], dirs: string[]): string | undefined {
   for (const name of names) {
     for (const dir of dirs) {
       const candidate = path.join(dir, name);
@@ -38,18 +41,18 @@ function findExecutable(names: string[]): string | undefined {
   return undefined;
 }
 
-interface ServerBinaries {
+export interface ServerBinaries {
   server: string;
   flavour: 'mariadb' | 'mysql';
   installer?: string;
 }
 
-function findServerBinaries(): ServerBinaries {
-  const server = findExecutable(['mariadbd', 'mysqld']);
+export function findServerBinaries(dirs = defaultSearchDirs()): ServerBinaries {
+  const server = findExecutable(['mariadbd', 'mysqld'], dirs);
   if (!server) throw new DatabaseBinaryMissingError();
   const version = spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout ?? '';
   if (/mariadb/i.test(version)) {
-    const installer = findExecutable(['mariadb-install-db', 'mysql_install_db']);
+    const installer = findExecutable(['mariadb-install-db', 'mysql_install_db'], dirs);
     if (!installer) throw new DatabaseBinaryMissingError();
     return { server, flavour: 'mariadb', installer };
   }
@@ -157,7 +160,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
   const logFile = path.join(dataDir, 'server.log');
   // Unix socket paths are limited to about 100 bytes, so the socket lives in the temp dir.
   const socket = path.join(os.tmpdir(), `examgate-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}.sock`);
-  let port = await freePort();
+  const port = await freePort();
   let child: ChildProcess;
 
   const launch = async () => {
@@ -229,9 +232,9 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     kill: () => {
       child.kill('SIGKILL');
     },
+    // Same port, same data: a client pool pointed at the old URL must be able to reconnect.
     restart: async () => {
       await stop();
-      port = port || (await freePort());
       await launch();
     },
   };

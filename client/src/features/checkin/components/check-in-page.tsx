@@ -1,0 +1,123 @@
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../../../contracts/checkin.ts';
+import { navigate } from '../../../lib/router.ts';
+import { useCheckIn } from '../api/check-in.ts';
+import { refusalFor } from './refusal-message.ts';
+
+interface FieldErrors {
+  code?: string;
+  fullName?: string;
+}
+
+function validate(code: string, fullName: string): FieldErrors {
+  const errors: FieldErrors = {};
+  if (code.trim() === '') errors.code = 'Enter your participant code.';
+  else if (!PARTICIPANT_CODE_PATTERN.test(code.trim())) errors.code = 'A participant code has 4 to 32 letters, digits or hyphens.';
+  if (fullName.trim() === '') errors.fullName = 'Enter your full name.';
+  else if (fullName.length > FULL_NAME_MAX_LENGTH) errors.fullName = `A name has at most ${FULL_NAME_MAX_LENGTH} characters.`;
+  return errors;
+}
+
+export function CheckInPage() {
+  const [code, setCode] = useState('');
+  const [fullName, setFullName] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [touched, setTouched] = useState(false);
+  const codeRef = useRef<HTMLInputElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const checkIn = useCheckIn();
+  const ids = { code: useId(), codeError: useId(), name: useId(), nameError: useId(), hint: useId() };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (checkIn.isPending) return;
+    const errors = validate(code, fullName);
+    setFieldErrors(errors);
+    setTouched(true);
+    if (errors.code) return codeRef.current?.focus();
+    if (errors.fullName) return nameRef.current?.focus();
+    checkIn.mutate({ code: code.trim(), fullName }, { onSuccess: () => navigate('/start') });
+  };
+
+  const revalidate = (nextCode: string, nextName: string) => {
+    if (touched) setFieldErrors(validate(nextCode, nextName));
+  };
+
+  const refusal = checkIn.isError ? refusalFor(checkIn.error) : undefined;
+
+  return (
+    <main className="page">
+      <section className="card" aria-labelledby="check-in-title">
+        <p className="brand">examgate</p>
+        <h1 id="check-in-title">Check in to your exam</h1>
+        <p id={ids.hint} className="muted">Enter the participant code you were given and your full name as registered.</p>
+        <form onSubmit={submit} noValidate aria-describedby={ids.hint}>
+          <div className="field">
+            <label htmlFor={ids.code}>Participant code</label>
+            <input
+              id={ids.code}
+              ref={codeRef}
+              name="code"
+              value={code}
+              onChange={(event) => {
+                setCode(event.target.value);
+                revalidate(event.target.value, fullName);
+              }}
+              autoComplete="off"
+              autoCapitalize="characters"
+              spellCheck={false}
+              inputMode="text"
+              maxLength={64}
+              readOnly={checkIn.isPending}
+              aria-invalid={fieldErrors.code ? true : undefined}
+              aria-describedby={fieldErrors.code ? ids.codeError : undefined}
+              className="code-input"
+            />
+            {fieldErrors.code && (
+              <p id={ids.codeError} className="field-error">
+                {fieldErrors.code}
+              </p>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor={ids.name}>Full name</label>
+            <input
+              id={ids.name}
+              ref={nameRef}
+              name="fullName"
+              value={fullName}
+              onChange={(event) => {
+                setFullName(event.target.value);
+                revalidate(code, event.target.value);
+              }}
+              autoComplete="name"
+              maxLength={FULL_NAME_MAX_LENGTH + 50}
+              readOnly={checkIn.isPending}
+              aria-invalid={fieldErrors.fullName ? true : undefined}
+              aria-describedby={fieldErrors.fullName ? ids.nameError : undefined}
+            />
+            {fieldErrors.fullName && (
+              <p id={ids.nameError} className="field-error">
+                {fieldErrors.fullName}
+              </p>
+            )}
+          </div>
+          <button type="submit" className="primary" aria-disabled={checkIn.isPending} aria-busy={checkIn.isPending}>
+            {checkIn.isPending ? 'Checking in…' : 'Check in'}
+          </button>
+        </form>
+        <div role="alert" aria-live="assertive" className="alert-slot">
+          {refusal && (
+            <div className={`notice notice-${checkIn.error && 'code' in checkIn.error ? String(checkIn.error.code) : 'error'}`}>
+              <p className="notice-title">
+                <span aria-hidden="true">⚠ </span>
+                {refusal.title}
+              </p>
+              <p>{refusal.detail}</p>
+            </div>
+          )}
+        </div>
+      </section>
+    </main>
+  );
+}

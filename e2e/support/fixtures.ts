@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { type Page, test as base, expect } from '@playwright/test';
+import mysql from 'mysql2/promise';
+import { type DeviceForwarder, startDeviceForwarder } from './device-forwarder.ts';
+import { E2E_ENV_VARIABLE, type E2eEnvironment } from './global-setup.ts';
+
+export { expect };
+
+export interface E2eParticipant {
+  code: string;
+  fullName: string;
+}
+
+export interface ParticipantDevice {
+  ip: string;
+  page: Page;
+  checkIn(participant: E2eParticipant): Promise<void>;
+}
+
+interface Fixtures {
+  environment: E2eEnvironment;
+  sql: mysql.Connection;
+  createParticipant: (options?: { status?: 'unused' | 'in_progress' | 'expired' }) => Promise<E2eParticipant>;
+  // A browser context of its own whose traffic reaches the server from `deviceIp`.
+  participant: (deviceIp: string, serverIndex?: number) => Promise<ParticipantDevice>;
+}
+
+export const test = base.extend<Fixtures>({
+  environment: async ({}, use) => {
+    const raw = process.env[E2E_ENV_VARIABLE];
+    if (!raw) throw new Error('The e2e global setup did not run');
+    await use(JSON.parse(raw) as E2eEnvironment);
+  },
+  sql: async ({ environment }, use) => {
+    const connection = await mysql.createConnection({ uri: environment.databaseUrl, timezone: 'Z' });
+    await use(connection);
+    await connection.end();
+  },
+  createParticipant: async ({ sql }, use) => {
+    await use(async (options = {}) => {
+      const suffix = randomBytes(4).toString('hex').toUpperCase();
+      const [session] = await sql.query<mysql.ResultSetHeader>('INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', [
+        `E2E exam ${suffix}`,
+      ]);
+      const participant = { code: `E2E-${suffix}`, fullName: `Ada Lovelace ${suffix}` };
+      await sql.query(
+        'INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
+        [session.insertId, participant.code, participant.fullName, options.status ?? 'unused'],
+      );
+      return participant;
+    });
+  },
+  participant: async ({ browser, environment }, use) => {
+    const forwarders: DeviceForwarder[] = [];
+    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
+    await use(async (deviceIp, serverIndex = 0) => {
+      const server = environment.servers[serverIndex];
+      if (!server) throw new Error(`no server ${serverIndex}`);
+      const forwarder = await startDeviceForwarder(deviceIp, server.port);
+      forwarders.push(forwarder);
+      const context = await browser.newContext({ baseURL: forwarder.url });
+      contexts.push(context);
+      const page = await context.newPage();
+      return {
+        ip: deviceIp,
+        page,
+        checkIn: async (participant) => {
+          await page.goto('/');
+          await page.getByLabel('Participant code').fill(participant.code);
+          await page.getByLabel('Full name').fill(participant.fullName);
+          await page.getByRole('button', { name: 'Check in' }).click();
+        },
+      };
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+    await Promise.all(forwarders.map((forwarder) => forwarder.close()));
+  },
+});
