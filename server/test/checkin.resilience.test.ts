@@ -4,7 +4,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDatabase, startLocalDatabase } from '../src/lib/local-database.ts';
-import { auditRows, createParticipant, createParticipants, participantRow } from './support/fixtures.ts';
+import { auditRows, createParticipant, createParticipants, holdRowLock, participantRow } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -91,9 +91,7 @@ describe('failures inside the transaction', () => {
     const db = database.createDatabase({ lockWaitTimeoutS: 1, maxAttempts: 2 });
     const server = await serve(db);
     const participant = await createParticipant(database.sql);
-    const holder = await mysql.createConnection({ uri: database.url });
-    await holder.query('START TRANSACTION');
-    await holder.query('SELECT id FROM participants WHERE code = ? FOR UPDATE', [participant.code]);
+    const lock = await holdRowLock(database.url, participant.code);
     try {
       const response = await checkIn(server.baseUrl, participant, '127.0.4.1');
 
@@ -102,8 +100,7 @@ describe('failures inside the transaction', () => {
       expect(response.json.error.code).toBe('unavailable');
       expect(response.elapsedMs).toBeLessThan(5000);
     } finally {
-      await holder.query('ROLLBACK');
-      await holder.end();
+      await lock.release();
     }
     expect((await participantRow(database.sql, participant.code)).locked_ip).toBeNull();
     expect(await auditRows(database.sql, participant.code)).toHaveLength(0);
@@ -114,9 +111,7 @@ describe('failures inside the transaction', () => {
     const db = database.createDatabase({ poolSize: 1, queueLimit: 1, lockWaitTimeoutS: 2, maxAttempts: 1 });
     const server = await serve(db);
     const participant = await createParticipant(database.sql);
-    const holder = await mysql.createConnection({ uri: database.url });
-    await holder.query('START TRANSACTION');
-    await holder.query('SELECT id FROM participants WHERE code = ? FOR UPDATE', [participant.code]);
+    const lock = await holdRowLock(database.url, participant.code);
     try {
       const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => checkIn(server.baseUrl, participant, `127.0.5.${i + 1}`)));
       const fast503 = responses.filter((response) => response.status === 503 && response.elapsedMs < 1000);
@@ -126,8 +121,7 @@ describe('failures inside the transaction', () => {
         expect(response.json.error.code).toBe('unavailable');
       }
     } finally {
-      await holder.query('ROLLBACK');
-      await holder.end();
+      await lock.release();
     }
   });
 });

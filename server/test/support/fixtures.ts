@@ -79,3 +79,17 @@ export async function tableSnapshot(sql: mysql.Connection, table: 'participants'
   const [rows] = await sql.query<RowDataPacket[]>(`SELECT * FROM ${table} ORDER BY id`);
   return rows;
 }
+
+// Holds a participant's row lock from outside the code under test until release() is called.
+export async function holdRowLock(url: string, code: string): Promise<{ release(): Promise<void> }> {
+  const { default: mysqlDriver } = await import('mysql2/promise');
+  const holder = await mysqlDriver.createConnection({ uri: url });
+  await holder.query('START TRANSACTION');
+  await holder.query('SELECT id FROM participants WHERE code = ? FOR UPDATE', [code]);
+  return {
+    release: async () => {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}

@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { Config } from '../../src/lib/config.ts';
 import type { Database } from '../../src/lib/database.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface TestServer {
   baseUrl: string;
@@ -30,4 +32,23 @@ export async function startTestServer(
         server.close(() => resolve());
       }),
   };
+}
+
+export interface TestEnvironment {
+  database: TestDatabase;
+  server: TestServer;
+}
+
+// One database and one server per test file, created before its tests and dropped after them.
+export function useTestEnvironment(): TestEnvironment {
+  const environment = {} as TestEnvironment;
+  beforeAll(async () => {
+    environment.database = await createTestDatabase();
+    environment.server = await startTestServer(environment.database.db);
+  });
+  afterAll(async () => {
+    await environment.server?.close();
+    await environment.database?.drop();
+  });
+  return environment;
 }
