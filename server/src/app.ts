@@ -6,16 +6,27 @@ import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
 import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT } from './lib/http.ts';
 import type { Logger } from './lib/logger.ts';
+import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
+import { AuditTail } from './live/audit-tail.ts';
+import { type LiveStreams, liveRoutes } from './live/live.routes.ts';
+import { proctorAuthRoutes } from './proctor-auth/proctor-auth.routes.ts';
+import { proctorRoutes } from './proctor/proctor.routes.ts';
 
 export interface AppDependencies {
-  config: Pick<Config, 'TRUST_PROXY' | 'RETRY_AFTER_S'>;
+  config: Config;
   db: Database;
   logger: Logger;
   // The built React app; omitted when Vite's dev server serves it.
   clientDir?: string;
 }
 
-export function createApp({ config, db, logger, clientDir }: AppDependencies): Express {
+export interface App {
+  app: Express;
+  streams: LiveStreams;
+  close(): Promise<void>;
+}
+
+export function createApp({ config, db, logger, clientDir }: AppDependencies): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -24,6 +35,12 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): E
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT, strict: true }));
   app.use(checkInRoutes(db));
+  app.use(deviceChangeRoutes(db, config.DEVICE_CHANGE_REQUEST_TTL_S));
+  app.use(proctorAuthRoutes(db, config));
+  const tail = new AuditTail(db, logger, { pollMs: config.STREAM_POLL_MS, gapTimeoutMs: 10_000, batchSize: 1000 });
+  const live = liveRoutes(db, tail, config.STREAM_HEARTBEAT_S);
+  app.use(live.router);
+  app.use(proctorRoutes(db));
   app.use('/api', apiNotFound());
   if (clientDir) {
     app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
@@ -35,5 +52,12 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): E
     });
   }
   app.use(errorHandler(logger, config.RETRY_AFTER_S));
-  return app;
+  return {
+    app,
+    streams: live.streams,
+    close: async () => {
+      live.streams.closeAll();
+      await tail.close();
+    },
+  };
 }

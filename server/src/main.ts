@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   }
 
   const clientDir = config.SERVE_CLIENT ? await ensureClientBuild(say) : undefined;
-  const app = createApp({ config, db: database.db, logger, clientDir });
+  const { app, close: closeApp } = createApp({ config, db: database.db, logger, clientDir });
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     stopping = true;
     say(`\n${signal}: stopping...`);
     const closed = new Promise((resolve) => server.close(resolve));
+    await closeApp();
     server.closeIdleConnections();
     const forceTimer = setTimeout(() => server.closeAllConnections(), 5_000);
     await closed;

@@ -2,6 +2,7 @@ import type { CheckInResponse } from '../../../contracts/checkin.ts';
 import { insertAuditEvent } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import { CodeExpiredError, DeviceLockedError, NotRecognisedError } from '../lib/errors.ts';
+import { notifyAuditCommitted } from '../live/audit-notifier.ts';
 import { lockDevice, lockParticipantByCode } from '../participants/participants.repo.ts';
 import { type CheckInDecision, decideCheckIn } from './checkin-decision.ts';
 
@@ -74,6 +75,7 @@ export async function checkIn(db: Database, attempt: CheckInAttempt): Promise<Ch
       },
     };
   });
+  notifyAuditCommitted();
   if ('response' in outcome) return outcome.response;
   throw refusals[outcome.decision.kind]();
 }

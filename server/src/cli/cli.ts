@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { ParticipantCode } from '../../../contracts/checkin.ts';
@@ -6,8 +9,9 @@ import { ConfigError, loadConfig } from '../lib/config.ts';
 import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
 import { AppError } from '../lib/errors.ts';
 import { DatabaseBinaryMissingError } from '../lib/local-database.ts';
-import type { ParticipantView } from '../participants/participants.repo.ts';
-import { expireParticipant, resetDeviceLock } from '../participants/participants.service.ts';
+import type { ProctorParticipant } from '../../../contracts/proctor.ts';
+import { addProctor } from '../proctor-auth/proctor-auth.service.ts';
+import { type Actor, resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { RosterRejectedError, type RosterRow, importRoster } from '../roster/roster.service.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -22,6 +26,7 @@ Commands:
   roster import <file.csv> [--session NAME]   Import participants (columns: code,full_name)
   participant expire <code> [--reason TEXT]    Mark a participant's code as expired (finished)
   participant reset <code> [--reason TEXT]     Clear a participant's device lock
+  proctor add <username>                       Create a proctor account (or set a new password)
 
 Every command accepts --help. The database is DATABASE_URL, or examgate's private server in DATA_DIR.`,
   roster: `Usage: npm run cli -- roster import <file.csv> [--session NAME]
@@ -39,6 +44,11 @@ Marks the code as expired: further check-ins are refused with "code_expired". Au
   reset: `Usage: npm run cli -- participant reset <code> [--reason TEXT]
 
 Clears the participant's device lock so that the next device to check in takes it. Audited.`,
+  proctor: `Usage: npm run cli -- proctor add <username>
+
+Creates a proctor account, or sets a new password if the username exists. The password (at least 10
+characters) is asked for on the terminal, or read from standard input when it is not a terminal:
+  echo 'correct horse battery' | npm run cli -- proctor add alice`,
 };
 
 async function withDatabase<T>(work: (setup: DatabaseSetup) => Promise<T>): Promise<T> {
@@ -62,8 +72,8 @@ async function readRoster(file: string): Promise<RosterRow[]> {
   return records.map(({ record, info }) => ({ line: info.lines, code: record.code ?? '', fullName: record.full_name ?? '' }));
 }
 
-function describe(participant: ParticipantView): string {
-  const lock = participant.lockedIp ? `locked to ${participant.lockedIp} since ${participant.deviceLockedAt?.toISOString()}` : 'no device lock';
+function describe(participant: ProctorParticipant): string {
+  const lock = participant.lockedIp ? `locked to ${participant.lockedIp} since ${participant.deviceLockedAt}` : 'no device lock';
   return `${participant.code} (${participant.fullName}): ${participant.status}, ${lock}`;
 }
 
@@ -73,6 +83,39 @@ function parseCode(raw: string | undefined): string {
   return parsed.data;
 }
 
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  // Echo off: the prompt is written, the typed characters are not.
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, callback) {
+      if (!muted) process.stdout.write(chunk);
+      callback();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  const ask = (question: string) =>
+    new Promise<string>((resolve) => {
+      rl.question(question, (answer) => resolve(answer));
+      muted = true;
+    }).finally(() => {
+      muted = false;
+      process.stdout.write('\n');
+    });
+  try {
+    const first = await ask('Password: ');
+    const second = await ask('Repeat password: ');
+    if (first !== second) throw new UsageError('The passwords do not match.');
+    return first;
+  } finally {
+    rl.close();
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -80,7 +123,7 @@ async function run(argv: string[]): Promise<number> {
     options: { help: { type: 'boolean', short: 'h' }, session: { type: 'string' }, reason: { type: 'string' } },
   });
   const [group, command, argument, ...rest] = positionals;
-  const cliActor = { name: 'cli', ip: null };
+  const cliActor: Actor = { name: 'cli', ip: null, requestId: randomUUID() };
 
   if (group === 'roster' && command === 'import') {
     if (values.help) return out(HELP.roster), 0;
@@ -103,10 +146,20 @@ async function run(argv: string[]): Promise<number> {
     if (rest.length > 0) throw new UsageError(HELP[command]);
     const code = parseCode(argument);
     const reason = values.reason ?? null;
-    const participant = await withDatabase(({ db }) =>
-      command === 'expire' ? expireParticipant(db, code, cliActor, reason) : resetDeviceLock(db, code, cliActor, reason),
+    const [participant] = await withDatabase(({ db }) =>
+      command === 'expire' ? setExpired(db, [code], true, reason, cliActor) : resetLocks(db, [{ code, expectedIp: undefined }], reason, cliActor),
     );
-    out(describe(participant));
+    out(describe(participant!));
+    return 0;
+  }
+  if (group === 'proctor' && command === 'add') {
+    if (values.help) return out(HELP.proctor), 0;
+    if (!argument || rest.length > 0) throw new UsageError(HELP.proctor);
+    const password = await readPassword();
+    const outcome = await withDatabase(({ db }) => addProctor(db, argument, password).catch((error: Error) => {
+      throw new UsageError(error.message);
+    }));
+    out(outcome === 'created' ? `Proctor ${argument} created.` : `Proctor ${argument}: password changed.`);
     return 0;
   }
   if (values.help || group === undefined || group === 'help') return out(HELP.main), 0;

@@ -73,3 +73,64 @@ export class UnavailableError extends AppError {
     this.headers['Retry-After'] = String(retryAfterSeconds);
   }
 }
+
+export class UnauthenticatedError extends AppError {
+  readonly code = 'unauthenticated';
+  readonly status = 401;
+  constructor() {
+    super('Log in as a proctor first.');
+  }
+}
+
+export class InvalidCredentialsError extends AppError {
+  readonly code = 'invalid_credentials';
+  readonly status = 401;
+  constructor() {
+    super('Wrong username or password.');
+  }
+}
+
+export class CsrfError extends AppError {
+  readonly code = 'csrf';
+  readonly status = 403;
+  constructor() {
+    super('This request is missing its X-CSRF-Token. Reload the page and try again.');
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly code = 'rate_limited';
+  readonly status = 429;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+}
+
+export class LockChangedError extends AppError {
+  readonly code = 'lock_changed';
+  readonly status = 409;
+  constructor(readonly codes: string[]) {
+    super(
+      codes.length === 1
+        ? `The device lock of ${codes[0]} changed since you looked at it. Nothing was changed; check the current holder and try again.`
+        : `The device locks of ${codes.join(', ')} changed since you looked at them. Nothing was changed.`,
+    );
+  }
+}
+
+export class NoConflictError extends AppError {
+  readonly code = 'no_conflict';
+  readonly status = 409;
+  constructor() {
+    super('Your code is not in use on another device. Check in again.');
+  }
+}
+
+export class RequestClosedError extends AppError {
+  readonly code = 'request_closed';
+  readonly status = 409;
+  constructor(status: string) {
+    super(`This device-change request is no longer pending (it is ${status}).`);
+  }
+}

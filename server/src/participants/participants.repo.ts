@@ -67,6 +67,15 @@ export async function lockDevice(tx: Tx, participantId: number, ip: string, at: 
   await tx.run(LOCK_DEVICE, [ip, at, at, at, participantId]);
 }
 
+const MOVE_DEVICE_LOCK = `
+  UPDATE participants
+     SET status = 'in_progress', locked_ip = ?, device_locked_at = ?, status_updated_at = ?
+   WHERE id = ?`;
+
+export async function moveDeviceLock(tx: Tx, participantId: number, ip: string, at: Date): Promise<void> {
+  await tx.run(MOVE_DEVICE_LOCK, [ip, at, at, participantId]);
+}
+
 const CLEAR_DEVICE_LOCK = `
   UPDATE participants SET locked_ip = NULL, device_locked_at = NULL WHERE id = ?`;
 

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import type { Config } from '../../src/lib/config.ts';
+import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { Database } from '../../src/lib/database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
@@ -12,11 +12,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
-  db: Database,
-  config: Partial<Pick<Config, 'TRUST_PROXY' | 'RETRY_AFTER_S'>> = {},
-): Promise<TestServer> {
-  const app = createApp({ config: { TRUST_PROXY: false, RETRY_AFTER_S: 2, ...config }, db, logger: pino({ level: 'silent' }) });
+export async function startTestServer(db: Database, config: Partial<Config> = {}): Promise<TestServer> {
+  const { app, close: closeApp } = createApp({ config: { ...loadConfig({}), ...config }, db, logger: pino({ level: 'silent' }) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -26,11 +23,13 @@ export async function startTestServer(
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await closeApp();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 

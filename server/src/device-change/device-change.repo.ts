@@ -1,0 +1,76 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { SqlHandle, Tx } from '../lib/database.ts';
+
+export interface DeviceChangeRequestRow {
+  id: number;
+  participantId: number;
+  tokenHash: string;
+  requesterIp: string;
+  status: 'pending' | 'approved' | 'declined';
+  expiresAt: Date;
+  expired: boolean;
+}
+
+interface RequestRow extends RowDataPacket {
+  id: number;
+  participant_id: number;
+  token_hash: string;
+  requester_ip: string;
+  status: DeviceChangeRequestRow['status'];
+  expires_at: Date;
+  expired: number;
+}
+
+const COLUMNS = 'id, participant_id, token_hash, requester_ip, status, expires_at, expires_at <= UTC_TIMESTAMP(3) AS expired';
+
+function toRequest(row: RequestRow): DeviceChangeRequestRow {
+  return {
+    id: row.id,
+    participantId: row.participant_id,
+    tokenHash: row.token_hash,
+    requesterIp: row.requester_ip,
+    status: row.status,
+    expiresAt: row.expires_at,
+    expired: Number(row.expired) === 1,
+  };
+}
+
+export async function insertRequest(
+  tx: Tx,
+  request: { participantId: number; tokenHash: string; requesterIp: string; userAgent: string | null; holderIp: string | null; at: Date; ttlS: number },
+): Promise<{ id: number; expiresAt: Date }> {
+  const expiresAt = new Date(request.at.getTime() + request.ttlS * 1000);
+  const result = await tx.run(
+    `INSERT INTO device_change_requests (participant_id, token_hash, requester_ip, requester_user_agent, holder_ip, status, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    [request.participantId, request.tokenHash, request.requesterIp, request.userAgent?.slice(0, 512) ?? null, request.holderIp, request.at, expiresAt],
+  );
+  return { id: result.insertId, expiresAt };
+}
+
+// A newer request from anyone replaces older pending ones, so the proctor only ever sees one per participant.
+export async function closePendingRequests(tx: Tx, participantId: number, by: string): Promise<void> {
+  await tx.run(
+    "UPDATE device_change_requests SET status = 'declined', resolved_at = UTC_TIMESTAMP(3), resolved_by = ? WHERE participant_id = ? AND status = 'pending'",
+    [by, participantId],
+  );
+}
+
+export async function findRequest(db: SqlHandle, id: number): Promise<DeviceChangeRequestRow | undefined> {
+  const [row] = await db.rows<RequestRow>(`SELECT ${COLUMNS} FROM device_change_requests WHERE id = ?`, [id]);
+  return row && toRequest(row);
+}
+
+export async function lockRequest(tx: Tx, id: number): Promise<DeviceChangeRequestRow | undefined> {
+  const [row] = await tx.rows<RequestRow>(`SELECT ${COLUMNS} FROM device_change_requests WHERE id = ? FOR UPDATE`, [id]);
+  return row && toRequest(row);
+}
+
+export async function resolveRequest(tx: Tx, id: number, status: 'approved' | 'declined', by: string): Promise<void> {
+  await tx.run('UPDATE device_change_requests SET status = ?, resolved_at = UTC_TIMESTAMP(3), resolved_by = ? WHERE id = ?', [status, by, id]);
+}
+
+export async function participantCodeById(db: SqlHandle, participantId: number): Promise<string | undefined> {
+  const [row] = await db.rows<RowDataPacket & { code: string }>('SELECT code FROM participants WHERE id = ?', [participantId]);
+  return row?.code;
+}

@@ -1,0 +1,142 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { ProctorParticipant, StreamEvent } from '../../../contracts/proctor.ts';
+import type { ParticipantStatus } from '../../../contracts/checkin.ts';
+import type { SqlHandle } from '../lib/database.ts';
+
+export interface ExamSessionRef {
+  id: number;
+  name: string;
+}
+
+export async function listSessions(db: SqlHandle): Promise<ExamSessionRef[]> {
+  const rows = await db.rows<RowDataPacket & ExamSessionRef>('SELECT id, name FROM exam_sessions ORDER BY id DESC');
+  return rows.map((row) => ({ id: row.id, name: row.name }));
+}
+
+// One statement for the whole table: the per-participant audit aggregates come from one grouped pass over
+// the (participant_id, id) index, the last refusal and the open request from primary-key lookups.
+// A conflict is open while the latest refusal is newer than the latest event that settled the lock.
+const PARTICIPANT_COLUMNS = `
+  SELECT p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at,
+         COALESCE(c.refused, 0) AS refused,
+         (c.last_conflict_id IS NOT NULL AND c.last_conflict_id > COALESCE(c.last_settled_id, 0) AND p.status <> 'expired') AS open_conflict,
+         lc.source_ip AS refused_ip, lc.user_agent AS refused_user_agent, lc.created_at AS refused_at,
+         r.id AS request_id, r.requester_ip, r.requester_user_agent, r.holder_ip, r.created_at AS request_created_at,
+         r.expires_at AS request_expires_at
+    FROM participants p
+    LEFT JOIN (
+      SELECT a.participant_id,
+             SUM(a.event_type = 'device_conflict') AS refused,
+             MAX(CASE WHEN a.event_type = 'device_conflict' THEN a.id END) AS last_conflict_id,
+             MAX(CASE WHEN a.event_type IN ('checked_in', 'lock_reset', 'lock_transferred', 'expired', 'reopened') THEN a.id END) AS last_settled_id
+        FROM audit_events a JOIN participants sp ON sp.id = a.participant_id
+       WHERE %SCOPE_SP%
+       GROUP BY a.participant_id
+    ) c ON c.participant_id = p.id
+    LEFT JOIN audit_events lc ON lc.id = c.last_conflict_id
+    LEFT JOIN device_change_requests r ON r.id = (
+      SELECT MAX(rq.id) FROM device_change_requests rq
+       WHERE rq.participant_id = p.id AND rq.status = 'pending' AND rq.expires_at > UTC_TIMESTAMP(3)
+    )
+   WHERE %SCOPE_P%
+   ORDER BY p.code`;
+
+const PARTICIPANTS_OF_SESSION = PARTICIPANT_COLUMNS.replace('%SCOPE_SP%', 'sp.session_id = ?').replace('%SCOPE_P%', 'p.session_id = ?');
+const PARTICIPANT_BY_CODE = PARTICIPANT_COLUMNS.replace('%SCOPE_SP%', 'sp.code = ?').replace('%SCOPE_P%', 'p.code = ?');
+
+interface ProctorParticipantRow extends RowDataPacket {
+  code: string;
+  full_name: string;
+  status: ParticipantStatus;
+  locked_ip: string | null;
+  device_locked_at: Date | null;
+  entered_at: Date | null;
+  refused: number | string;
+  open_conflict: number;
+  refused_ip: string | null;
+  refused_user_agent: string | null;
+  refused_at: Date | null;
+  request_id: number | null;
+  requester_ip: string | null;
+  requester_user_agent: string | null;
+  holder_ip: string | null;
+  request_created_at: Date | null;
+  request_expires_at: Date | null;
+}
+
+function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
+  return {
+    code: row.code,
+    fullName: row.full_name,
+    status: row.status,
+    lockedIp: row.locked_ip,
+    deviceLockedAt: row.device_locked_at?.toISOString() ?? null,
+    enteredAt: row.entered_at?.toISOString() ?? null,
+    refusedAttempts: Number(row.refused),
+    lastRefused: row.refused_at ? { ip: row.refused_ip, userAgent: row.refused_user_agent, at: row.refused_at.toISOString() } : null,
+    openConflict: Number(row.open_conflict) === 1,
+    pendingRequest:
+      row.request_id !== null
+        ? {
+            id: row.request_id,
+            requesterIp: row.requester_ip!,
+            userAgent: row.requester_user_agent,
+            holderIp: row.holder_ip,
+            createdAt: row.request_created_at!.toISOString(),
+            expiresAt: row.request_expires_at!.toISOString(),
+          }
+        : null,
+  };
+}
+
+export async function participantsOfSession(db: SqlHandle, sessionId: number): Promise<ProctorParticipant[]> {
+  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION, [sessionId, sessionId])).map(toProctorParticipant);
+}
+
+export async function proctorParticipant(db: SqlHandle, code: string): Promise<ProctorParticipant | undefined> {
+  const [row] = await db.rows<ProctorParticipantRow>(PARTICIPANT_BY_CODE, [code, code]);
+  return row && toProctorParticipant(row);
+}
+
+export interface AuditEventRow extends RowDataPacket {
+  id: number;
+  code: string;
+  event_type: StreamEvent['type'];
+  source_ip: string | null;
+  user_agent: string | null;
+  actor: string | null;
+  reason: string | null;
+  status_after: ParticipantStatus | null;
+  locked_ip_before: string | null;
+  locked_ip_after: string | null;
+  created_at: Date;
+}
+
+export const AUDIT_EVENT_COLUMNS =
+  'id, code, event_type, source_ip, user_agent, actor, reason, status_after, locked_ip_before, locked_ip_after, created_at';
+
+export function toStreamEvent(row: AuditEventRow): StreamEvent {
+  return {
+    id: Number(row.id),
+    type: row.event_type,
+    code: row.code,
+    ip: row.source_ip,
+    at: row.created_at.toISOString(),
+    userAgent: row.user_agent,
+    actor: row.actor,
+    reason: row.reason,
+    statusAfter: row.status_after,
+    lockedIpBefore: row.locked_ip_before,
+    lockedIpAfter: row.locked_ip_after,
+  };
+}
+
+export async function auditEventsBefore(db: SqlHandle, before: number, limit: number): Promise<StreamEvent[]> {
+  // LIMIT as a placeholder is not accepted by every server's prepared statements, so it is inlined as a
+  // validated integer.
+  const rows = await db.rows<AuditEventRow>(
+    `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT ${Math.trunc(limit)}`,
+    [before],
+  );
+  return rows.map(toStreamEvent);
+}
