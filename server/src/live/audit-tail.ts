@@ -69,6 +69,11 @@ export class AuditTail {
         const [lowestMissing] = await this.#missingBelow(handle, max, 1000);
         return lowestMissing !== undefined ? lowestMissing - 1 : max;
       });
+      // Settle the start-up gaps before anyone subscribes, so a fresh dashboard starts at "now".
+      for (let round = 0; round < 3; round++) {
+        await this.#poll();
+        if (this.#gaps.size === 0) break;
+      }
       this.#stopNotifier = onAuditCommitted(() => this.poke());
       this.#schedule();
     })();
