@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Page, test as base, expect } from '@playwright/test';
 import mysql from 'mysql2/promise';
+import { hashPassword } from '../../server/src/proctor-auth/password.ts';
 import { type DeviceForwarder, startDeviceForwarder } from './device-forwarder.ts';
 import { E2E_ENV_VARIABLE, type E2eEnvironment } from './global-setup.ts';
 
@@ -9,6 +10,13 @@ export { expect };
 export interface E2eParticipant {
   code: string;
   fullName: string;
+  sessionId: number;
+}
+
+export interface ProctorActor {
+  page: Page;
+  username: string;
+  openDashboard(sessionId: number): Promise<void>;
 }
 
 export interface ParticipantDevice {
@@ -23,6 +31,8 @@ interface Fixtures {
   createParticipant: (options?: { status?: 'unused' | 'in_progress' | 'expired' }) => Promise<E2eParticipant>;
   // A browser context of its own whose traffic reaches the server from `deviceIp`.
   participant: (deviceIp: string, serverIndex?: number) => Promise<ParticipantDevice>;
+  // A logged-in proctor in a browser context of its own.
+  proctor: (serverIndex?: number) => Promise<ProctorActor>;
 }
 
 export const test = base.extend<Fixtures>({
@@ -42,7 +52,7 @@ export const test = base.extend<Fixtures>({
       const [session] = await sql.query<mysql.ResultSetHeader>('INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', [
         `E2E exam ${suffix}`,
       ]);
-      const participant = { code: `E2E-${suffix}`, fullName: `Ada Lovelace ${suffix}` };
+      const participant = { code: `E2E-${suffix}`, fullName: `Ada Lovelace ${suffix}`, sessionId: session.insertId };
       await sql.query(
         'INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
         [session.insertId, participant.code, participant.fullName, options.status ?? 'unused'],
@@ -74,5 +84,32 @@ export const test = base.extend<Fixtures>({
     });
     await Promise.all(contexts.map((context) => context.close()));
     await Promise.all(forwarders.map((forwarder) => forwarder.close()));
+  },
+  proctor: async ({ browser, environment, sql }, use) => {
+    const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
+    await use(async (serverIndex = 0) => {
+      const server = environment.servers[serverIndex];
+      if (!server) throw new Error(`no server ${serverIndex}`);
+      const username = `proctor-${randomBytes(4).toString('hex')}`;
+      const password = randomBytes(12).toString('base64url');
+      await sql.query('INSERT INTO proctors (username, password_hash, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [username, await hashPassword(password)]);
+      const context = await browser.newContext({ baseURL: server.baseUrl });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto('/proctor/login');
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(/\/proctor$/);
+      return {
+        page,
+        username,
+        openDashboard: async (sessionId) => {
+          await page.goto(`/proctor?session=${sessionId}`);
+          await expect(page.getByRole('status').filter({ hasText: 'Live' })).toBeVisible();
+        },
+      };
+    });
+    await Promise.all(contexts.map((context) => context.close()));
   },
 });

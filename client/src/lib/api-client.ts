@@ -15,13 +15,32 @@ export class ApiError extends Error {
   }
 }
 
-export async function postJson<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.output<S>> {
+// The proctor's CSRF token: handed out at login and by GET /api/proctor/session, sent on every write.
+let csrfToken: string | undefined;
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function apiRequest<S extends z.ZodType>(path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
+  const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
   let response: Response;
   try {
     response = await fetch(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method !== 'GET' && csrfToken ? { 'x-csrf-token': csrfToken } : {}),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
@@ -38,4 +57,8 @@ export async function postJson<S extends z.ZodType>(path: string, body: unknown,
   const parsed = schema.safeParse(payload);
   if (!parsed.success) throw new ApiError(response.status, 'internal', 'The server sent an answer this page does not understand. Reload the page.');
   return parsed.data;
+}
+
+export function postJson<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.output<S>> {
+  return apiRequest(path, schema, { method: 'POST', body });
 }

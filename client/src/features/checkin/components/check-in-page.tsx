@@ -1,7 +1,9 @@
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useCallback, useId, useRef, useState } from 'react';
+import { ApiError } from '../../../lib/api-client.ts';
 import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../../../contracts/checkin.ts';
 import { navigate } from '../../../lib/router.ts';
 import { useCheckIn } from '../api/check-in.ts';
+import { DeviceChangePanel } from './device-change-panel.tsx';
 import { refusalFor } from './refusal-message.ts';
 
 interface FieldErrors {
@@ -44,6 +46,12 @@ export function CheckInPage() {
   };
 
   const refusal = checkIn.isError ? refusalFor(checkIn.error) : undefined;
+  const lockedElsewhere = checkIn.error instanceof ApiError && checkIn.error.code === 'locked_to_another_device';
+  const submitted = checkIn.variables;
+  const retryAfterApproval = useCallback(() => {
+    if (submitted) checkIn.mutate(submitted, { onSuccess: () => navigate('/start') });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [submitted]);
 
   return (
     <main className="page">
@@ -117,6 +125,7 @@ export function CheckInPage() {
             </div>
           )}
         </div>
+        {lockedElsewhere && submitted && <DeviceChangePanel key={`${submitted.code}|${submitted.fullName}`} credentials={submitted} onApproved={retryAfterApproval} />}
       </section>
     </main>
   );
