@@ -1,4 +1,4 @@
-import { expect, test } from './support/fixtures.ts';
+import { arrangeConflict, expect, test } from './support/fixtures.ts';
 
 test('when a second device is refused, then the proctor dashboard shows the conflict within 2 s without a reload', async ({
   participant,
@@ -10,11 +10,8 @@ test('when a second device is refused, then the proctor dashboard shows the conf
   await watcher.openDashboard(person.sessionId);
   const holder = await participant('127.0.30.1');
   const intruder = await participant('127.0.30.2');
-  await holder.checkIn(person);
-  await expect(holder.page).toHaveURL(/\/start$/);
 
-  await intruder.checkIn(person);
-  await expect(intruder.page.getByRole('alert')).toContainText('in use on another device');
+  await arrangeConflict(holder, intruder, person);
 
   const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
   await expect(feedItem).toBeVisible({ timeout: 2000 });
@@ -33,10 +30,7 @@ test('when the proctor moves the lock to the refused device, then that device pr
   await watcher.openDashboard(person.sessionId);
   const oldDevice = await participant('127.0.31.1');
   const newDevice = await participant('127.0.31.2');
-  await oldDevice.checkIn(person);
-  await expect(oldDevice.page).toHaveURL(/\/start$/);
-  await newDevice.checkIn(person);
-  await expect(newDevice.page.getByRole('alert')).toContainText('in use on another device');
+  await arrangeConflict(oldDevice, newDevice, person);
 
   const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
   await feedItem.getByRole('button', { name: 'Move to this device' }).click();
@@ -62,9 +56,7 @@ test('when the refused device asks to move and the proctor approves, then it con
   await watcher.openDashboard(person.sessionId);
   const holder = await participant('127.0.32.1');
   const asker = await participant('127.0.32.2');
-  await holder.checkIn(person);
-  await expect(holder.page).toHaveURL(/\/start$/);
-  await asker.checkIn(person);
+  await arrangeConflict(holder, asker, person);
   await asker.page.getByRole('button', { name: 'Ask the proctor to move my check-in to this device' }).click();
   await expect(asker.page.getByText('Waiting for a proctor')).toBeVisible();
 

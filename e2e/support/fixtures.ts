@@ -13,6 +13,14 @@ export interface E2eParticipant {
   sessionId: number;
 }
 
+// The holder checks in and reaches the start screen; the intruder from another address is refused.
+export async function arrangeConflict(holder: ParticipantDevice, intruder: ParticipantDevice, person: E2eParticipant): Promise<void> {
+  await holder.checkIn(person);
+  await expect(holder.page).toHaveURL(/\/start$/);
+  await intruder.checkIn(person);
+  await expect(intruder.page.getByRole('alert')).toContainText('in use on another device');
+}
+
 export interface ProctorActor {
   page: Page;
   username: string;

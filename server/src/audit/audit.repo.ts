@@ -1,21 +1,9 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
+import type { StreamEventType } from '../../../contracts/proctor.ts';
 import type { SqlHandle } from '../lib/database.ts';
 
-export const auditEventTypes = [
-  'checked_in',
-  'reentered',
-  'device_conflict',
-  'code_expired',
-  'not_recognised',
-  'lock_reset',
-  'lock_transferred',
-  'expired',
-  'reopened',
-  'device_change_requested',
-  'device_change_declined',
-] as const;
-export type AuditEventType = (typeof auditEventTypes)[number];
+export type AuditEventType = StreamEventType;
 
 export interface NewAuditEvent {
   participantId: number | null;

@@ -1,4 +1,5 @@
 import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
+import { resetLockPrompt, transferLockPrompt } from './action-prompts.ts';
 import type { PendingAction } from './confirm-dialog.tsx';
 import { formatTime, shortAgent } from './format.ts';
 
@@ -76,28 +77,14 @@ export function ConflictFeed({ participants, onAction }: { participants: Proctor
                         <button
                           type="button"
                           className="primary"
-                          onClick={() =>
-                            onAction({
-                              action: { kind: 'transfer', code: p.code, expectedIp: p.lockedIp, toIp: refusedIp },
-                              title: `Move ${p.code} to ${refusedIp}?`,
-                              description: `The lock moves from ${p.lockedIp ?? 'nobody'} straight to ${refusedIp}; no other device can take it in between.`,
-                              confirmLabel: 'Move lock',
-                            })
-                          }
+                          onClick={() => onAction(transferLockPrompt(p, refusedIp))}
                         >
                           Move to this device
                         </button>
                       )}
                       <button
                         type="button"
-                        onClick={() =>
-                          onAction({
-                            action: { kind: 'reset', code: p.code, expectedIp: p.lockedIp },
-                            title: `Reset the lock of ${p.code}?`,
-                            description: 'The lock is cleared; the next device to check in with this code and name takes it.',
-                            confirmLabel: 'Reset lock',
-                          })
-                        }
+                        onClick={() => onAction(resetLockPrompt(p))}
                       >
                         Reset
                       </button>

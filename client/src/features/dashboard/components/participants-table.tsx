@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useId, useMemo, useRef, useState } from 'react';
 import type { ParticipantStatus } from '../../../../../contracts/checkin.ts';
 import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
+import { resetLockPrompt } from './action-prompts.ts';
 import type { PendingAction } from './confirm-dialog.tsx';
 import { formatTime, STATUS_LABEL } from './format.ts';
 
@@ -182,17 +183,7 @@ export function ParticipantsTable({ participants, onAction }: { participants: Pr
                   <span role="cell">{p.refusedAttempts}</span>
                   <span role="cell" className="row-actions">
                     {p.lockedIp && (
-                      <button
-                        type="button"
-                        onClick={() =>
-                          onAction({
-                            action: { kind: 'reset', code: p.code, expectedIp: p.lockedIp },
-                            title: `Reset the lock of ${p.code}?`,
-                            description: `${p.lockedIp} loses the lock; the next device to check in takes it.`,
-                            confirmLabel: 'Reset lock',
-                          })
-                        }
-                      >
+                      <button type="button" onClick={() => onAction(resetLockPrompt(p))}>
                         Reset<span className="visually-hidden"> lock of {p.code}</span>
                       </button>
                     )}
