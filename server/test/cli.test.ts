@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRows, createParticipant, participantRow } from './support/fixtures.ts';
-import { checkIn } from './support/http-client.ts';
+import { checkIn, request } from './support/http-client.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
@@ -26,10 +26,15 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cliWithInput('', ...args);
+}
+
+function cliWithInput(input: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cli.ts', ...args], {
       env: { ...process.env, DATABASE_URL: database.url },
     });
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -134,6 +139,23 @@ describe('npm run cli -- participant', () => {
     const result = await cli('participant', 'reset', 'NOPE-0000');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('No participant has the code NOPE-0000');
+  });
+});
+
+describe('npm run cli -- proctor add', () => {
+  it('when a password arrives on stdin, then the proctor can log in with it', async () => {
+    const result = await cliWithInput('a-long-enough-password\n', 'proctor', 'add', 'carol');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Proctor carol created.');
+    const login = await request(`${server.baseUrl}/api/proctor/login`, { json: { username: 'carol', password: 'a-long-enough-password' } });
+    expect(login.status).toBe(200);
+  });
+
+  it('when the password is too short, then nothing is created and it says why', async () => {
+    const result = await cliWithInput('short\n', 'proctor', 'add', 'dave');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('at least 10 characters');
   });
 });
 

@@ -69,6 +69,25 @@ describe('proctor authentication', () => {
     expect((await request(`${env.server.baseUrl}/api/proctor/session`, { headers: { cookie: cookieOf(second) } })).status).toBe(200);
   });
 
+  it('when a session has been idle longer than the idle timeout, then it is refused with 401', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    expect((await proctor.get('/api/proctor/session')).status).toBe(200);
+    await env.database.sql.query(
+      'UPDATE proctor_sessions s JOIN proctors p ON p.id = s.proctor_id SET s.last_seen_at = UTC_TIMESTAMP(3) - INTERVAL 121 MINUTE WHERE p.username = ?',
+      [proctor.username],
+    );
+    expect((await proctor.get('/api/proctor/session')).status).toBe(401);
+  });
+
+  it('when a session is past its absolute expiry, then it is refused even if active', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    await env.database.sql.query(
+      'UPDATE proctor_sessions s JOIN proctors p ON p.id = s.proctor_id SET s.expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE p.username = ?',
+      [proctor.username],
+    );
+    expect((await proctor.get('/api/proctor/participants')).status).toBe(401);
+  });
+
   it('when the password or username is wrong, then 401 invalid_credentials with the same message', async () => {
     const { username } = await createProctor(env.database.db);
     const wrongPassword = await request(`${env.server.baseUrl}/api/proctor/login`, { json: { username, password: 'nope-nope-nope' } });
