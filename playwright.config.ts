@@ -6,8 +6,13 @@ const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chro
   (candidate): candidate is string => candidate !== undefined && existsSync(candidate),
 );
 
-export default defineConfig({
+export default defineConfig<{ viaProxy: boolean }>({
   testDir: 'e2e',
+  projects: [
+    { name: 'direct' },
+    // The core race again, with every device behind a trusted reverse proxy (TRUST_PROXY set).
+    { name: 'behind-proxy', use: { viaProxy: true }, grep: /@core/ },
+  ],
   globalSetup: './e2e/support/global-setup.ts',
   fullyParallel: true,
   workers: 2,

@@ -53,15 +53,6 @@ test('when someone opens the start screen without checking in, then they are sen
   await expect(device.page.getByRole('heading', { name: 'Check in to your exam' })).toBeVisible();
 });
 
-test('when the code has expired, then the page says so', async ({ participant, createParticipant }) => {
-  const person = await createParticipant({ status: 'expired' });
-  const device = await participant('127.0.23.1');
-
-  await device.checkIn(person);
-
-  await expect(device.page.getByRole('alert')).toContainText('This code has expired');
-});
-
 test('when the form is submitted empty with the keyboard, then each field explains what is missing', async ({ participant }) => {
   const device = await participant('127.0.24.1');
   await device.page.goto('/');

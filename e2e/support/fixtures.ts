@@ -33,6 +33,11 @@ export interface ParticipantDevice {
   checkIn(participant: E2eParticipant): Promise<void>;
 }
 
+interface Options {
+  // Run the devices and proctors of a test through the trusted reverse proxy (the "behind-proxy" project).
+  viaProxy: boolean;
+}
+
 interface Fixtures {
   environment: E2eEnvironment;
   sql: mysql.Connection;
@@ -43,7 +48,8 @@ interface Fixtures {
   proctor: (serverIndex?: number) => Promise<ProctorActor>;
 }
 
-export const test = base.extend<Fixtures>({
+export const test = base.extend<Fixtures & Options>({
+  viaProxy: [false, { option: true }],
   environment: async ({}, use) => {
     const raw = process.env[E2E_ENV_VARIABLE];
     if (!raw) throw new Error('The e2e global setup did not run');
@@ -68,13 +74,13 @@ export const test = base.extend<Fixtures>({
       return participant;
     });
   },
-  participant: async ({ browser, environment }, use) => {
+  participant: async ({ browser, environment, viaProxy }, use) => {
     const forwarders: DeviceForwarder[] = [];
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
     await use(async (deviceIp, serverIndex = 0) => {
       const server = environment.servers[serverIndex];
       if (!server) throw new Error(`no server ${serverIndex}`);
-      const forwarder = await startDeviceForwarder(deviceIp, server.port);
+      const forwarder = await startDeviceForwarder(deviceIp, viaProxy ? environment.proxied.proxyPort : server.port);
       forwarders.push(forwarder);
       const context = await browser.newContext({ baseURL: forwarder.url });
       contexts.push(context);
@@ -93,10 +99,10 @@ export const test = base.extend<Fixtures>({
     await Promise.all(contexts.map((context) => context.close()));
     await Promise.all(forwarders.map((forwarder) => forwarder.close()));
   },
-  proctor: async ({ browser, environment, sql }, use) => {
+  proctor: async ({ browser, environment, sql, viaProxy }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
     await use(async (serverIndex = 0) => {
-      const server = environment.servers[serverIndex];
+      const server = viaProxy ? environment.proxied : environment.servers[serverIndex];
       if (!server) throw new Error(`no server ${serverIndex}`);
       const username = `proctor-${randomBytes(4).toString('hex')}`;
       const password = randomBytes(12).toString('base64url');
