@@ -29,6 +29,9 @@ export interface App {
 export function createApp({ config, db, logger, clientDir }: AppDependencies): App {
   const app = express();
   app.disable('x-powered-by');
+  // Hashing every JSON body for an ETag cost milliseconds on the 1 MB participants list, and API answers
+  // are never served from a cache.
+  app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(assignRequestId());
   // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset.

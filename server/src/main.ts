@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
 
   const clientDir = config.SERVE_CLIENT ? await ensureClientBuild(say) : undefined;
   const { app, close: closeApp } = createApp({ config, db: database.db, logger, clientDir });
-  const server = app.listen(config.PORT, config.HOST);
+  // A deep accept queue: at exam start thousands of participants connect within the same second.
+  const server = http.createServer(app).listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

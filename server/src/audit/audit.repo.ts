@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import type { StreamEventType } from '../../../contracts/proctor.ts';
-import type { SqlHandle } from '../lib/database.ts';
+import type { SqlHandle, Tx } from '../lib/database.ts';
 
 export type AuditEventType = StreamEventType;
 
@@ -30,10 +30,10 @@ const INSERT_AUDIT_EVENT = `
      status_before, status_after, locked_ip_before, locked_ip_after, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)))`;
 
-// Takes any handle, but callers pass the transaction that made the change so that the event and the
-// change commit or vanish together.
-export async function insertAuditEvent(db: SqlHandle, event: NewAuditEvent): Promise<number> {
-  const result = await db.run(INSERT_AUDIT_EVENT, [
+// Written in the transaction that made the change, so the event and the change commit or vanish
+// together; deferred, so it travels to the database with the next statement or the COMMIT.
+export function insertAuditEvent(tx: Tx, event: NewAuditEvent): void {
+  tx.defer(INSERT_AUDIT_EVENT, [
     event.participantId,
     event.code,
     event.type,
@@ -48,7 +48,6 @@ export async function insertAuditEvent(db: SqlHandle, event: NewAuditEvent): Pro
     event.lockedIpAfter,
     event.at,
   ]);
-  return result.insertId;
 }
 
 export interface AuditEvent {

@@ -38,7 +38,7 @@ export async function checkIn(db: Database, attempt: CheckInAttempt): Promise<Ch
       requestId: attempt.requestId,
     };
     if (!participant) {
-      await insertAuditEvent(tx, {
+      insertAuditEvent(tx, {
         ...auditBase, participantId: null, statusBefore: null, statusAfter: null,
         lockedIpBefore: null, lockedIpAfter: null, at: null,
       });
@@ -46,7 +46,7 @@ export async function checkIn(db: Database, attempt: CheckInAttempt): Promise<Ch
     }
     const before = { statusBefore: participant.status, lockedIpBefore: participant.lockedIp };
     if (decision.kind !== 'checked_in' && decision.kind !== 'reentered') {
-      await insertAuditEvent(tx, {
+      insertAuditEvent(tx, {
         ...auditBase, ...before, participantId: participant.id, statusAfter: participant.status,
         lockedIpAfter: participant.lockedIp, at: participant.now,
       });
@@ -55,9 +55,9 @@ export async function checkIn(db: Database, attempt: CheckInAttempt): Promise<Ch
     let lockedAt = participant.deviceLockedAt ?? participant.now;
     if (decision.kind === 'checked_in') {
       lockedAt = participant.now;
-      await lockDevice(tx, participant.id, attempt.ip, lockedAt);
+      lockDevice(tx, participant.id, attempt.ip, lockedAt);
     }
-    await insertAuditEvent(tx, {
+    insertAuditEvent(tx, {
       ...auditBase, ...before, participantId: participant.id, statusAfter: 'in_progress',
       lockedIpAfter: attempt.ip, at: participant.now,
     });

@@ -35,7 +35,7 @@ export async function askForDeviceChange(db: Database, ask: DeviceChangeAsk, ttl
       participantId: participant.id, tokenHash: hash(token), requesterIp: ask.ip, userAgent: ask.userAgent,
       holderIp: participant.lockedIp, at: participant.now, ttlS,
     });
-    await insertAuditEvent(tx, {
+    insertAuditEvent(tx, {
       participantId: participant.id, code: participant.code, type: 'device_change_requested', sourceIp: ask.ip,
       userAgent: ask.userAgent, requestId: ask.requestId, statusBefore: participant.status, statusAfter: participant.status,
       lockedIpBefore: participant.lockedIp, lockedIpAfter: participant.lockedIp, at: participant.now,
@@ -73,7 +73,7 @@ async function resolve(db: Database, id: number, decision: 'approved' | 'decline
       await moveLock(tx, participant, request.requesterIp, reason ?? 'Device change request approved', actor);
     } else {
       await resolveRequest(tx, id, 'declined', actor.name);
-      await insertAuditEvent(tx, {
+      insertAuditEvent(tx, {
         participantId: participant.id, code: participant.code, type: 'device_change_declined', sourceIp: actor.ip, userAgent: null,
         requestId: actor.requestId, actor: actor.name, reason, statusBefore: participant.status, statusAfter: participant.status,
         lockedIpBefore: participant.lockedIp, lockedIpAfter: participant.lockedIp, at: participant.now,

@@ -7,8 +7,15 @@ import type { AuditTail } from './audit-tail.ts';
 
 const BACKLOG_PAGE = 1000;
 
+// Every connected dashboard receives the same text: serialise each event once, not once per dashboard.
+const formatted = new WeakMap<StreamEvent, string>();
 function format(event: StreamEvent): string {
-  return `id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
+  let text = formatted.get(event);
+  if (text === undefined) {
+    text = `id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
+    formatted.set(event, text);
+  }
+  return text;
 }
 
 export interface LiveStreams {

@@ -63,8 +63,8 @@ const LOCK_DEVICE = `
          status_updated_at = ?
    WHERE id = ?`;
 
-export async function lockDevice(tx: Tx, participantId: number, ip: string, at: Date): Promise<void> {
-  await tx.run(LOCK_DEVICE, [ip, at, at, at, participantId]);
+export function lockDevice(tx: Tx, participantId: number, ip: string, at: Date): void {
+  tx.defer(LOCK_DEVICE, [ip, at, at, at, participantId]);
 }
 
 const MOVE_DEVICE_LOCK = `
@@ -72,21 +72,21 @@ const MOVE_DEVICE_LOCK = `
      SET status = 'in_progress', locked_ip = ?, device_locked_at = ?, status_updated_at = ?
    WHERE id = ?`;
 
-export async function moveDeviceLock(tx: Tx, participantId: number, ip: string, at: Date): Promise<void> {
-  await tx.run(MOVE_DEVICE_LOCK, [ip, at, at, participantId]);
+export function moveDeviceLock(tx: Tx, participantId: number, ip: string, at: Date): void {
+  tx.defer(MOVE_DEVICE_LOCK, [ip, at, at, participantId]);
 }
 
 const CLEAR_DEVICE_LOCK = `
   UPDATE participants SET locked_ip = NULL, device_locked_at = NULL WHERE id = ?`;
 
-export async function clearDeviceLock(tx: Tx, participantId: number): Promise<void> {
-  await tx.run(CLEAR_DEVICE_LOCK, [participantId]);
+export function clearDeviceLock(tx: Tx, participantId: number): void {
+  tx.defer(CLEAR_DEVICE_LOCK, [participantId]);
 }
 
 const SET_STATUS = `UPDATE participants SET status = ?, status_updated_at = ? WHERE id = ?`;
 
-export async function setStatus(tx: Tx, participantId: number, status: ParticipantStatus, at: Date): Promise<void> {
-  await tx.run(SET_STATUS, [status, at, participantId]);
+export function setStatus(tx: Tx, participantId: number, status: ParticipantStatus, at: Date): void {
+  tx.defer(SET_STATUS, [status, at, participantId]);
 }
 
 export interface ParticipantView {

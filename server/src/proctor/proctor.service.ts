@@ -26,8 +26,8 @@ function notFound(code: string): NotFoundError {
   return new NotFoundError(`No participant has the code ${code}.`);
 }
 
-async function audit(tx: Tx, participant: LockedParticipant, actor: Actor, reason: string | null, type: AuditEventType, after: { status: ParticipantStatus; lockedIp: string | null }) {
-  await insertAuditEvent(tx, {
+function audit(tx: Tx, participant: LockedParticipant, actor: Actor, reason: string | null, type: AuditEventType, after: { status: ParticipantStatus; lockedIp: string | null }) {
+  insertAuditEvent(tx, {
     participantId: participant.id,
     code: participant.code,
     type,
@@ -73,8 +73,8 @@ export async function resetLocks(db: Database, items: { code: string; expectedIp
     const changed = participants.filter((p) => expected.get(p.code) !== undefined && p.lockedIp !== expected.get(p.code));
     if (changed.length > 0) throw new LockChangedError(changed.map((p) => p.code));
     for (const participant of participants) {
-      await clearDeviceLock(tx, participant.id);
-      await audit(tx, participant, actor, reason, 'lock_reset', { status: participant.status, lockedIp: null });
+      clearDeviceLock(tx, participant.id);
+      audit(tx, participant, actor, reason, 'lock_reset', { status: participant.status, lockedIp: null });
     }
   });
   notifyAuditCommitted();
@@ -95,8 +95,8 @@ export async function transferLock(db: Database, code: string, toIp: string, exp
 
 export async function moveLock(tx: Tx, participant: LockedParticipant, toIp: string, reason: string | null, actor: Actor): Promise<void> {
   if (participant.status === 'expired') throw new CodeExpiredError();
-  await moveDeviceLock(tx, participant.id, toIp, participant.now);
-  await audit(tx, participant, actor, reason, 'lock_transferred', { status: 'in_progress', lockedIp: toIp });
+  moveDeviceLock(tx, participant.id, toIp, participant.now);
+  audit(tx, participant, actor, reason, 'lock_transferred', { status: 'in_progress', lockedIp: toIp });
 }
 
 export async function setExpired(db: Database, codes: string[], expired: boolean, reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
@@ -105,13 +105,13 @@ export async function setExpired(db: Database, codes: string[], expired: boolean
     for (const participant of participants) {
       if (expired) {
         if (participant.status === 'expired') continue;
-        await setStatus(tx, participant.id, 'expired', participant.now);
-        await audit(tx, participant, actor, reason, 'expired', { status: 'expired', lockedIp: participant.lockedIp });
+        setStatus(tx, participant.id, 'expired', participant.now);
+        audit(tx, participant, actor, reason, 'expired', { status: 'expired', lockedIp: participant.lockedIp });
       } else {
         if (participant.status !== 'expired') continue;
         const status: ParticipantStatus = participant.lockedIp !== null || participant.enteredAt !== null ? 'in_progress' : 'unused';
-        await setStatus(tx, participant.id, status, participant.now);
-        await audit(tx, participant, actor, reason, 'reopened', { status, lockedIp: participant.lockedIp });
+        setStatus(tx, participant.id, status, participant.now);
+        audit(tx, participant, actor, reason, 'reopened', { status, lockedIp: participant.lockedIp });
       }
     }
   });

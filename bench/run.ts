@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { type ServerProcess, startServerProcess } from '../e2e/support/server-process.ts';
+import { checkIn } from '../server/src/checkin/checkin.service.ts';
+import { loadConfig } from '../server/src/lib/config.ts';
+import { Database } from '../server/src/lib/database.ts';
+import { databaseOptions } from '../server/src/lib/database-setup.ts';
+import { startLocalDatabase } from '../server/src/lib/local-database.ts';
+import { migrate } from '../server/src/lib/migrate.ts';
+import { hashPassword } from '../server/src/proctor-auth/password.ts';
+import { deviceAgent, deviceIp, postJson, summarise, type Timed } from './load.ts';
+import { installProcedure, naive, pipelined, procedure, type Variant } from './transaction-variants.ts';
+
+const PARTICIPANTS = 5000;
+const DB_CONNECTIONS = 16;
+const HTTP_CLIENTS = 64;
+const DASHBOARDS = 50;
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+async function seed(sql: mysql.Connection, prefix: string, count: number): Promise<{ sessionId: number; people: { code: string; fullName: string }[] }> {
+  const [session] = await sql.query<mysql.ResultSetHeader>('INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', [`Bench ${prefix}`]);
+  const people = Array.from({ length: count }, (_, i) => ({ code: `${prefix}-${String(i).padStart(5, '0')}`, fullName: `Bench Person ${prefix} ${i}` }));
+  for (let start = 0; start < count; start += 500) {
+    const batch = people.slice(start, start + 500);
+    await sql.query(
+      `INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES ${batch.map(() => "(?, ?, ?, 'unused', UTC_TIMESTAMP(3))").join(',')}`,
+      batch.flatMap((p) => [session.insertId, p.code, p.fullName]),
+    );
+  }
+  return { sessionId: session.insertId, people };
+}
+
+async function databaseLimit(pool: mysql.Pool, variant: Variant, people: { code: string; fullName: string }[]) {
+  let next = 0;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
+      const connection = await pool.getConnection();
+      try {
+        while (next < people.length) {
+          const person = people[next++]!;
+          const t = performance.now();
+          await variant(connection, { ...person, ip: `10.1.${worker}.1`, requestId: randomUUID() });
+          latencies.push(performance.now() - t);
+        }
+      } finally {
+        connection.release();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { tps: people.length / seconds, ...summarise(latencies) };
+}
+
+interface DashboardStream {
+  arrivals: Map<string, number>;
+  close(): void;
+}
+
+function openDashboard(baseUrl: string, cookie: string): Promise<DashboardStream> {
+  return new Promise((resolve, reject) => {
+    const arrivals = new Map<string, number>();
+    const req = http.get(`${baseUrl}/api/proctor/stream`, { headers: { cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const now = performance.now();
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').find((line) => line.startsWith('data: '));
+          if (block.includes('event: audit') && data) arrivals.set((JSON.parse(data.slice(6)) as { code: string }).code, now);
+        }
+      });
+      resolve({ arrivals, close: () => req.destroy() });
+    });
+    req.on('error', reject);
+  });
+}
+
+async function main() {
+  const cores = os.cpus().length;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-bench-'));
+  const local = await startLocalDatabase({ dataDir, database: 'examgate_bench', durable: true });
+  let server: ServerProcess | undefined;
+  try {
+    await migrate(local.url);
+    const sql = await mysql.createConnection({ uri: local.url, timezone: 'Z' });
+    const [[{ version }]] = (await sql.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+    const [[{ flush }]] = (await sql.query('SELECT @@innodb_flush_log_at_trx_commit AS flush')) as unknown as [[{ flush: number }]];
+    say(`examgate bench · ${new Date().toISOString()} · ${cores} cores · ${os.cpus()[0]?.model ?? ''} · ${version} · innodb_flush_log_at_trx_commit=${flush}`);
+
+    // 1. The database's own limit, with the variants side by side.
+    const pool = mysql.createPool({ uri: local.url, connectionLimit: DB_CONNECTIONS, multipleStatements: true, timezone: 'Z' });
+    await installProcedure(pool);
+    const warm = await seed(sql, 'WARM', 1000);
+    await databaseLimit(pool, naive, warm.people);
+    const variants: Record<string, Variant> = { naive, pipelined, procedure };
+    const limits: Record<string, Awaited<ReturnType<typeof databaseLimit>>> = {};
+    for (const [name, variant] of Object.entries(variants)) {
+      const { people } = await seed(sql, `DB${name.slice(0, 3).toUpperCase()}`, PARTICIPANTS);
+      limits[name] = await databaseLimit(pool, variant, people);
+      say(`  (1) ${name.padEnd(9)} ${fmt(limits[name].tps, 0)} tx/s  p50 ${fmt(limits[name].p50)} ms  p99 ${fmt(limits[name].p99)} ms`);
+    }
+    await pool.end();
+    {
+      const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
+      const { people } = await seed(sql, 'DBSVC', PARTICIPANTS);
+      let cursor = 0;
+      const latencies: number[] = [];
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
+          while (cursor < people.length) {
+            const person = people[cursor++]!;
+            const t = performance.now();
+            await checkIn(db, { ...person, ip: `10.2.${worker}.1`, userAgent: null, requestId: randomUUID() });
+            latencies.push(performance.now() - t);
+          }
+        }),
+      );
+      limits.service = { tps: people.length / ((performance.now() - started) / 1000), ...summarise(latencies) };
+      say(`  (1) service   ${fmt(limits.service.tps, 0)} tx/s  p50 ${fmt(limits.service.p50)} ms  p99 ${fmt(limits.service.p99)} ms   (examgate's checkIn(), pipelined, no HTTP)`);
+      await db.close();
+    }
+
+    server = await startServerProcess({ DATABASE_URL: local.url, SERVE_CLIENT: 'false', LOG_LEVEL: 'error' });
+    await sql.query('INSERT INTO proctors (username, password_hash, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', ['bench', await hashPassword('bench-password')]);
+    const login = await fetch(`${server.baseUrl}/api/proctor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+
+    // 2. End to end over HTTP with 64 clients; then again while 50 dashboards follow the stream (5).
+    const runHttp = async (prefix: string, block: number) => {
+      const { people } = await seed(sql, prefix, PARTICIPANTS);
+      const sentAt = new Map<string, number>();
+      const answeredAt = new Map<string, number>();
+      const results: Timed[] = [];
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: HTTP_CLIENTS }, async (_, client) => {
+          const agent = deviceAgent(deviceIp(client, block));
+          while (next < people.length) {
+            const person = people[next++]!;
+            sentAt.set(person.code, performance.now());
+            const result = await postJson(server!.baseUrl, '/api/check-in', person, agent);
+            answeredAt.set(person.code, result.endedAt);
+            results.push(result);
+          }
+          agent.destroy();
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const errors = results.filter((r) => r.status !== 200).length;
+      return { people, sentAt, answeredAt, stats: { rps: results.length / seconds, ...summarise(results.map((r) => r.ms)), errors } };
+    };
+    const clean = await runHttp('HTTP', 60);
+    const e2eStats = clean.stats;
+    const e2eErrors = e2eStats.errors;
+    say(`  (2) HTTP      ${fmt(e2eStats.rps, 0)} req/s  p50 ${fmt(e2eStats.p50)} ms  p99 ${fmt(e2eStats.p99)} ms  errors ${e2eErrors}`);
+
+    const dashboards = await Promise.all(Array.from({ length: DASHBOARDS }, () => openDashboard(server!.baseUrl, cookie)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const watched = await runHttp('LIVE', 61);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const liveFromSent: number[] = [];
+    const liveFromAnswer: number[] = [];
+    let lost = 0;
+    for (const dashboard of dashboards) {
+      for (const person of watched.people) {
+        const arrived = dashboard.arrivals.get(person.code);
+        if (arrived === undefined) {
+          lost++;
+          continue;
+        }
+        liveFromSent.push(arrived - watched.sentAt.get(person.code)!);
+        liveFromAnswer.push(arrived - watched.answeredAt.get(person.code)!);
+      }
+      dashboard.close();
+    }
+    const live = { fromRequest: summarise(liveFromSent), fromResponse: summarise(liveFromAnswer), lost, httpWhileWatched: watched.stats };
+    say(`  (2') HTTP with ${DASHBOARDS} dashboards: ${fmt(watched.stats.rps, 0)} req/s  p50 ${fmt(watched.stats.p50)} ms  p99 ${fmt(watched.stats.p99)} ms  errors ${watched.stats.errors}`);
+    say(`  (5) live      commit→dashboard, measured from request sent (upper bound): p50 ${fmt(live.fromRequest.p50)} p95 ${fmt(live.fromRequest.p95)} max ${fmt(live.fromRequest.max)} ms; from response received (lower bound): p50 ${fmt(live.fromResponse.p50)} p95 ${fmt(live.fromResponse.p95)} ms; lost ${lost} of ${DASHBOARDS * PARTICIPANTS}`);
+
+    // 3. Contention: 100 codes, 20 devices racing on each: all 2,000 requests at once, and code by code
+    // in waves of 4 codes (80 requests in flight, like the 64 clients of (2)).
+    const raceAgents = Array.from({ length: 20 }, (_, device) => deviceAgent(deviceIp(device, 80), Infinity));
+    const raceOnce = async (prefix: string, wave: number) => {
+      const contested = await seed(sql, prefix, 100);
+      const answers: Timed[] = [];
+      for (let start = 0; start < contested.people.length; start += wave) {
+        const codes = contested.people.slice(start, start + wave);
+        answers.push(...(await Promise.all(codes.flatMap((person) => raceAgents.map((agent) => postJson(server!.baseUrl, '/api/check-in', person, agent))))));
+      }
+      const [winners] = await sql.query<mysql.RowDataPacket[]>(
+        "SELECT code, SUM(event_type = 'checked_in') AS wins FROM audit_events WHERE code LIKE ? GROUP BY code",
+        [`${prefix}-%`],
+      );
+      const oneWinnerEach = winners.length === 100 && winners.every((row) => Number(row.wins) === 1);
+      return { ...summarise(answers.map((r) => r.ms)), oneWinnerEach, unexpected: answers.filter((r) => r.status !== 200 && r.status !== 409).length };
+    };
+    const raceAll = await raceOnce('RACEALL', 100);
+    const raceStats = await raceOnce('RACEWAVE', 4);
+    raceAgents.forEach((agent) => agent.destroy());
+    say(`  (3) race      all 2,000 at once: p50 ${fmt(raceAll.p50)} ms  p99 ${fmt(raceAll.p99)} ms  one winner per code: ${raceAll.oneWinnerEach}  other answers: ${raceAll.unexpected}`);
+    say(`  (3) race      4 codes at a time: p50 ${fmt(raceStats.p50)} ms  p99 ${fmt(raceStats.p99)} ms  one winner per code: ${raceStats.oneWinnerEach}  other answers: ${raceStats.unexpected}`);
+    const oneWinnerEach = raceAll.oneWinnerEach && raceStats.oneWinnerEach;
+
+    // 4. Exam-start burst: 5,000 participants, each from its own address, released at once.
+    const burst = await seed(sql, 'BURST', PARTICIPANTS);
+    const burstAgents = burst.people.map((_, i) => deviceAgent(deviceIp(i, 90)));
+    const burstStarted = performance.now();
+    const burstResults = await Promise.all(burst.people.map((person, i) => postJson(server!.baseUrl, '/api/check-in', person, burstAgents[i]!)));
+    const burstSeconds = (performance.now() - burstStarted) / 1000;
+    burstAgents.forEach((agent) => agent.destroy());
+    const burstStats = { seconds: burstSeconds, ...summarise(burstResults.map((r) => r.ms)), errors: burstResults.filter((r) => r.status !== 200).length };
+    say(`  (4) burst     all ${PARTICIPANTS} answered in ${fmt(burstSeconds, 2)} s  p99 ${fmt(burstStats.p99)} ms  errors ${burstStats.errors}`);
+
+    // 6. Dashboard load: the participants list of the 5,000-participant session watched in (5).
+    const [[{ id: listSession }]] = (await sql.query("SELECT id FROM exam_sessions WHERE name = 'Bench LIVE'")) as unknown as [[{ id: number }]];
+    const listTimes: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t = performance.now();
+      const response = await fetch(`${server.baseUrl}/api/proctor/participants?session=${listSession}`, { headers: { cookie } });
+      await response.arrayBuffer();
+      if (i >= 10) listTimes.push(performance.now() - t);
+    }
+    const listStats = summarise(listTimes);
+    say(`  (6) list      GET participants (5,000 rows): p50 ${fmt(listStats.p50)} ms  p99 ${fmt(listStats.p99)} ms (client-side, whole response)`);
+
+    // 7. Peak resident memory of the server process.
+    const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
+    const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+    say(`  (7) memory    server peak RSS ${fmt(peakMb, 0)} MB`);
+
+    const ratio = e2eStats.rps / limits.naive!.tps;
+    const ratioToService = e2eStats.rps / limits.service!.tps;
+    const best = Object.entries(limits).sort((a, b) => b[1].tps - a[1].tps)[0]!;
+    const targets = [
+      { target: '(2)/(1 naive) >= 0.9', value: fmt(ratio, 2), met: ratio >= 0.9 },
+      { target: '(2) exceeds naive (1)', value: `${fmt(e2eStats.rps, 0)} vs ${fmt(limits.naive!.tps, 0)}`, met: e2eStats.rps > limits.naive!.tps },
+      { target: '(2) p99 < 50 ms', value: fmt(e2eStats.p99), met: e2eStats.p99 < 50 },
+      { target: '(2) zero errors', value: String(e2eErrors), met: e2eErrors === 0 },
+      { target: '(3) all at once: p99 < 100 ms, one winner', value: `${fmt(raceAll.p99)} ms, ${raceAll.oneWinnerEach}`, met: raceAll.p99 < 100 && raceAll.oneWinnerEach },
+      { target: '(3) in waves: p99 < 100 ms, one winner', value: `${fmt(raceStats.p99)} ms, ${raceStats.oneWinnerEach}`, met: raceStats.p99 < 100 && raceStats.oneWinnerEach },
+      { target: '(4) < 4 s, zero errors', value: `${fmt(burstSeconds, 2)} s, ${burstStats.errors}`, met: burstSeconds < 4 && burstStats.errors === 0 },
+      { target: '(5) p95 < 250 ms, none lost', value: `${fmt(live.fromRequest.p95)} ms, ${lost}`, met: live.fromRequest.p95 < 250 && lost === 0 },
+      { target: '(6) p99 < 50 ms', value: fmt(listStats.p99), met: listStats.p99 < 50 },
+      { target: '(7) < 250 MB', value: `${fmt(peakMb, 0)} MB`, met: peakMb < 250 },
+    ];
+    say('');
+    say(`ratio (2)/(1 naive) = ${fmt(ratio, 2)}; (2)/(1 service) = ${fmt(ratioToService, 2)}; fastest database path: ${best[0]} (${fmt(best[1].tps, 0)} tx/s)`);
+    for (const row of targets) say(`  ${row.met ? 'met   ' : 'MISSED'}  ${row.target.padEnd(40)} ${row.value}`);
+
+    const report = {
+      date: new Date().toISOString(), cores, cpu: os.cpus()[0]?.model, database: version, durableCommits: Number(flush) === 1,
+      databaseLimit: limits, endToEnd: { ...e2eStats, ratioToNaive: ratio, ratioToService }, contention: { allAtOnce: raceAll, inWaves: raceStats }, burst: burstStats, live,
+      dashboardList: listStats, serverPeakRssMb: peakMb, targets,
+    };
+    await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+    say('\nwritten to bench/results.json');
+    await sql.end();
+  } finally {
+    await server?.stop();
+    await local.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
