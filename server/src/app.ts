@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { checkInRoutes } from './checkin/checkin.routes.ts';
+import { failureLimits } from './checkin/checkin.service.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
 import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT } from './lib/http.ts';
@@ -37,7 +38,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT, strict: true }));
-  app.use(checkInRoutes(db));
+  app.use(checkInRoutes(db, failureLimits(config)));
   app.use(deviceChangeRoutes(db, config.DEVICE_CHANGE_REQUEST_TTL_S));
   app.use(proctorAuthRoutes(db, config));
   const tail = new AuditTail(db, logger, { pollMs: config.STREAM_POLL_MS, gapTimeoutMs: 10_000, batchSize: 1000 });

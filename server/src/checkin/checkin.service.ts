@@ -1,9 +1,10 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
 import { insertAuditEvent } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
-import { CodeExpiredError, DeviceLockedError, NotRecognisedError } from '../lib/errors.ts';
+import type { Config } from '../lib/config.ts';
+import { CodeExpiredError, DeviceLockedError, NotRecognisedError, RateLimitedError } from '../lib/errors.ts';
 import { notifyAuditCommitted } from '../live/audit-notifier.ts';
-import { lockDevice, lockParticipantByCode } from '../participants/participants.repo.ts';
+import { lockDevice, lockParticipantWithFailures, type RecentFailures } from '../participants/participants.repo.ts';
 import { type CheckInDecision, decideCheckIn } from './checkin-decision.ts';
 
 export interface CheckInAttempt {
@@ -12,6 +13,33 @@ export interface CheckInAttempt {
   ip: string;
   userAgent: string | null;
   requestId: string;
+}
+
+export interface FailureLimits {
+  windowS: number;
+  perIpAndCode: number;
+  perCode: number;
+  perIp: number;
+}
+
+export function failureLimits(config: Config): FailureLimits {
+  return {
+    windowS: config.CHECKIN_FAILURE_WINDOW_S,
+    perIpAndCode: config.CHECKIN_MAX_FAILURES_PER_IP_AND_CODE,
+    perCode: config.CHECKIN_MAX_FAILURES_PER_CODE,
+    perIp: config.CHECKIN_MAX_FAILURES_PER_IP,
+  };
+}
+
+// Only failures count, so a hall of students behind one NAT address checking in with their own codes is
+// never slowed down. Once a limit is reached every attempt is refused, right ones included: letting a
+// correct guess through would turn the limit into an oracle.
+function retryAfterIfLimited(failures: RecentFailures, limits: FailureLimits): number | undefined {
+  const waits: number[] = [];
+  if (failures.ipAndCode >= limits.perIpAndCode) waits.push(failures.ipAndCodeClearsInS);
+  if (failures.code >= limits.perCode) waits.push(failures.codeClearsInS);
+  if (failures.ip >= limits.perIp) waits.push(failures.ipClearsInS);
+  return waits.length > 0 ? Math.max(1, ...waits) : undefined;
 }
 
 type Outcome =
@@ -25,10 +53,16 @@ const refusals = {
 } as const;
 
 // One transaction: lock the participant row, decide under the lock, write the change and its audit event.
-// Refusals are audited and committed too, and only then reported as errors.
-export async function checkIn(db: Database, attempt: CheckInAttempt): Promise<CheckInResponse> {
+// Refusals are audited and committed too, and only then reported as errors. Throttled attempts (429)
+// are the exception: they change nothing and write nothing.
+export async function checkIn(db: Database, limits: FailureLimits, attempt: CheckInAttempt): Promise<CheckInResponse> {
   const outcome = await withTransaction(db, async (tx): Promise<Outcome> => {
-    const participant = await lockParticipantByCode(tx, attempt.code);
+    const { participant, failures } = await lockParticipantWithFailures(tx, attempt.code, attempt.ip, limits.windowS);
+    const retryAfterS = retryAfterIfLimited(failures, limits);
+    if (retryAfterS !== undefined) {
+      // Thrown inside the transaction: it rolls back, and a throttled attempt writes nothing.
+      throw new RateLimitedError('Too many failed check-in attempts. Wait a moment and try again, or ask a proctor.', retryAfterS);
+    }
     const decision = decideCheckIn(participant, attempt);
     const auditBase = {
       code: attempt.code,

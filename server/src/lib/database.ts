@@ -76,7 +76,7 @@ export class SqlHandle {
 
 const transactionToken = Symbol('transaction');
 
-interface Statement {
+export interface Statement {
   sql: string;
   values: SqlValue[];
 }
@@ -101,25 +101,34 @@ export class Tx extends SqlHandle {
     return this.#begun;
   }
 
-  async #send<T>(statement: Statement): Promise<T> {
+  // Sends BEGIN (first time), the deferred writes and `statements` in one round trip; returns the
+  // results of `statements`.
+  async #send(statements: Statement[]): Promise<unknown[]> {
     const batch: Statement[] = [];
     if (!this.#begun) batch.push({ sql: 'START TRANSACTION', values: [] });
-    batch.push(...this.#deferred.splice(0), statement);
+    batch.push(...this.#deferred.splice(0), ...statements);
     this.#begun = true;
     const [results] = await this.connection.query({
       sql: batch.map((item) => item.sql).join(';\n'),
       values: batch.flatMap((item) => item.values),
       timeout: this.timeoutMs,
     });
-    return (batch.length === 1 ? results : (results as unknown[])[batch.length - 1]) as T;
+    return batch.length === 1 ? [results] : (results as unknown[]).slice(batch.length - statements.length);
   }
 
-  override rows<T extends RowDataPacket>(sql: string, values: SqlValue[] = []): Promise<T[]> {
-    return this.#send<T[]>({ sql, values });
+  override async rows<T extends RowDataPacket>(sql: string, values: SqlValue[] = []): Promise<T[]> {
+    const [rows] = await this.#send([{ sql, values }]);
+    return rows as T[];
   }
 
-  override run(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
-    return this.#send<ResultSetHeader>({ sql, values });
+  // Several reads in one round trip, e.g. a row lock and the counts that go with it.
+  async rowsOfEach(statements: Statement[]): Promise<RowDataPacket[][]> {
+    return (await this.#send(statements)) as RowDataPacket[][];
+  }
+
+  override async run(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
+    const [result] = await this.#send([{ sql, values }]);
+    return result as ResultSetHeader;
   }
 
   defer(sql: string, values: SqlValue[] = []): void {
@@ -128,7 +137,7 @@ export class Tx extends SqlHandle {
 
   async commit(): Promise<void> {
     if (!this.#begun && this.#deferred.length === 0) return;
-    await this.#send({ sql: 'COMMIT', values: [] });
+    await this.#send([{ sql: 'COMMIT', values: [] }]);
   }
 }
 

@@ -42,7 +42,60 @@ const LOCK_PARTICIPANT_BY_CODE = `
 
 export async function lockParticipantByCode(tx: Tx, code: string): Promise<LockedParticipant | undefined> {
   const [row] = await tx.rows<LockedParticipantRow>(LOCK_PARTICIPANT_BY_CODE, [code]);
-  if (!row) return undefined;
+  return row && toLockedParticipant(row);
+}
+
+export interface RecentFailures {
+  ipAndCode: number;
+  code: number;
+  ip: number;
+  // Seconds until the oldest failure of each count leaves the window.
+  ipAndCodeClearsInS: number;
+  codeClearsInS: number;
+  ipClearsInS: number;
+}
+
+// Only wrong code/name pairs count: that is what guessing produces. A device conflict or an expired code
+// needs the right code and name, and a refused student's retries must not lock them out.
+const REFUSALS = "'not_recognised'";
+const RECENT_FAILURES = `
+  SELECT
+    (SELECT COUNT(*) FROM audit_events WHERE code = ? AND source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS ip_and_code,
+    (SELECT COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), MIN(created_at) + INTERVAL ? SECOND), 0) FROM audit_events WHERE code = ? AND source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS ip_and_code_clears,
+    (SELECT COUNT(*) FROM audit_events WHERE code = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS by_code,
+    (SELECT COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), MIN(created_at) + INTERVAL ? SECOND), 0) FROM audit_events WHERE code = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS code_clears,
+    (SELECT COUNT(*) FROM audit_events WHERE source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS by_ip,
+    (SELECT COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), MIN(created_at) + INTERVAL ? SECOND), 0) FROM audit_events WHERE source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS ip_clears`;
+
+// The row lock and the failure counts in one round trip. Refusals of this code are written under the same
+// row lock, so concurrent attempts on one code see each other's failures, on every instance.
+export async function lockParticipantWithFailures(
+  tx: Tx,
+  code: string,
+  ip: string,
+  windowS: number,
+): Promise<{ participant: LockedParticipant | undefined; failures: RecentFailures }> {
+  const w = windowS;
+  const [locked, counts] = await tx.rowsOfEach([
+    { sql: LOCK_PARTICIPANT_BY_CODE, values: [code] },
+    { sql: RECENT_FAILURES, values: [code, ip, w, w, code, ip, w, code, w, w, code, w, ip, w, w, ip, w] },
+  ]);
+  const row = locked![0] as LockedParticipantRow | undefined;
+  const c = counts![0]!;
+  return {
+    participant: row && toLockedParticipant(row),
+    failures: {
+      ipAndCode: Number(c.ip_and_code),
+      code: Number(c.by_code),
+      ip: Number(c.by_ip),
+      ipAndCodeClearsInS: Number(c.ip_and_code_clears),
+      codeClearsInS: Number(c.code_clears),
+      ipClearsInS: Number(c.ip_clears),
+    },
+  };
+}
+
+function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
   return {
     id: row.id,
     sessionId: row.session_id,

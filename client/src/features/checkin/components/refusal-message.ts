@@ -24,6 +24,11 @@ export function refusalFor(error: unknown): Refusal {
         title: 'The check-in service is busy',
         detail: `Please try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} seconds` : ' in a moment'}.`,
       };
+    case 'rate_limited':
+      return {
+        title: 'Too many failed attempts',
+        detail: `Please wait${error.retryAfterSeconds ? ` ${Math.ceil(error.retryAfterSeconds / 60)} minute(s)` : ' a few minutes'} and try again, or ask a proctor for help.`,
+      };
     case 'network':
       return { title: 'No connection to the server', detail: error.message };
     default:
