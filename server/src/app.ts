@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { checkInRoutes } from './checkin/checkin.routes.ts';
+import { healthRoutes } from './health/health.routes.ts';
 import { failureLimits } from './checkin/checkin.service.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
@@ -35,6 +36,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(assignRequestId());
+  app.use(healthRoutes(db));
   // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT, strict: true }));

@@ -12,6 +12,7 @@ export interface SseConnection {
   // Resolves once `predicate` holds for the messages received so far.
   waitFor(predicate: (messages: SseMessage[]) => boolean, timeoutMs?: number): Promise<SseMessage[]>;
   close(): void;
+  onEnd(listener: () => void): void;
 }
 
 export function openSse(url: string, headers: Record<string, string>): Promise<SseConnection> {
@@ -66,6 +67,10 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
         close: () => {
           req.destroy();
           res.destroy();
+        },
+        onEnd: (listener) => {
+          if (res.complete || res.destroyed) listener();
+          else res.once('close', listener);
         },
       });
     });

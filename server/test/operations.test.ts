@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from '../../e2e/support/server-process.ts';
+import { type LocalDatabase, startLocalDatabase } from '../src/lib/local-database.ts';
+import { createParticipant, holdRowLock } from './support/fixtures.ts';
+import { checkIn, request } from './support/http-client.ts';
+import { logInProctor } from './support/proctor-client.ts';
+import { openSse } from './support/sse-client.ts';
+import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
+import { startTestServer, useTestEnvironment } from './support/test-server.ts';
+
+const env = useTestEnvironment();
+
+describe('health endpoints', () => {
+  it('when the database is reachable and migrated, then /healthz and /readyz answer 200', async () => {
+    expect((await request(`${env.server.baseUrl}/healthz`)).json).toEqual({ status: 'ok' });
+    expect((await request(`${env.server.baseUrl}/readyz`)).json).toEqual({ status: 'ready' });
+  });
+
+  describe('when the database is down', () => {
+    let dataDir: string;
+    let local: LocalDatabase;
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-ready-'));
+      local = await startLocalDatabase({ dataDir, database: 'bootstrap', durable: false });
+      database = await createTestDatabase(`mysql://root@127.0.0.1:${local.port}`);
+    });
+
+    afterAll(async () => {
+      await database?.drop().catch(() => {});
+      await local?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    it('then /healthz still answers 200 and /readyz answers 503 quickly', async () => {
+      const server = await startTestServer(database.createDatabase({ acquireTimeoutMs: 2000 }));
+      try {
+        local.kill();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect((await request(`${server.baseUrl}/healthz`)).status).toBe(200);
+        const ready = await request(`${server.baseUrl}/readyz`);
+        expect(ready.status).toBe(503);
+        expect(ready.elapsedMs).toBeLessThan(5000);
+        await local.restart();
+        expect((await request(`${server.baseUrl}/readyz`)).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+});
+
+describe('SIGTERM', () => {
+  it('when the process is told to stop, then in-flight requests finish, streams close, and it exits 0 within seconds', async () => {
+    const server = await startServerProcess({ DATABASE_URL: env.database.url, SERVE_CLIENT: 'false' });
+    const proctor = await logInProctor(server.baseUrl, env.database.db);
+    const stream = await openSse(`${server.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie });
+    const streamEnded = new Promise<void>((resolve) => stream.onEnd(resolve));
+    const participant = await createParticipant(env.database.sql);
+    const lock = await holdRowLock(env.database.url, participant.code);
+    const inFlight = checkIn(server.baseUrl, participant, '127.0.19.1');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await lock.release();
+
+    expect((await inFlight).status).toBe(200);
+    await streamEnded;
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
