@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { type ServerProcess, startServerProcess } from '../e2e/support/server-process.ts';
+import { verifyAuditLog } from '../server/src/audit/audit-verify.ts';
 import { checkIn, failureLimits } from '../server/src/checkin/checkin.service.ts';
 import { loadConfig } from '../server/src/lib/config.ts';
 import { Database } from '../server/src/lib/database.ts';
@@ -241,6 +242,13 @@ async function main() {
     const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
     say(`  (7) memory    server peak RSS ${fmt(peakMb, 0)} MB`);
 
+    // The history checker over everything the run wrote.
+    const verifyDb = new Database(databaseOptions(loadConfig({}), local.url));
+    const verified = await verifyAuditLog(verifyDb);
+    await verifyDb.close();
+    say(`  audit verify  ${verified.participants} participants, ${verified.events} audit rows: ${verified.violations.length} violation(s)`);
+    for (const violation of verified.violations.slice(0, 10)) say(`    invariant ${violation.invariant}: ${violation.code}: ${violation.message}`);
+
     const ratio = e2eStats.rps / limits.naive!.tps;
     const ratioToService = e2eStats.rps / limits.service!.tps;
     const best = Object.entries(limits).sort((a, b) => b[1].tps - a[1].tps)[0]!;
@@ -255,6 +263,7 @@ async function main() {
       { target: '(5) p95 < 250 ms, none lost', value: `${fmt(live.fromRequest.p95)} ms, ${lost}`, met: live.fromRequest.p95 < 250 && lost === 0 },
       { target: '(6) p99 < 50 ms', value: fmt(listStats.p99), met: listStats.p99 < 50 },
       { target: '(7) < 250 MB', value: `${fmt(peakMb, 0)} MB`, met: peakMb < 250 },
+      { target: 'audit verify: zero violations', value: String(verified.violations.length), met: verified.violations.length === 0 },
     ];
     say('');
     say(`ratio (2)/(1 naive) = ${fmt(ratio, 2)}; (2)/(1 service) = ${fmt(ratioToService, 2)}; fastest database path: ${best[0]} (${fmt(best[1].tps, 0)} tx/s)`);
@@ -263,7 +272,7 @@ async function main() {
     const report = {
       date: new Date().toISOString(), cores, cpu: os.cpus()[0]?.model, database: version, durableCommits: Number(flush) === 1,
       databaseLimit: limits, endToEnd: { ...e2eStats, ratioToNaive: ratio, ratioToService }, contention: { allAtOnce: raceAll, inWaves: raceStats }, burst: burstStats, live,
-      dashboardList: listStats, serverPeakRssMb: peakMb, targets,
+      dashboardList: listStats, serverPeakRssMb: peakMb, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
     say('\nwritten to bench/results.json');

@@ -11,6 +11,7 @@ export interface NewAuditEvent {
   type: AuditEventType;
   sourceIp: string | null;
   userAgent: string | null;
+  submittedNameHash?: string | null;
   requestId: string;
   actor?: string | null;
   reason?: string | null;
@@ -26,9 +27,9 @@ const USER_AGENT_MAX = 512;
 
 const INSERT_AUDIT_EVENT = `
   INSERT INTO audit_events
-    (participant_id, code, event_type, source_ip, user_agent, request_id, actor, reason,
+    (participant_id, code, event_type, source_ip, user_agent, submitted_name_hash, request_id, actor, reason,
      status_before, status_after, locked_ip_before, locked_ip_after, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)))`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)))`;
 
 // Written in the transaction that made the change, so the event and the change commit or vanish
 // together; deferred, so it travels to the database with the next statement or the COMMIT.
@@ -39,6 +40,7 @@ export function insertAuditEvent(tx: Tx, event: NewAuditEvent): void {
     event.type,
     event.sourceIp,
     event.userAgent === null ? null : event.userAgent.slice(0, USER_AGENT_MAX),
+    event.submittedNameHash ?? null,
     event.requestId,
     event.actor ?? null,
     event.reason ?? null,

@@ -6,6 +6,7 @@ import { CodeExpiredError, DeviceLockedError, NotRecognisedError, RateLimitedErr
 import { notifyAuditCommitted } from '../live/audit-notifier.ts';
 import { lockDevice, lockParticipantWithFailures, type RecentFailures } from '../participants/participants.repo.ts';
 import { type CheckInDecision, decideCheckIn } from './checkin-decision.ts';
+import { nameHash } from './full-name.ts';
 
 export interface CheckInAttempt {
   code: string;
@@ -69,6 +70,7 @@ export async function checkIn(db: Database, limits: FailureLimits, attempt: Chec
       type: decision.kind,
       sourceIp: attempt.ip,
       userAgent: attempt.userAgent,
+      submittedNameHash: nameHash(attempt.fullName),
       requestId: attempt.requestId,
     };
     if (!participant) {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 // Names are compared as people perceive them: case, surrounding and repeated whitespace, and the
 // composed/decomposed forms of accented letters (NFC) must not matter. Upper- then lower-casing
 // approximates full case folding (German ß matches SS) without a locale.
@@ -7,4 +9,8 @@ export function comparableName(name: string): string {
 
 export function sameName(a: string, b: string): boolean {
   return comparableName(a) === comparableName(b);
+}
+
+export function nameHash(name: string): string {
+  return createHash('sha256').update(comparableName(name)).digest('hex');
 }

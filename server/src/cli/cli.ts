@@ -10,6 +10,7 @@ import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
 import { AppError } from '../lib/errors.ts';
 import { DatabaseBinaryMissingError } from '../lib/local-database.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
+import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
 import { addProctor } from '../proctor-auth/proctor-auth.service.ts';
 import { type Actor, resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { RosterRejectedError, type RosterRow, importRoster } from '../roster/roster.service.ts';
@@ -27,6 +28,7 @@ Commands:
   participant expire <code> [--reason TEXT]    Mark a participant's code as expired (finished)
   participant reset <code> [--reason TEXT]     Clear a participant's device lock
   proctor add <username>                       Create a proctor account (or set a new password)
+  audit verify                                 Check the audit log against the participants table
 
 Every command accepts --help. The database is DATABASE_URL, or examgate's private server in DATA_DIR.`,
   roster: `Usage: npm run cli -- roster import <file.csv> [--session NAME]
@@ -44,6 +46,14 @@ Marks the code as expired: further check-ins are refused with "code_expired". Au
   reset: `Usage: npm run cli -- participant reset <code> [--reason TEXT]
 
 Clears the participant's device lock so that the next device to check in takes it. Audited.`,
+  audit: `Usage: npm run cli -- audit verify
+
+Replays the audit log and checks, printing every violation with the audit rows involved:
+  1. between two resets or transfers of a code, all successful check-ins carry one IP;
+  2. every successful check-in has exactly one audit row (request ids are unique);
+  3. replaying a code's audit rows yields its current status and lock holder;
+  4. no success on an expired code or with a name that did not match.
+Exits 1 when it finds a violation.`,
   proctor: `Usage: npm run cli -- proctor add <username>
 
 Creates a proctor account, or sets a new password if the username exists. The password (at least 10
@@ -161,6 +171,15 @@ async function run(argv: string[]): Promise<number> {
     }));
     out(outcome === 'created' ? `Proctor ${argument} created.` : `Proctor ${argument}: password changed.`);
     return 0;
+  }
+  if (group === 'audit' && command === 'verify') {
+    if (values.help) return out(HELP.audit), 0;
+    const report = await withDatabase(({ db }) => verifyAuditLog(db));
+    for (const violation of report.violations) {
+      out(`violation of invariant ${violation.invariant} (${INVARIANTS[violation.invariant]}): ${violation.code}: ${violation.message} [audit rows ${violation.eventIds.join(', ')}]`);
+    }
+    out(`Checked ${report.participants} participant(s) and ${report.events} audit row(s): ${report.violations.length} violation(s).`);
+    return report.violations.length === 0 ? 0 : 1;
   }
   if (values.help || group === undefined || group === 'help') return out(HELP.main), 0;
   throw new UsageError(`Unknown command "${positionals.join(' ')}".\n\n${HELP.main}`);

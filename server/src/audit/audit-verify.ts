@@ -1,0 +1,178 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { ParticipantStatus } from '../../../contracts/checkin.ts';
+import { nameHash } from '../checkin/full-name.ts';
+import type { Database, SqlHandle } from '../lib/database.ts';
+
+export interface Violation {
+  invariant: 1 | 2 | 3 | 4;
+  code: string;
+  message: string;
+  eventIds: number[];
+}
+
+export interface HistoryEvent {
+  id: number;
+  type: string;
+  sourceIp: string | null;
+  requestId: string;
+  submittedNameHash: string | null;
+  statusBefore: ParticipantStatus | null;
+  statusAfter: ParticipantStatus | null;
+  lockedIpBefore: string | null;
+  lockedIpAfter: string | null;
+}
+
+export interface ParticipantState {
+  id: number;
+  code: string;
+  fullName: string;
+  status: ParticipantStatus;
+  lockedIp: string | null;
+}
+
+export const INVARIANTS = {
+  1: 'between two resets or transfers, all successful check-ins of a code carry one IP',
+  2: 'every successful check-in has exactly one audit row (request ids are unique)',
+  3: "replaying a code's audit rows yields its current status and lock holder",
+  4: 'no success on an expired code or with a name that did not match',
+} as const;
+
+// Replays one participant's events in id order. The starting state is what the first event recorded as
+// "before" (rows created by a roster import start unused and unlocked); every later "before" must agree
+// with the replay, and the end must agree with the participants row.
+export function verifyParticipantHistory(participant: ParticipantState, events: HistoryEvent[]): Violation[] {
+  const violations: Violation[] = [];
+  if (events.length === 0) return violations;
+  const report = (invariant: Violation['invariant'], message: string, eventIds: number[]) =>
+    violations.push({ invariant, code: participant.code, message, eventIds });
+  let status: ParticipantStatus = events[0]!.statusBefore ?? 'unused';
+  let holder: string | null = events[0]!.lockedIpBefore;
+  let holderSince: number | undefined;
+  const expectedNameHash = nameHash(participant.fullName);
+
+  for (const event of events) {
+    if (event.statusBefore !== null && event.statusBefore !== status) {
+      report(3, `event ${event.id} (${event.type}) recorded status ${event.statusBefore}, the replay has ${status}`, [event.id]);
+    }
+    if (event.statusBefore !== null && event.lockedIpBefore !== holder) {
+      report(3, `event ${event.id} (${event.type}) recorded lock holder ${event.lockedIpBefore ?? 'none'}, the replay has ${holder ?? 'none'}`, [event.id]);
+    }
+    switch (event.type) {
+      case 'checked_in':
+      case 'reentered': {
+        if (status === 'expired') report(4, `event ${event.id} let ${event.sourceIp} in on an expired code`, [event.id]);
+        if (event.submittedNameHash !== null && event.submittedNameHash !== expectedNameHash) {
+          report(4, `event ${event.id} let ${event.sourceIp} in with a name that does not match`, [event.id]);
+        }
+        if (holder !== null && holder !== event.sourceIp) {
+          report(1, `event ${event.id} let ${event.sourceIp} in while ${holder} held the lock`, holderSince !== undefined ? [holderSince, event.id] : [event.id]);
+        }
+        if (holder !== event.sourceIp) holderSince = event.id;
+        holder = event.sourceIp;
+        status = 'in_progress';
+        break;
+      }
+      case 'lock_reset':
+        holder = null;
+        holderSince = undefined;
+        break;
+      case 'lock_transferred':
+        holder = event.lockedIpAfter;
+        holderSince = event.id;
+        status = 'in_progress';
+        break;
+      case 'expired':
+        status = 'expired';
+        break;
+      case 'reopened':
+        status = event.statusAfter ?? status;
+        break;
+      default:
+        break;
+    }
+  }
+  if (status !== participant.status || holder !== participant.lockedIp) {
+    report(
+      3,
+      `replay ends at ${status} / ${holder ?? 'no lock'}, the participants row says ${participant.status} / ${participant.lockedIp ?? 'no lock'}`,
+      [events.at(-1)!.id],
+    );
+  }
+  return violations;
+}
+
+interface EventRow extends RowDataPacket {
+  id: number;
+  participant_id: number;
+  event_type: string;
+  source_ip: string | null;
+  request_id: string;
+  submitted_name_hash: string | null;
+  status_before: ParticipantStatus | null;
+  status_after: ParticipantStatus | null;
+  locked_ip_before: string | null;
+  locked_ip_after: string | null;
+}
+
+const PAGE = 500;
+
+export interface VerifyReport {
+  participants: number;
+  events: number;
+  violations: Violation[];
+}
+
+async function duplicateSuccessRequests(handle: SqlHandle): Promise<Violation[]> {
+  const rows = await handle.rows<RowDataPacket>(
+    `SELECT request_id, GROUP_CONCAT(id ORDER BY id) AS ids, MIN(code) AS code FROM audit_events
+      WHERE event_type IN ('checked_in', 'reentered') GROUP BY request_id HAVING COUNT(*) > 1`,
+  );
+  return rows.map((row) => ({
+    invariant: 2 as const,
+    code: String(row.code),
+    message: `request ${row.request_id} has ${String(row.ids).split(',').length} success rows`,
+    eventIds: String(row.ids).split(',').map(Number),
+  }));
+}
+
+export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
+  return db.read(async (handle) => {
+    const violations = await duplicateSuccessRequests(handle);
+    let participants = 0;
+    let events = 0;
+    let after = 0;
+    for (;;) {
+      const page = await handle.rows<RowDataPacket>(`SELECT id, code, full_name, status, locked_ip FROM participants WHERE id > ? ORDER BY id LIMIT ${PAGE}`, [after]);
+      if (page.length === 0) break;
+      after = Number(page.at(-1)!.id);
+      const first = Number(page[0]!.id);
+      const rows = await handle.rows<EventRow>(
+        `SELECT id, participant_id, event_type, source_ip, request_id, submitted_name_hash, status_before, status_after, locked_ip_before, locked_ip_after
+           FROM audit_events WHERE participant_id BETWEEN ? AND ? ORDER BY participant_id, id`,
+        [first, after],
+      );
+      const byParticipant = new Map<number, HistoryEvent[]>();
+      for (const row of rows) {
+        const list = byParticipant.get(Number(row.participant_id)) ?? [];
+        list.push({
+          id: Number(row.id), type: row.event_type, sourceIp: row.source_ip, requestId: row.request_id,
+          submittedNameHash: row.submitted_name_hash, statusBefore: row.status_before, statusAfter: row.status_after,
+          lockedIpBefore: row.locked_ip_before, lockedIpAfter: row.locked_ip_after,
+        });
+        byParticipant.set(Number(row.participant_id), list);
+      }
+      for (const row of page) {
+        const history = byParticipant.get(Number(row.id)) ?? [];
+        events += history.length;
+        violations.push(
+          ...verifyParticipantHistory(
+            { id: Number(row.id), code: row.code, fullName: row.full_name, status: row.status, lockedIp: row.locked_ip },
+            history,
+          ),
+        );
+      }
+      participants += page.length;
+    }
+    return { participants, events, violations };
+  });
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createParticipants } from './support/fixtures.ts';
+import { checkIn, request } from './support/http-client.ts';
+import { logInProctor } from './support/proctor-client.ts';
+import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+let database: TestDatabase;
+let server: TestServer;
+
+afterEach(async () => {
+  await server?.close();
+  await database?.drop();
+});
+
+function verify(url: string): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cli.ts', 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: url } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+}
+
+// Real traffic through the API: check-ins, conflicts, a reset, a transfer, an expiry and a reopening.
+async function realActivity() {
+  database = await createTestDatabase();
+  server = await startTestServer(database.db);
+  const proctor = await logInProctor(server.baseUrl, database.db);
+  const [a, b, c] = await createParticipants(database.sql, 3);
+  await checkIn(server.baseUrl, a, '127.0.21.1');
+  await checkIn(server.baseUrl, a, '127.0.21.1');
+  await checkIn(server.baseUrl, a, '127.0.21.2');
+  await proctor.post(`/api/proctor/participants/${a!.code}/transfer-lock`, { toIp: '127.0.21.2', reason: 'r', expectedIp: '127.0.21.1' });
+  await checkIn(server.baseUrl, a, '127.0.21.2');
+  await checkIn(server.baseUrl, b, '127.0.21.3');
+  await proctor.post(`/api/proctor/participants/${b!.code}/reset-lock`, { reason: 'r', expectedIp: '127.0.21.3' });
+  await checkIn(server.baseUrl, b, '127.0.21.4');
+  await proctor.post(`/api/proctor/participants/${b!.code}/expire`, { reason: 'done' });
+  await checkIn(server.baseUrl, b, '127.0.21.4');
+  await proctor.post(`/api/proctor/participants/${b!.code}/reopen`, { reason: 'oops' });
+  await checkIn(server.baseUrl, { code: c!.code, fullName: 'Wrong Name' }, '127.0.21.5');
+  await checkIn(server.baseUrl, c, '127.0.21.5');
+  const ask = await request(`${server.baseUrl}/api/device-change-requests`, { json: c, localAddress: '127.0.21.6' });
+  await proctor.post(`/api/proctor/device-change-requests/${ask.json.requestId}/approve`, { expectedIp: '127.0.21.5' });
+  return { a: a!, b: b!, c: c! };
+}
+
+describe('npm run cli -- audit verify', () => {
+  it('when the history comes from real traffic, then it reports zero violations and exits 0', async () => {
+    await realActivity();
+
+    const result = await verify(database.url);
+
+    expect(result.stdout).toMatch(/Checked 3 participant\(s\) and \d+ audit row\(s\): 0 violation\(s\)\./);
+    expect(result.code).toBe(0);
+  });
+
+  it('when a lock holder is changed behind the log’s back, then invariant 3 is reported with the rows involved', async () => {
+    const { a } = await realActivity();
+    await database.sql.query("UPDATE participants SET locked_ip = '203.0.113.66' WHERE code = ?", [a.code]);
+
+    const result = await verify(database.url);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`violation of invariant 3 .*${a.code}: replay ends at in_progress / 127.0.21.2, the participants row says in_progress / 203.0.113.66 \\[audit rows \\d+\\]`));
+  });
+
+  it('when a second device appears as checked in, then invariant 1 is reported', async () => {
+    const { c } = await realActivity();
+    await database.sql.query(
+      `INSERT INTO audit_events (participant_id, code, event_type, source_ip, request_id, status_before, status_after, locked_ip_before, locked_ip_after, created_at)
+       SELECT id, code, 'checked_in', '127.0.21.99', 'planted-1', 'in_progress', 'in_progress', '127.0.21.6', '127.0.21.99', UTC_TIMESTAMP(3) FROM participants WHERE code = ?`,
+      [c.code],
+    );
+
+    const result = await verify(database.url);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`violation of invariant 1`);
+    expect(result.stdout).toContain('let 127.0.21.99 in while 127.0.21.6 held the lock');
+  });
+
+  it('when one request has two success rows, or a success has an expired code or a wrong name, then invariants 2 and 4 are reported', async () => {
+    const { b } = await realActivity();
+    await database.sql.query(
+      `INSERT INTO audit_events (participant_id, code, event_type, source_ip, request_id, submitted_name_hash, status_before, status_after, locked_ip_before, locked_ip_after, created_at)
+       SELECT participant_id, code, event_type, source_ip, request_id, SHA2('someone else', 256), status_before, status_after, locked_ip_before, locked_ip_after, created_at
+         FROM audit_events WHERE code = ? AND event_type IN ('checked_in', 'reentered') ORDER BY id DESC LIMIT 1`,
+      [b.code],
+    );
+
+    const result = await verify(database.url);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('violation of invariant 2');
+    expect(result.stdout).toMatch(/violation of invariant 4 .*with a name that does not match/);
+  });
+});
