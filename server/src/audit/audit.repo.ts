@@ -1,7 +1,6 @@
-import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import type { StreamEventType } from '../../../contracts/proctor.ts';
-import type { SqlHandle, Tx } from '../lib/database.ts';
+import type { Tx } from '../lib/database.ts';
 
 export type AuditEventType = StreamEventType;
 
@@ -50,63 +49,4 @@ export function insertAuditEvent(tx: Tx, event: NewAuditEvent): void {
     event.lockedIpAfter,
     event.at,
   ]);
-}
-
-export interface AuditEvent {
-  id: number;
-  participantId: number | null;
-  code: string;
-  type: AuditEventType;
-  sourceIp: string | null;
-  userAgent: string | null;
-  requestId: string;
-  actor: string | null;
-  reason: string | null;
-  statusBefore: ParticipantStatus | null;
-  statusAfter: ParticipantStatus | null;
-  lockedIpBefore: string | null;
-  lockedIpAfter: string | null;
-  at: Date;
-}
-
-interface AuditEventRow extends RowDataPacket {
-  id: number;
-  participant_id: number | null;
-  code: string;
-  event_type: AuditEventType;
-  source_ip: string | null;
-  user_agent: string | null;
-  request_id: string;
-  actor: string | null;
-  reason: string | null;
-  status_before: ParticipantStatus | null;
-  status_after: ParticipantStatus | null;
-  locked_ip_before: string | null;
-  locked_ip_after: string | null;
-  created_at: Date;
-}
-
-const EVENTS_FOR_CODE = `
-  SELECT id, participant_id, code, event_type, source_ip, user_agent, request_id, actor, reason,
-         status_before, status_after, locked_ip_before, locked_ip_after, created_at
-    FROM audit_events WHERE code = ? ORDER BY id`;
-
-export async function auditEventsForCode(db: SqlHandle, code: string): Promise<AuditEvent[]> {
-  const rows = await db.rows<AuditEventRow>(EVENTS_FOR_CODE, [code]);
-  return rows.map((row) => ({
-    id: row.id,
-    participantId: row.participant_id,
-    code: row.code,
-    type: row.event_type,
-    sourceIp: row.source_ip,
-    userAgent: row.user_agent,
-    requestId: row.request_id,
-    actor: row.actor,
-    reason: row.reason,
-    statusBefore: row.status_before,
-    statusAfter: row.status_after,
-    lockedIpBefore: row.locked_ip_before,
-    lockedIpAfter: row.locked_ip_after,
-    at: row.created_at,
-  }));
 }

@@ -4,7 +4,14 @@ import { type Database, withTransaction } from '../lib/database.ts';
 import type { Config } from '../lib/config.ts';
 import { CodeExpiredError, DeviceLockedError, NotRecognisedError, RateLimitedError } from '../lib/errors.ts';
 import { notifyAuditCommitted } from '../live/audit-notifier.ts';
-import { lockDevice, lockParticipantWithFailures, type RecentFailures } from '../participants/participants.repo.ts';
+import {
+  failureWindowClears,
+  lockDevice,
+  lockParticipantForCheckIn,
+  markGuess,
+  type RecentFailures,
+  recentFailures,
+} from '../participants/participants.repo.ts';
 import { type CheckInDecision, decideCheckIn } from './checkin-decision.ts';
 import { nameHash } from './full-name.ts';
 
@@ -35,12 +42,12 @@ export function failureLimits(config: Config): FailureLimits {
 // Only failures count, so a hall of students behind one NAT address checking in with their own codes is
 // never slowed down. Once a limit is reached every attempt is refused, right ones included: letting a
 // correct guess through would turn the limit into an oracle.
-function retryAfterIfLimited(failures: RecentFailures, limits: FailureLimits): number | undefined {
-  const waits: number[] = [];
-  if (failures.ipAndCode >= limits.perIpAndCode) waits.push(failures.ipAndCodeClearsInS);
-  if (failures.code >= limits.perCode) waits.push(failures.codeClearsInS);
-  if (failures.ip >= limits.perIp) waits.push(failures.ipClearsInS);
-  return waits.length > 0 ? Math.max(1, ...waits) : undefined;
+function limitsReached(failures: RecentFailures, limits: FailureLimits): (keyof RecentFailures)[] {
+  const reached: (keyof RecentFailures)[] = [];
+  if (failures.ipAndCode >= limits.perIpAndCode) reached.push('ipAndCode');
+  if (failures.code >= limits.perCode) reached.push('code');
+  if (failures.ip >= limits.perIp) reached.push('ip');
+  return reached;
 }
 
 type Outcome =
@@ -58,9 +65,16 @@ const refusals = {
 // are the exception: they change nothing and write nothing.
 export async function checkIn(db: Database, limits: FailureLimits, attempt: CheckInAttempt): Promise<CheckInResponse> {
   const outcome = await withTransaction(db, async (tx): Promise<Outcome> => {
-    const { participant, failures } = await lockParticipantWithFailures(tx, attempt.code, attempt.ip, limits.windowS);
-    const retryAfterS = retryAfterIfLimited(failures, limits);
-    if (retryAfterS !== undefined) {
+    const { participant, now, addressLastGuessAt } = await lockParticipantForCheckIn(tx, attempt.code, attempt.ip);
+    // Counting failures costs a query; codes and addresses that have not guessed within the window cannot
+    // be over a limit, and that is nearly all traffic.
+    const windowStart = now.getTime() - limits.windowS * 1000;
+    const recent = (at: Date | null | undefined) => at !== null && at !== undefined && at.getTime() > windowStart;
+    const guessedRecently = recent(participant?.lastGuessAt) || recent(addressLastGuessAt);
+    const reached = guessedRecently ? limitsReached(await recentFailures(tx, attempt.code, attempt.ip, limits.windowS), limits) : [];
+    if (reached.length > 0) {
+      const clears = await failureWindowClears(tx, attempt.code, attempt.ip, limits.windowS);
+      const retryAfterS = Math.max(1, ...reached.map((scope) => clears[scope]));
       // Thrown inside the transaction: it rolls back, and a throttled attempt writes nothing.
       throw new RateLimitedError('Too many failed check-in attempts. Wait a moment and try again, or ask a proctor.', retryAfterS);
     }
@@ -73,6 +87,7 @@ export async function checkIn(db: Database, limits: FailureLimits, attempt: Chec
       submittedNameHash: nameHash(attempt.fullName),
       requestId: attempt.requestId,
     };
+    if (decision.kind === 'not_recognised') markGuess(tx, attempt.ip, participant?.id ?? null, participant?.now ?? now);
     if (!participant) {
       insertAuditEvent(tx, {
         ...auditBase, participantId: null, statusBefore: null, statusAfter: null,

@@ -12,6 +12,7 @@ export interface LockedParticipant {
   lockedIp: string | null;
   deviceLockedAt: Date | null;
   enteredAt: Date | null;
+  lastGuessAt: Date | null;
   // The database's clock, read under the lock, so that every time written by this transaction is one
   // consistent UTC instant computed by the database.
   now: Date;
@@ -27,13 +28,14 @@ interface LockedParticipantRow extends RowDataPacket {
   locked_ip: string | null;
   device_locked_at: Date | null;
   entered_at: Date | null;
+  last_guess_at: Date | null;
   now: Date;
 }
 
 // The session name comes from a scalar subquery on purpose: a JOIN would make FOR UPDATE lock the
 // exam_sessions row too and serialise every check-in of the session behind one lock.
 const LOCK_PARTICIPANT_BY_CODE = `
-  SELECT p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at,
+  SELECT p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at, p.last_guess_at,
          (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
          UTC_TIMESTAMP(3) AS now
     FROM participants p
@@ -49,50 +51,62 @@ export interface RecentFailures {
   ipAndCode: number;
   code: number;
   ip: number;
-  // Seconds until the oldest failure of each count leaves the window.
-  ipAndCodeClearsInS: number;
-  codeClearsInS: number;
-  ipClearsInS: number;
+}
+
+const LAST_GUESS_FROM = `SELECT UTC_TIMESTAMP(3) AS now, (SELECT last_guess_at FROM guess_sources WHERE source_ip = ?) AS last_guess_at`;
+
+// The row lock and the address's last guess in one round trip. Refusals of this code are written under
+// the same row lock, so concurrent attempts on one code see each other's failures, on every instance.
+export async function lockParticipantForCheckIn(
+  tx: Tx,
+  code: string,
+  ip: string,
+): Promise<{ participant: LockedParticipant | undefined; now: Date; addressLastGuessAt: Date | null }> {
+  const [locked, source] = await tx.rowsOfEach([
+    { sql: LOCK_PARTICIPANT_BY_CODE, values: [code] },
+    { sql: LAST_GUESS_FROM, values: [ip] },
+  ]);
+  const row = locked![0] as LockedParticipantRow | undefined;
+  return { participant: row && toLockedParticipant(row), now: source![0]!.now as Date, addressLastGuessAt: source![0]!.last_guess_at as Date | null };
 }
 
 // Only wrong code/name pairs count: that is what guessing produces. A device conflict or an expired code
 // needs the right code and name, and a refused student's retries must not lock them out.
-const REFUSALS = "'not_recognised'";
 const RECENT_FAILURES = `
-  SELECT
-    (SELECT COUNT(*) FROM audit_events WHERE code = ? AND source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS ip_and_code,
-    (SELECT COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), MIN(created_at) + INTERVAL ? SECOND), 0) FROM audit_events WHERE code = ? AND source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS ip_and_code_clears,
-    (SELECT COUNT(*) FROM audit_events WHERE code = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS by_code,
-    (SELECT COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), MIN(created_at) + INTERVAL ? SECOND), 0) FROM audit_events WHERE code = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS code_clears,
-    (SELECT COUNT(*) FROM audit_events WHERE source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS by_ip,
-    (SELECT COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), MIN(created_at) + INTERVAL ? SECOND), 0) FROM audit_events WHERE source_ip = ? AND event_type IN (${REFUSALS}) AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS ip_clears`;
+  SELECT c.by_code, c.ip_and_code, (SELECT COUNT(*) FROM audit_events
+           WHERE source_ip = ? AND event_type = 'not_recognised' AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) AS by_ip
+    FROM (SELECT COUNT(*) AS by_code, COALESCE(SUM(source_ip = ?), 0) AS ip_and_code FROM audit_events
+           WHERE code = ? AND event_type = 'not_recognised' AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) c`;
 
-// The row lock and the failure counts in one round trip. Refusals of this code are written under the same
-// row lock, so concurrent attempts on one code see each other's failures, on every instance.
-export async function lockParticipantWithFailures(
-  tx: Tx,
-  code: string,
-  ip: string,
-  windowS: number,
-): Promise<{ participant: LockedParticipant | undefined; failures: RecentFailures }> {
+export async function recentFailures(tx: Tx, code: string, ip: string, windowS: number): Promise<RecentFailures> {
+  const [c] = await tx.rows<RowDataPacket>(RECENT_FAILURES, [ip, windowS, ip, code, windowS]);
+  return { ipAndCode: Number(c!.ip_and_code), code: Number(c!.by_code), ip: Number(c!.by_ip) };
+}
+
+const MARK_GUESS_FROM = `
+  INSERT INTO guess_sources (source_ip, last_guess_at) VALUES (?, ?)
+  ON DUPLICATE KEY UPDATE last_guess_at = GREATEST(last_guess_at, VALUES(last_guess_at))`;
+const MARK_GUESS_AT = 'UPDATE participants SET last_guess_at = ? WHERE id = ?';
+
+export function markGuess(tx: Tx, ip: string, participantId: number | null, at: Date): void {
+  tx.defer(MARK_GUESS_FROM, [ip, at]);
+  if (participantId !== null) tx.defer(MARK_GUESS_AT, [at, participantId]);
+}
+
+const FAILURE_WINDOW_CLEARS = `
+  SELECT
+    COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), (SELECT MIN(created_at) FROM audit_events
+      WHERE code = ? AND source_ip = ? AND event_type = 'not_recognised' AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) + INTERVAL ? SECOND), 0) AS ip_and_code,
+    COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), (SELECT MIN(created_at) FROM audit_events
+      WHERE code = ? AND event_type = 'not_recognised' AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) + INTERVAL ? SECOND), 0) AS by_code,
+    COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), (SELECT MIN(created_at) FROM audit_events
+      WHERE source_ip = ? AND event_type = 'not_recognised' AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND) + INTERVAL ? SECOND), 0) AS by_ip`;
+
+// Seconds until the oldest counted failure of each scope leaves the window; read only when throttling.
+export async function failureWindowClears(tx: Tx, code: string, ip: string, windowS: number): Promise<RecentFailures> {
   const w = windowS;
-  const [locked, counts] = await tx.rowsOfEach([
-    { sql: LOCK_PARTICIPANT_BY_CODE, values: [code] },
-    { sql: RECENT_FAILURES, values: [code, ip, w, w, code, ip, w, code, w, w, code, w, ip, w, w, ip, w] },
-  ]);
-  const row = locked![0] as LockedParticipantRow | undefined;
-  const c = counts![0]!;
-  return {
-    participant: row && toLockedParticipant(row),
-    failures: {
-      ipAndCode: Number(c.ip_and_code),
-      code: Number(c.by_code),
-      ip: Number(c.by_ip),
-      ipAndCodeClearsInS: Number(c.ip_and_code_clears),
-      codeClearsInS: Number(c.code_clears),
-      ipClearsInS: Number(c.ip_clears),
-    },
-  };
+  const [row] = await tx.rows<RowDataPacket>(FAILURE_WINDOW_CLEARS, [code, ip, w, w, code, w, w, ip, w, w]);
+  return { ipAndCode: Number(row!.ip_and_code), code: Number(row!.by_code), ip: Number(row!.by_ip) };
 }
 
 function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
@@ -106,6 +120,7 @@ function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
     lockedIp: row.locked_ip,
     deviceLockedAt: row.device_locked_at,
     enteredAt: row.entered_at,
+    lastGuessAt: row.last_guess_at,
     now: row.now,
   };
 }
