@@ -1,5 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { arrangeConflict, expect, type ParticipantDevice, test } from './support/fixtures.ts';
+import { arrangeConflict, expect, type ParticipantDevice, test, watchedConflict } from './support/fixtures.ts';
 
 // Every page schedules its click for the same instant on the machine's clock, so the requests leave
 // together. Each page reports how far ahead it scheduled; a page that was already late would make the
@@ -117,14 +117,11 @@ test('when the holder switches networks, then the new address is refused until t
   createParticipant,
   sql,
 }) => {
-  const person = await createParticipant();
-  const watcher = await proctor();
-  await watcher.openDashboard(person.sessionId);
-  const wifi = await participant('127.0.44.1');
-  const hotspot = await participant('127.0.44.2');
-  await arrangeConflict(wifi, hotspot, person);
+  const { person, watcher, holder: wifi, intruder: hotspot, feedItem } = await watchedConflict(
+    { participant, proctor, createParticipant },
+    { holderIp: '127.0.44.1', intruderIp: '127.0.44.2' },
+  );
 
-  const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
   await feedItem.getByRole('button', { name: 'Move to this device' }).click();
   const dialog = watcher.page.getByRole('dialog');
   await dialog.getByLabel('Reason (kept in the audit log)').fill('switched to phone hotspot');
@@ -144,15 +141,11 @@ test('when a conflict happens on instance A, then a proctor connected to instanc
   proctor,
   createParticipant,
 }) => {
-  const person = await createParticipant();
-  const watcher = await proctor(1);
-  await watcher.openDashboard(person.sessionId);
-  const holder = await participant('127.0.45.1', 0);
-  const intruder = await participant('127.0.45.2', 0);
+  const { feedItem } = await watchedConflict(
+    { participant, proctor, createParticipant },
+    { holderIp: '127.0.45.1', intruderIp: '127.0.45.2', deviceServer: 0, proctorServer: 1 },
+  );
 
-  await arrangeConflict(holder, intruder, person);
-
-  const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
   await expect(feedItem).toBeVisible({ timeout: 2000 });
   await expect(feedItem).toContainText('127.0.45.2');
 });
@@ -162,16 +155,13 @@ test('when the refused device asks to move and the proctor approves, then it con
   proctor,
   createParticipant,
 }) => {
-  const person = await createParticipant();
-  const watcher = await proctor();
-  await watcher.openDashboard(person.sessionId);
-  const holder = await participant('127.0.46.1');
-  const asker = await participant('127.0.46.2');
-  await arrangeConflict(holder, asker, person);
+  const { person, watcher, intruder: asker, feedItem } = await watchedConflict(
+    { participant, proctor, createParticipant },
+    { holderIp: '127.0.46.1', intruderIp: '127.0.46.2' },
+  );
   await asker.page.getByRole('button', { name: 'Ask the proctor to move my check-in to this device' }).click();
   await expect(asker.page.getByText('Waiting for a proctor')).toBeVisible();
 
-  const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
   await expect(feedItem).toContainText('Asks to move', { timeout: 2000 });
   await feedItem.getByRole('button', { name: 'Approve' }).click();
   await watcher.page.getByRole('dialog').getByRole('button', { name: 'Approve and move' }).click();

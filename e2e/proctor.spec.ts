@@ -1,19 +1,15 @@
-import { arrangeConflict, expect, test } from './support/fixtures.ts';
+import { expect, test, watchedConflict } from './support/fixtures.ts';
 
 test('when a second device is refused, then the proctor dashboard shows the conflict within 2 s without a reload', async ({
   participant,
   proctor,
   createParticipant,
 }) => {
-  const person = await createParticipant();
-  const watcher = await proctor();
-  await watcher.openDashboard(person.sessionId);
-  const holder = await participant('127.0.30.1');
-  const intruder = await participant('127.0.30.2');
+  const { watcher, feedItem } = await watchedConflict(
+    { participant, proctor, createParticipant },
+    { holderIp: '127.0.30.1', intruderIp: '127.0.30.2' },
+  );
 
-  await arrangeConflict(holder, intruder, person);
-
-  const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
   await expect(feedItem).toBeVisible({ timeout: 2000 });
   await expect(feedItem).toContainText('127.0.30.1');
   await expect(feedItem).toContainText('127.0.30.2');

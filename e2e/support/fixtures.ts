@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Page, test as base, expect } from '@playwright/test';
+import { type Locator, type Page, test as base, expect } from '@playwright/test';
 import mysql from 'mysql2/promise';
 import { hashPassword } from '../../server/src/proctor-auth/password.ts';
 import { type DeviceForwarder, startDeviceForwarder } from './device-forwarder.ts';
@@ -19,6 +19,30 @@ export async function arrangeConflict(holder: ParticipantDevice, intruder: Parti
   await expect(holder.page).toHaveURL(/\/start$/);
   await intruder.checkIn(person);
   await expect(intruder.page.getByRole('alert')).toContainText('in use on another device');
+}
+
+export interface WatchedConflict {
+  person: E2eParticipant;
+  watcher: ProctorActor;
+  holder: ParticipantDevice;
+  intruder: ParticipantDevice;
+  // The conflict's entry in the watcher's feed.
+  feedItem: Locator;
+}
+
+// A proctor watches the person's exam session while the holder checks in and the intruder is refused.
+export async function watchedConflict(
+  actors: { participant: Fixtures['participant']; proctor: Fixtures['proctor']; createParticipant: Fixtures['createParticipant'] },
+  devices: { holderIp: string; intruderIp: string; deviceServer?: number; proctorServer?: number },
+): Promise<WatchedConflict> {
+  const person = await actors.createParticipant();
+  const watcher = await actors.proctor(devices.proctorServer ?? 0);
+  await watcher.openDashboard(person.sessionId);
+  const holder = await actors.participant(devices.holderIp, devices.deviceServer ?? 0);
+  const intruder = await actors.participant(devices.intruderIp, devices.deviceServer ?? 0);
+  await arrangeConflict(holder, intruder, person);
+  const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
+  return { person, watcher, holder, intruder, feedItem };
 }
 
 export interface ProctorActor {

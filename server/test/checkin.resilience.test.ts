@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDatabase, startLocalDatabase } from '../src/lib/local-database.ts';
 import { auditRows, createParticipant, createParticipants, holdRowLock, participantRow } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
-import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
+import { createTestDatabase, type TestDatabase, useDisposableDatabaseServer } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 
 let database: TestDatabase;
@@ -127,28 +123,14 @@ describe('failures inside the transaction', () => {
 });
 
 describe('database outage', () => {
-  let dataDir: string;
-  let outage: LocalDatabase;
-  let outageDb: TestDatabase;
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-outage-'));
-    outage = await startLocalDatabase({ dataDir, database: 'bootstrap', durable: false });
-    outageDb = await createTestDatabase(`mysql://root@127.0.0.1:${outage.port}`);
-  });
-
-  afterAll(async () => {
-    await outageDb?.drop().catch(() => {});
-    await outage?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const disposable = useDisposableDatabaseServer();
 
   it('when the database is stopped, then check-ins get 503 within 5 s, and once it is back the service recovers by itself', async () => {
-    const server = await serve(outageDb.createDatabase({ acquireTimeoutMs: 3000 }));
-    const [before, during, after] = await createParticipants(outageDb.sql, 3);
+    const server = await serve(disposable.database.createDatabase({ acquireTimeoutMs: 3000 }));
+    const [before, during, after] = await createParticipants(disposable.database.sql, 3);
     expect((await checkIn(server.baseUrl, before, '127.0.6.1')).status).toBe(200);
 
-    outage.kill();
+    disposable.local.kill();
     const whileDown = await Promise.all([1, 2, 3].map((i) => checkIn(server.baseUrl, during, `127.0.6.${i}`)));
 
     for (const response of whileDown) {
@@ -158,7 +140,7 @@ describe('database outage', () => {
       expect(response.elapsedMs).toBeLessThan(5000);
     }
 
-    await outage.restart();
+    await disposable.local.restart();
     const afterRestart = await checkIn(server.baseUrl, after, '127.0.6.9');
     expect(afterRestart.status).toBe(200);
   });

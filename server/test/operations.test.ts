@@ -1,14 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServerProcess } from '../../e2e/support/server-process.ts';
-import { type LocalDatabase, startLocalDatabase } from '../src/lib/local-database.ts';
 import { createParticipant, holdRowLock } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { openSse } from './support/sse-client.ts';
-import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
+import { useDisposableDatabaseServer } from './support/test-database.ts';
 import { startTestServer, useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
@@ -20,32 +16,18 @@ describe('health endpoints', () => {
   });
 
   describe('when the database is down', () => {
-    let dataDir: string;
-    let local: LocalDatabase;
-    let database: TestDatabase;
-
-    beforeAll(async () => {
-      dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-ready-'));
-      local = await startLocalDatabase({ dataDir, database: 'bootstrap', durable: false });
-      database = await createTestDatabase(`mysql://root@127.0.0.1:${local.port}`);
-    });
-
-    afterAll(async () => {
-      await database?.drop().catch(() => {});
-      await local?.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    });
+    const disposable = useDisposableDatabaseServer();
 
     it('then /healthz still answers 200 and /readyz answers 503 quickly', async () => {
-      const server = await startTestServer(database.createDatabase({ acquireTimeoutMs: 2000 }));
+      const server = await startTestServer(disposable.database.createDatabase({ acquireTimeoutMs: 2000 }));
       try {
-        local.kill();
+        disposable.local.kill();
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect((await request(`${server.baseUrl}/healthz`)).status).toBe(200);
         const ready = await request(`${server.baseUrl}/readyz`);
         expect(ready.status).toBe(503);
         expect(ready.elapsedMs).toBeLessThan(5000);
-        await local.restart();
+        await disposable.local.restart();
         expect((await request(`${server.baseUrl}/readyz`)).status).toBe(200);
       } finally {
         await server.close();

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { inject } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { Database, type DatabaseOptions } from '../../src/lib/database.ts';
 import { migrate } from '../../src/lib/migrate.ts';
 
@@ -51,4 +53,29 @@ export async function createTestDatabase(serverUrl = inject('databaseServerUrl')
       await sql.end().catch(() => {});
     },
   };
+}
+
+export interface DisposableServer {
+  local: import('../../src/lib/local-database.ts').LocalDatabase;
+  database: TestDatabase;
+}
+
+// A database server of the file's own, for tests that stop and restart it.
+export function useDisposableDatabaseServer(): DisposableServer {
+  const disposable = {} as DisposableServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { startLocalDatabase } = await import('../../src/lib/local-database.ts');
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-disposable-'));
+    disposable.local = await startLocalDatabase({ dataDir, database: 'bootstrap', durable: false });
+    disposable.database = await createTestDatabase(`mysql://root@127.0.0.1:${disposable.local.port}`);
+  });
+  afterAll(async () => {
+    await disposable.database?.drop().catch(() => {});
+    await disposable.local?.stop();
+    const { rm } = await import('node:fs/promises');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return disposable;
 }
