@@ -6,6 +6,7 @@ import { healthRoutes } from './health/health.routes.ts';
 import { failureLimits } from './checkin/checkin.service.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
+import { createMetrics } from './lib/metrics.ts';
 import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT } from './lib/http.ts';
 import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
@@ -35,16 +36,21 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   // are never served from a cache.
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
-  app.use(assignRequestId());
+  app.use(assignRequestId(logger));
   app.use(healthRoutes(db));
   // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use('/api', express.json({ limit: JSON_BODY_LIMIT, strict: true }));
-  app.use(checkInRoutes(db, failureLimits(config)));
-  app.use(deviceChangeRoutes(db, config.DEVICE_CHANGE_REQUEST_TTL_S));
-  app.use(proctorAuthRoutes(db, config));
   const tail = new AuditTail(db, logger, { pollMs: config.STREAM_POLL_MS, gapTimeoutMs: 10_000, batchSize: 1000 });
   const live = liveRoutes(db, tail, config.STREAM_HEARTBEAT_S);
+  const metrics = createMetrics(db, live.streams.connected);
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  app.use(checkInRoutes(db, failureLimits(config), metrics));
+  app.use(deviceChangeRoutes(db, config.DEVICE_CHANGE_REQUEST_TTL_S));
+  app.use(proctorAuthRoutes(db, config));
   app.use(live.router);
   app.use(proctorRoutes(db));
   app.use('/api', apiNotFound());
@@ -62,6 +68,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     app,
     streams: live.streams,
     close: async () => {
+      metrics.close();
       live.streams.closeAll();
       await tail.close();
     },

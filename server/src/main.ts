@@ -10,7 +10,7 @@ import { seedDemoIfEmpty } from './roster/demo-roster.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, config.NODE_ENV === 'development');
   const say = (message: string) => process.stdout.write(`${message}\n`);
 
   const database = await setUpDatabase(config);

@@ -65,7 +65,9 @@ const refusals = {
 // are the exception: they change nothing and write nothing.
 export async function checkIn(db: Database, limits: FailureLimits, attempt: CheckInAttempt): Promise<CheckInResponse> {
   const outcome = await withTransaction(db, async (tx): Promise<Outcome> => {
+    const lockStarted = performance.now();
     const { participant, now, addressLastGuessAt } = await lockParticipantForCheckIn(tx, attempt.code, attempt.ip);
+    db.events.emit('row-lock', (performance.now() - lockStarted) / 1000);
     // Counting failures costs a query; codes and addresses that have not guessed within the window cannot
     // be over a limit, and that is nearly all traffic.
     const windowStart = now.getTime() - limits.windowS * 1000;

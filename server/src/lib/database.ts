@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { UnavailableError } from './errors.ts';
@@ -143,6 +144,8 @@ export class Tx extends SqlHandle {
 
 export class Database {
   readonly pool: Pool;
+  // Observability hooks ('retry', 'row-lock'), so metrics need not reach into the data layer.
+  readonly events = new EventEmitter();
 
   constructor(readonly options: DatabaseOptions) {
     this.pool = mysql.createPool({
@@ -264,6 +267,7 @@ export async function withTransaction<T>(db: Database, work: (tx: Tx) => Promise
       const kind = classifyDatabaseError(error);
       reusable = kind !== 'unavailable' && (!tx.begun || (await rollbackOrDestroy(connection, queryTimeoutMs)));
       if (kind === 'retryable' && attempt < maxAttempts) {
+        db.events.emit('retry');
         await sleep(Math.random() * 20 * attempt);
         continue;
       }

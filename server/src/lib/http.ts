@@ -18,16 +18,26 @@ declare global {
   namespace Express {
     interface Request {
       id: string;
+      log: Logger;
     }
   }
 }
 
 export const JSON_BODY_LIMIT = '16kb';
 
-export function assignRequestId(): RequestHandler {
+// Every request gets an id (sent back as X-Request-Id, stored in its audit rows) and a logger that stamps
+// it on each line. The access line names the route pattern, never the path: proctor URLs carry
+// participant codes, which stay out of info-level logs.
+export function assignRequestId(logger: Logger): RequestHandler {
   return (req, res, next) => {
     req.id = randomUUID();
+    req.log = logger.child({ reqId: req.id });
     res.setHeader('X-Request-Id', req.id);
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : '(no route)';
+      req.log.info({ method: req.method, route, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
+    });
     next();
   };
 }
@@ -57,6 +67,7 @@ export function apiNotFound(): RequestHandler {
 }
 
 function sendError(res: Response, status: number, body: ErrorEnvelope, headers: Record<string, string> = {}): void {
+  res.locals.errorCode = body.error.code;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.status(status).json(body);
 }
@@ -90,13 +101,13 @@ export function errorHandler(logger: Logger, retryAfterS: number): ErrorRequestH
     }
     if (known) {
       if (known instanceof UnavailableError) {
-        logger.warn({ reqId: req.id, reason: known.reason, cause: String((known.cause as Error | undefined)?.message ?? '') }, 'unavailable');
+        (req.log ?? logger).warn({ reason: known.reason, cause: String((known.cause as Error | undefined)?.message ?? '') }, 'unavailable');
       }
       const issues = known instanceof InvalidInputError && known.issues.length > 0 ? { issues: known.issues } : {};
       sendError(res, known.status, { error: { code: known.code, message: known.message, ...issues } }, known.headers);
       return;
     }
-    logger.error({ reqId: req.id, err: error }, 'unhandled error');
+    (req.log ?? logger).error({ err: error }, 'unhandled error');
     sendError(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side. Please try again.' } });
   };
 }
