@@ -7,7 +7,7 @@ import { failureLimits } from './checkin/checkin.service.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
 import { createMetrics } from './lib/metrics.ts';
-import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT } from './lib/http.ts';
+import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT, notFound } from './lib/http.ts';
 import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -63,6 +63,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
       res.sendFile(path.join(clientDir, 'index.html'));
     });
   }
+  app.use(notFound());
   app.use(errorHandler(logger, config.RETRY_AFTER_S));
   return {
     app,

@@ -77,6 +77,19 @@ interface BodyParserError {
   status?: number;
 }
 
+// Errors from Express's own machinery (a malformed %-escape in a path parameter, say) carry an HTTP status.
+function fromHttpStatus(status: number | undefined): AppError | undefined {
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  if (status === 404) return new NotFoundError('Not found.');
+  if (status === 413) return new PayloadTooLargeError(`The body must be at most ${JSON_BODY_LIMIT}.`);
+  if (status === 415) return new UnsupportedMediaTypeError('Send the body as application/json.');
+  return new InvalidInputError('The request is malformed.');
+}
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError(`Nothing at ${req.method} ${req.originalUrl.split('?')[0]}`));
+}
+
 // The one place that turns errors into HTTP answers: known conditions get their status and code, anything
 // else a logged 500 without details.
 export function errorHandler(logger: Logger, retryAfterS: number): ErrorRequestHandler {
@@ -91,6 +104,8 @@ export function errorHandler(logger: Logger, retryAfterS: number): ErrorRequestH
         known = new UnsupportedMediaTypeError('Send the body as UTF-8 JSON.');
       } else if (parserType !== undefined && (error as BodyParserError).status === 400) {
         known = new InvalidInputError('The request body could not be read.');
+      } else if (fromHttpStatus((error as BodyParserError | null)?.status)) {
+        known = fromHttpStatus((error as BodyParserError).status);
       } else if (classifyDatabaseError(error) !== 'other') {
         known = new UnavailableError('database', retryAfterS, { cause: error });
       }
