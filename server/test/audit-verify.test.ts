@@ -15,8 +15,12 @@ afterEach(async () => {
 });
 
 function verify(url: string): Promise<{ code: number | null; stdout: string }> {
+  return cli(url, 'audit', 'verify');
+}
+
+function cli(url: string, ...args: string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cli.ts', 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: url } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cli.ts', ...args], { env: { ...process.env, DATABASE_URL: url } });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.on('close', (code) => resolve({ code, stdout }));
@@ -96,5 +100,35 @@ describe('npm run cli -- audit verify', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('violation of invariant 2');
     expect(result.stdout).toMatch(/violation of invariant 4 .*with a name that does not match/);
+  });
+});
+
+describe('npm run cli -- purge', () => {
+  it('when rows are older than the retention period, then their addresses and user agents go, the rows stay, and the log still verifies', async () => {
+    const { a, b } = await realActivity();
+    await database.sql.query('UPDATE audit_events SET created_at = created_at - INTERVAL 40 DAY WHERE code = ?', [a.code]);
+    const [[counts]] = (await database.sql.query('SELECT COUNT(*) AS n FROM audit_events')) as unknown as [[{ n: number }]];
+
+    const result = await cli(database.url, 'purge', '--older-than', '30d');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Purged [1-9]\d* audit row\(s\)/);
+    const [[after]] = (await database.sql.query('SELECT COUNT(*) AS n FROM audit_events')) as unknown as [[{ n: number }]];
+    expect(after.n).toBe(counts.n);
+    const [old] = (await database.sql.query('SELECT source_ip, user_agent, locked_ip_after, purged_at FROM audit_events WHERE code = ?', [a.code])) as unknown as [
+      { source_ip: string | null; user_agent: string | null; locked_ip_after: string | null; purged_at: Date | null }[],
+    ];
+    expect(old.every((row) => row.source_ip === null && row.user_agent === null && row.locked_ip_after === null && row.purged_at !== null)).toBe(true);
+    const [recent] = (await database.sql.query('SELECT source_ip FROM audit_events WHERE code = ? AND source_ip IS NOT NULL', [b.code])) as unknown as [unknown[]];
+    expect(recent.length).toBeGreaterThan(0);
+    const verified = await verify(database.url);
+    expect(verified.stdout).toContain(': 0 violation(s).');
+    expect(verified.code).toBe(0);
+  });
+
+  it('when the period is missing or malformed, then it prints usage and changes nothing', async () => {
+    database = await createTestDatabase();
+    const result = await cli(database.url, 'purge', '--older-than', 'soon');
+    expect(result.code).toBe(1);
   });
 });

@@ -12,6 +12,8 @@ export interface Violation {
 
 export interface HistoryEvent {
   id: number;
+  // The row's addresses were removed by `purge`: the replay no longer knows who held the lock.
+  purged: boolean;
   type: string;
   sourceIp: string | null;
   requestId: string;
@@ -37,6 +39,8 @@ export const INVARIANTS = {
   4: 'no success on an expired code or with a name that did not match',
 } as const;
 
+const UNKNOWN = Symbol('purged holder');
+
 // Replays one participant's events in id order. The starting state is what the first event recorded as
 // "before" (rows created by a roster import start unused and unlocked); every later "before" must agree
 // with the replay, and the end must agree with the participants row.
@@ -46,7 +50,7 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
   const report = (invariant: Violation['invariant'], message: string, eventIds: number[]) =>
     violations.push({ invariant, code: participant.code, message, eventIds });
   let status: ParticipantStatus = events[0]!.statusBefore ?? 'unused';
-  let holder: string | null = events[0]!.lockedIpBefore;
+  let holder: string | null | typeof UNKNOWN = events[0]!.purged ? UNKNOWN : events[0]!.lockedIpBefore;
   let holderSince: number | undefined;
   const expectedNameHash = nameHash(participant.fullName);
 
@@ -54,8 +58,9 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
     if (event.statusBefore !== null && event.statusBefore !== status) {
       report(3, `event ${event.id} (${event.type}) recorded status ${event.statusBefore}, the replay has ${status}`, [event.id]);
     }
-    if (event.statusBefore !== null && event.lockedIpBefore !== holder) {
-      report(3, `event ${event.id} (${event.type}) recorded lock holder ${event.lockedIpBefore ?? 'none'}, the replay has ${holder ?? 'none'}`, [event.id]);
+    if (!event.purged && holder === UNKNOWN && event.statusBefore !== null) holder = event.lockedIpBefore;
+    if (!event.purged && event.statusBefore !== null && event.lockedIpBefore !== holder) {
+      report(3, `event ${event.id} (${event.type}) recorded lock holder ${event.lockedIpBefore ?? 'none'}, the replay has ${String(holder ?? 'none')}`, [event.id]);
     }
     switch (event.type) {
       case 'checked_in':
@@ -64,7 +69,12 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
         if (event.submittedNameHash !== null && event.submittedNameHash !== expectedNameHash) {
           report(4, `event ${event.id} let ${event.sourceIp} in with a name that does not match`, [event.id]);
         }
-        if (holder !== null && holder !== event.sourceIp) {
+        if (event.purged) {
+          holder = UNKNOWN;
+          status = 'in_progress';
+          break;
+        }
+        if (holder !== null && holder !== UNKNOWN && holder !== event.sourceIp) {
           report(1, `event ${event.id} let ${event.sourceIp} in while ${holder} held the lock`, holderSince !== undefined ? [holderSince, event.id] : [event.id]);
         }
         if (holder !== event.sourceIp) holderSince = event.id;
@@ -77,7 +87,7 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
         holderSince = undefined;
         break;
       case 'lock_transferred':
-        holder = event.lockedIpAfter;
+        holder = event.purged ? UNKNOWN : event.lockedIpAfter;
         holderSince = event.id;
         status = 'in_progress';
         break;
@@ -91,10 +101,10 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
         break;
     }
   }
-  if (status !== participant.status || holder !== participant.lockedIp) {
+  if (status !== participant.status || (holder !== UNKNOWN && holder !== participant.lockedIp)) {
     report(
       3,
-      `replay ends at ${status} / ${holder ?? 'no lock'}, the participants row says ${participant.status} / ${participant.lockedIp ?? 'no lock'}`,
+      `replay ends at ${status} / ${holder === UNKNOWN ? 'unknown holder' : (holder ?? 'no lock')}, the participants row says ${participant.status} / ${participant.lockedIp ?? 'no lock'}`,
       [events.at(-1)!.id],
     );
   }
@@ -112,6 +122,7 @@ interface EventRow extends RowDataPacket {
   status_after: ParticipantStatus | null;
   locked_ip_before: string | null;
   locked_ip_after: string | null;
+  purged_at: Date | null;
 }
 
 const PAGE = 500;
@@ -147,7 +158,7 @@ export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
       after = Number(page.at(-1)!.id);
       const first = Number(page[0]!.id);
       const rows = await handle.rows<EventRow>(
-        `SELECT id, participant_id, event_type, source_ip, request_id, submitted_name_hash, status_before, status_after, locked_ip_before, locked_ip_after
+        `SELECT id, participant_id, event_type, source_ip, request_id, submitted_name_hash, status_before, status_after, locked_ip_before, locked_ip_after, purged_at
            FROM audit_events WHERE participant_id BETWEEN ? AND ? ORDER BY participant_id, id`,
         [first, after],
       );
@@ -155,7 +166,7 @@ export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
       for (const row of rows) {
         const list = byParticipant.get(Number(row.participant_id)) ?? [];
         list.push({
-          id: Number(row.id), type: row.event_type, sourceIp: row.source_ip, requestId: row.request_id,
+          id: Number(row.id), purged: row.purged_at !== null, type: row.event_type, sourceIp: row.source_ip, requestId: row.request_id,
           submittedNameHash: row.submitted_name_hash, statusBefore: row.status_before, statusAfter: row.status_after,
           lockedIpBefore: row.locked_ip_before, lockedIpAfter: row.locked_ip_after,
         });

@@ -10,6 +10,7 @@ import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
 import { AppError } from '../lib/errors.ts';
 import { DatabaseBinaryMissingError } from '../lib/local-database.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
+import { parseRetention, purgePersonalData } from '../audit/audit-purge.ts';
 import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
 import { addProctor } from '../proctor-auth/proctor-auth.service.ts';
 import { type Actor, resetLocks, setExpired } from '../proctor/proctor.service.ts';
@@ -29,6 +30,7 @@ Commands:
   participant reset <code> [--reason TEXT]     Clear a participant's device lock
   proctor add <username>                       Create a proctor account (or set a new password)
   audit verify                                 Check the audit log against the participants table
+  purge --older-than <30d|12h>                 Remove addresses and user agents from old audit rows
 
 Every command accepts --help. The database is DATABASE_URL, or examgate's private server in DATA_DIR.`,
   roster: `Usage: npm run cli -- roster import <file.csv> [--session NAME]
@@ -54,6 +56,11 @@ Replays the audit log and checks, printing every violation with the audit rows i
   3. replaying a code's audit rows yields its current status and lock holder;
   4. no success on an expired code or with a name that did not match.
 Exits 1 when it finds a violation.`,
+  purge: `Usage: npm run cli -- purge --older-than <N>d|<N>h
+
+Privacy retention: audit rows older than the period lose their IP addresses, user agents and name hashes
+(the rows, their types and times stay, so counts are kept); old login-failure and guess records are
+deleted. Run it daily from cron, for example with --older-than 30d.`,
   proctor: `Usage: npm run cli -- proctor add <username>
 
 Creates a proctor account, or sets a new password if the username exists. The password (at least 10
@@ -130,7 +137,7 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, session: { type: 'string' }, reason: { type: 'string' } },
+    options: { help: { type: 'boolean', short: 'h' }, session: { type: 'string' }, reason: { type: 'string' }, 'older-than': { type: 'string' } },
   });
   const [group, command, argument, ...rest] = positionals;
   const cliActor: Actor = { name: 'cli', ip: null, requestId: randomUUID() };
@@ -170,6 +177,14 @@ async function run(argv: string[]): Promise<number> {
       throw new UsageError(error.message);
     }));
     out(outcome === 'created' ? `Proctor ${argument} created.` : `Proctor ${argument}: password changed.`);
+    return 0;
+  }
+  if (group === 'purge') {
+    if (values.help) return out(HELP.purge), 0;
+    const olderThanS = parseRetention(values['older-than'] ?? '');
+    if (olderThanS === undefined || command !== undefined) throw new UsageError(HELP.purge);
+    const report = await withDatabase(({ db }) => purgePersonalData(db, olderThanS));
+    out(`Purged ${report.auditRows} audit row(s); deleted ${report.loginFailures} login failure(s) and ${report.guessSources} guess record(s).`);
     return 0;
   }
   if (group === 'audit' && command === 'verify') {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
@@ -12,8 +12,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(db: Database, config: Partial<Config> = {}): Promise<TestServer> {
-  const { app, close: closeApp } = createApp({ config: { ...loadConfig({}), ...config }, db, logger: pino({ level: 'silent' }) });
+export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
+  const { app, close: closeApp } = createApp({ config: { ...loadConfig({}), ...config }, db, logger });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
