@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { type ProctorParticipant, type StreamEvent, StreamEvent as StreamEventSchema } from '../../../../../contracts/proctor.ts';
-import { participantKeys, patchParticipant } from './participants.ts';
+import { participantKeys, patchParticipantsBatch } from './participants.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
@@ -29,7 +29,8 @@ function applyEvent(participant: ProctorParticipant, event: StreamEvent): Procto
   return next;
 }
 
-// One EventSource for the dashboard: each audit event patches the cached row it concerns; events the cache
+// One EventSource for the dashboard: audit events patch the cached rows they concern (in batches of
+// 50 ms); events the cache
 // cannot express on its own (a new device-change request) refetch the list; a reconnect refetches all.
 export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus {
   const queryClient = useQueryClient();
@@ -42,6 +43,18 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
   useEffect(() => {
     const source = new EventSource('/api/proctor/stream');
     let opened = generation > 0 ? 'reopened' : false;
+    let queued: StreamEvent[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      const events = queued;
+      queued = [];
+      const known = patchParticipantsBatch(
+        queryClient,
+        events.map((event) => ({ code: event.code, patch: (participant: ProctorParticipant) => applyEvent(participant, event) })),
+      );
+      if (events.some((event) => event.type === 'device_change_requested' && known.has(event.code))) refetchSoon();
+    };
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let refetchTimer: ReturnType<typeof setTimeout> | undefined;
     const refetchSoon = () => {
@@ -64,12 +77,12 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
     source.addEventListener('audit', (message) => {
       const parsed = StreamEventSchema.safeParse(JSON.parse((message as MessageEvent<string>).data));
       if (!parsed.success) return;
-      const event = parsed.data;
-      const known = patchParticipant(queryClient, event.code, (participant) => applyEvent(participant, event));
-      if (known && event.type === 'device_change_requested') refetchSoon();
-      onEventRef.current(event);
+      queued.push(parsed.data);
+      flushTimer ??= setTimeout(flush, 50);
+      onEventRef.current(parsed.data);
     });
     return () => {
+      clearTimeout(flushTimer);
       clearTimeout(refetchTimer);
       clearTimeout(retryTimer);
       source.close();

@@ -16,20 +16,29 @@ export const participantsQuery = (session: number | null) =>
     staleTime: Infinity,
   });
 
-export function patchParticipant(queryClient: QueryClient, code: string, patch: (participant: ProctorParticipant) => ProctorParticipant): boolean {
-  let found = false;
+// Many patches in one cache update: during a burst of events the table re-sorts once per batch, not once
+// per event.
+export function patchParticipantsBatch(
+  queryClient: QueryClient,
+  patches: { code: string; patch: (participant: ProctorParticipant) => ProctorParticipant }[],
+): Set<string> {
+  const found = new Set<string>();
   queryClient.setQueriesData<ParticipantsResponse>({ queryKey: participantKeys.lists() }, (data) => {
     if (!data) return data;
-    const index = data.participants.findIndex((participant) => participant.code === code);
-    if (index < 0) return data;
-    found = true;
-    const participants = data.participants.slice();
-    participants[index] = patch(participants[index]!);
-    return { ...data, participants };
+    const index = new Map(data.participants.map((participant, i) => [participant.code, i]));
+    let participants: ProctorParticipant[] | undefined;
+    for (const { code, patch } of patches) {
+      const i = index.get(code);
+      if (i === undefined) continue;
+      found.add(code);
+      participants ??= data.participants.slice();
+      participants[i] = patch(participants[i]!);
+    }
+    return participants ? { ...data, participants } : data;
   });
   return found;
 }
 
 export function replaceParticipants(queryClient: QueryClient, updated: ProctorParticipant[]): void {
-  for (const participant of updated) patchParticipant(queryClient, participant.code, () => participant);
+  patchParticipantsBatch(queryClient, updated.map((participant) => ({ code: participant.code, patch: () => participant })));
 }
