@@ -7,7 +7,7 @@ import { failureLimits } from './checkin/checkin.service.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
 import { createMetrics } from './lib/metrics.ts';
-import { apiNotFound, assignRequestId, errorHandler, JSON_BODY_LIMIT, notFound } from './lib/http.ts';
+import { assignRequestId, errorHandler, JSON_BODY_LIMIT, notFound } from './lib/http.ts';
 import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -53,7 +53,8 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(proctorAuthRoutes(db, config));
   app.use(live.router);
   app.use(proctorRoutes(db));
-  app.use('/api', apiNotFound());
+  // Unknown API paths get the JSON 404 before the web client's fallback can answer them with HTML.
+  app.use('/api', notFound());
   if (clientDir) {
     app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(clientDir, { index: false }));

@@ -62,10 +62,6 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   throw new InvalidInputError(issues.map((issue) => issue.message).join('; '), issues);
 }
 
-export function apiNotFound(): RequestHandler {
-  return (req, _res, next) => next(new NotFoundError(`No API route for ${req.method} ${req.originalUrl.split("?")[0]}`));
-}
-
 function sendError(res: Response, status: number, body: ErrorEnvelope, headers: Record<string, string> = {}): void {
   res.locals.errorCode = body.error.code;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);

@@ -108,9 +108,8 @@ export interface LocalDatabaseOptions {
 
 export interface LocalDatabase {
   // Through the Unix socket: on loopback TCP every write also runs the receiver's TCP stack, which cost a
-  // quarter of the server's CPU in the check-in benchmark.
+  // quarter of the server's CPU in the check-in benchmark. `port` serves whoever needs TCP.
   url: string;
-  tcpUrl: string;
   port: number;
   pid: number;
   dataDir: string;
@@ -144,7 +143,6 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
   const stateFile = path.join(dataDir, 'examgate-server.json');
   // Unix socket paths are limited to about 100 bytes, so the socket lives in the temp dir.
   const socket = path.join(os.tmpdir(), `examgate-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}.sock`);
-  const tcpUrl = (port: number) => `mysql://root@127.0.0.1:${port}/${options.database}`;
   const url = () => `mysql://root@localhost/${options.database}?socketPath=${encodeURIComponent(socket)}`;
 
   if (existsSync(stateFile)) {
@@ -152,7 +150,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     if (isAlive(state.pid) && (await canConnect(state.port))) {
       await createDatabase(state.port, options.database);
       return {
-        url: url(), tcpUrl: tcpUrl(state.port), port: state.port, pid: state.pid, dataDir, owned: false,
+        url: url(), port: state.port, pid: state.pid, dataDir, owned: false,
         stop: async () => {}, kill: () => {}, restart: async () => {},
       };
     }
@@ -219,7 +217,6 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
 
   return {
     url: url(),
-    tcpUrl: tcpUrl(port),
     get port() {
       return port;
     },

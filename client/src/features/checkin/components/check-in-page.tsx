@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useId, useRef, useState } from 'react';
 import { ApiError } from '../../../lib/api-client.ts';
 import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../../../contracts/checkin.ts';
+import { TextField } from '../../../components/text-field.tsx';
 import { navigate } from '../../../lib/router.ts';
 import { useCheckIn } from '../api/check-in.ts';
 import { DeviceChangePanel } from './device-change-panel.tsx';
@@ -28,7 +29,7 @@ export function CheckInPage() {
   const codeRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const checkIn = useCheckIn();
-  const ids = { code: useId(), codeError: useId(), name: useId(), nameError: useId(), hint: useId() };
+  const hintId = useId();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -58,58 +59,40 @@ export function CheckInPage() {
       <section className="card" aria-labelledby="check-in-title">
         <p className="brand">examgate</p>
         <h1 id="check-in-title">Check in to your exam</h1>
-        <p id={ids.hint} className="muted">Enter the participant code you were given and your full name as registered.</p>
-        <form onSubmit={submit} noValidate aria-describedby={ids.hint}>
-          <div className="field">
-            <label htmlFor={ids.code}>Participant code</label>
-            <input
-              id={ids.code}
-              ref={codeRef}
-              name="code"
-              value={code}
-              onChange={(event) => {
-                setCode(event.target.value);
-                revalidate(event.target.value, fullName);
-              }}
-              autoComplete="off"
-              autoCapitalize="characters"
-              spellCheck={false}
-              inputMode="text"
-              maxLength={64}
-              readOnly={checkIn.isPending}
-              aria-invalid={fieldErrors.code ? true : undefined}
-              aria-describedby={fieldErrors.code ? ids.codeError : undefined}
-              className="code-input"
-            />
-            {fieldErrors.code && (
-              <p id={ids.codeError} className="field-error">
-                {fieldErrors.code}
-              </p>
-            )}
-          </div>
-          <div className="field">
-            <label htmlFor={ids.name}>Full name</label>
-            <input
-              id={ids.name}
-              ref={nameRef}
-              name="fullName"
-              value={fullName}
-              onChange={(event) => {
-                setFullName(event.target.value);
-                revalidate(code, event.target.value);
-              }}
-              autoComplete="name"
-              maxLength={FULL_NAME_MAX_LENGTH + 50}
-              readOnly={checkIn.isPending}
-              aria-invalid={fieldErrors.fullName ? true : undefined}
-              aria-describedby={fieldErrors.fullName ? ids.nameError : undefined}
-            />
-            {fieldErrors.fullName && (
-              <p id={ids.nameError} className="field-error">
-                {fieldErrors.fullName}
-              </p>
-            )}
-          </div>
+        <p id={hintId} className="muted">Enter the participant code you were given and your full name as registered.</p>
+        <form onSubmit={submit} noValidate aria-describedby={hintId}>
+          <TextField
+            label="Participant code"
+            inputRef={codeRef}
+            name="code"
+            value={code}
+            onValueChange={(value) => {
+              setCode(value);
+              revalidate(value, fullName);
+            }}
+            error={fieldErrors.code}
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            inputMode="text"
+            maxLength={64}
+            readOnly={checkIn.isPending}
+            className="code-input"
+          />
+          <TextField
+            label="Full name"
+            inputRef={nameRef}
+            name="fullName"
+            value={fullName}
+            onValueChange={(value) => {
+              setFullName(value);
+              revalidate(code, value);
+            }}
+            error={fieldErrors.fullName}
+            autoComplete="name"
+            maxLength={FULL_NAME_MAX_LENGTH + 50}
+            readOnly={checkIn.isPending}
+          />
           <button type="submit" className="primary" aria-disabled={checkIn.isPending} aria-busy={checkIn.isPending}>
             {checkIn.isPending ? 'Checking in…' : 'Check in'}
           </button>
