@@ -122,11 +122,6 @@ export class Tx extends SqlHandle {
     return rows as T[];
   }
 
-  // Several reads in one round trip, e.g. a row lock and the counts that go with it.
-  async rowsOfEach(statements: Statement[]): Promise<RowDataPacket[][]> {
-    return (await this.#send(statements)) as RowDataPacket[][];
-  }
-
   override async run(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
     const [result] = await this.#send([{ sql, values }]);
     return result as ResultSetHeader;
