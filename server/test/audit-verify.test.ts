@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createParticipants } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
@@ -69,6 +70,35 @@ describe('npm run cli -- audit verify', () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`violation of invariant 3 .*${a.code}: replay ends at in_progress / 127.0.21.2, the participants row says in_progress / 203.0.113.66 \\[audit rows \\d+\\]`));
+  });
+
+  it('when a participant’s conflict summary disagrees with the log, then invariant 3 is reported', async () => {
+    const { a } = await realActivity();
+    const [[{ last }]] = (await database.sql.query("SELECT MAX(id) AS last FROM audit_events WHERE code = ? AND event_type = 'device_conflict'", [a.code])) as unknown as [[{ last: number }]];
+    await database.sql.query('UPDATE participants SET conflict_open = 1 WHERE code = ?', [a.code]);
+
+    const result = await verify(database.url);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `${a.code}: the audit log says 1 refused, last refusal ${last}, conflict closed; the participants row says 1 refused, last refusal ${last}, conflict open`,
+    );
+  });
+
+  it('when migration 006’s backfill rebuilds every conflict summary from the log, then the log verifies', async () => {
+    await realActivity();
+    const [[before]] = (await database.sql.query('SELECT SUM(refused_attempts) AS refused, COUNT(last_refusal_event_id) AS withRefusal FROM participants')) as unknown as [[{ refused: number; withRefusal: number }]];
+    expect(Number(before.refused)).toBeGreaterThan(0);
+    await database.sql.query('UPDATE participants SET refused_attempts = 0, last_refusal_event_id = NULL, conflict_open = 0');
+    const migration = await readFile(new URL('../../db/migrations/006_conflict_summary.sql', import.meta.url), 'utf8');
+    const backfill = migration.slice(migration.indexOf('UPDATE participants p'));
+
+    await database.sql.query(backfill);
+
+    const [[after]] = (await database.sql.query('SELECT SUM(refused_attempts) AS refused, COUNT(last_refusal_event_id) AS withRefusal FROM participants')) as unknown as [[{ refused: number; withRefusal: number }]];
+    expect(after).toEqual(before);
+    const result = await verify(database.url);
+    expect(result.stdout).toContain(': 0 violation(s).');
   });
 
   it('when a second device appears as checked in, then invariant 1 is reported', async () => {

@@ -42,7 +42,7 @@ describe('POST /api/check-in', () => {
     expect((await auditRows(env.database.sql, participant.code)).map((row) => row.event_type)).toEqual(['checked_in', 'reentered']);
   });
 
-  it('when another device uses a locked code, then it gets 409 telling the person to ask a proctor, and nothing changes', async () => {
+  it('when another device uses a locked code, then it gets 409 telling the person to ask a proctor, and only the conflict summary changes', async () => {
     const participant = await createParticipant(env.database.sql);
     await checkIn(env.server.baseUrl, participant, DEVICE_A);
     const before = await participantRow(env.database.sql, participant.code);
@@ -52,12 +52,14 @@ describe('POST /api/check-in', () => {
     expect(response.status).toBe(409);
     expect(response.json.error.code).toBe('locked_to_another_device');
     expect(response.json.error.message).toMatch(/proctor/i);
-    expect(await participantRow(env.database.sql, participant.code)).toEqual(before);
     const audit = await auditRows(env.database.sql, participant.code);
     expect(audit.map((row) => [row.event_type, row.source_ip])).toEqual([
       ['checked_in', DEVICE_A],
       ['device_conflict', DEVICE_B],
     ]);
+    expect(await participantRow(env.database.sql, participant.code)).toEqual({
+      ...before, refused_attempts: 1, last_refusal_event_id: audit[1]!.id, conflict_open: 1,
+    });
   });
 
   it('when the code has expired, then even the device holding the lock gets 403 code_expired (not the device rule)', async () => {

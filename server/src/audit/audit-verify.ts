@@ -30,12 +30,16 @@ export interface ParticipantState {
   fullName: string;
   status: ParticipantStatus;
   lockedIp: string | null;
+  // The conflict summary the dashboard reads (migration 006).
+  refusedAttempts: number;
+  lastRefusalEventId: number | null;
+  conflictOpen: boolean;
 }
 
 export const INVARIANTS = {
   1: 'between two resets or transfers, all successful check-ins of a code carry one IP',
   2: 'every successful check-in has exactly one audit row (request ids are unique)',
-  3: "replaying a code's audit rows yields its current status and lock holder",
+  3: "replaying a code's audit rows yields its current status, lock holder and conflict summary",
   4: 'no success on an expired code or with a name that did not match',
 } as const;
 
@@ -46,9 +50,10 @@ const UNKNOWN = Symbol('purged holder');
 // with the replay, and the end must agree with the participants row.
 export function verifyParticipantHistory(participant: ParticipantState, events: HistoryEvent[]): Violation[] {
   const violations: Violation[] = [];
-  if (events.length === 0) return violations;
   const report = (invariant: Violation['invariant'], message: string, eventIds: number[]) =>
     violations.push({ invariant, code: participant.code, message, eventIds });
+  verifyConflictSummary(participant, events, report);
+  if (events.length === 0) return violations;
   let status: ParticipantStatus = events[0]!.statusBefore ?? 'unused';
   let holder: string | null | typeof UNKNOWN = events[0]!.purged ? UNKNOWN : events[0]!.lockedIpBefore;
   let holderSince: number | undefined;
@@ -111,6 +116,34 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
   return violations;
 }
 
+const SETTLES_CONFLICT = new Set(['checked_in', 'lock_reset', 'lock_transferred', 'expired', 'reopened']);
+
+function verifyConflictSummary(
+  participant: ParticipantState,
+  events: HistoryEvent[],
+  report: (invariant: Violation['invariant'], message: string, eventIds: number[]) => void,
+): void {
+  let refused = 0;
+  let lastRefusal: number | null = null;
+  let open = false;
+  for (const event of events) {
+    if (event.type === 'device_conflict') {
+      refused++;
+      lastRefusal = event.id;
+      open = true;
+    } else if (SETTLES_CONFLICT.has(event.type)) open = false;
+  }
+  if (refused !== participant.refusedAttempts || lastRefusal !== participant.lastRefusalEventId || open !== participant.conflictOpen) {
+    const describe = (count: number, last: number | null, isOpen: boolean) =>
+      `${count} refused, last refusal ${last ?? 'none'}, conflict ${isOpen ? 'open' : 'closed'}`;
+    report(
+      3,
+      `the audit log says ${describe(refused, lastRefusal, open)}; the participants row says ${describe(participant.refusedAttempts, participant.lastRefusalEventId, participant.conflictOpen)}`,
+      lastRefusal !== null ? [lastRefusal] : [],
+    );
+  }
+}
+
 interface EventRow extends RowDataPacket {
   id: number;
   participant_id: number;
@@ -153,7 +186,7 @@ export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
     let events = 0;
     let after = 0;
     for (;;) {
-      const page = await handle.rows<RowDataPacket>(`SELECT id, code, full_name, status, locked_ip FROM participants WHERE id > ? ORDER BY id LIMIT ${PAGE}`, [after]);
+      const page = await handle.rows<RowDataPacket>(`SELECT id, code, full_name, status, locked_ip, refused_attempts, last_refusal_event_id, conflict_open FROM participants WHERE id > ? ORDER BY id LIMIT ${PAGE}`, [after]);
       if (page.length === 0) break;
       after = Number(page.at(-1)!.id);
       const first = Number(page[0]!.id);
@@ -177,7 +210,12 @@ export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
         events += history.length;
         violations.push(
           ...verifyParticipantHistory(
-            { id: Number(row.id), code: row.code, fullName: row.full_name, status: row.status, lockedIp: row.locked_ip },
+            {
+              id: Number(row.id), code: row.code, fullName: row.full_name, status: row.status, lockedIp: row.locked_ip,
+              refusedAttempts: Number(row.refused_attempts),
+              lastRefusalEventId: row.last_refusal_event_id === null ? null : Number(row.last_refusal_event_id),
+              conflictOpen: Number(row.conflict_open) === 1,
+            },
             history,
           ),
         );

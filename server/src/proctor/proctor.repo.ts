@@ -13,36 +13,26 @@ export async function listSessions(db: SqlHandle): Promise<ExamSessionRef[]> {
   return rows.map((row) => ({ id: row.id, name: row.name }));
 }
 
-// One statement for the whole table: the per-participant audit aggregates come from one grouped pass over
-// the (participant_id, id) index, the last refusal and the open request from primary-key lookups.
-// A conflict is open while the latest refusal is newer than the latest event that settled the lock.
+// One statement for the whole table: the conflict summary lives on the participant row (migration 006),
+// the last refusal and the open request come from primary-key lookups.
 const PARTICIPANT_COLUMNS = `
   SELECT p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at,
-         COALESCE(c.refused, 0) AS refused,
-         (c.last_conflict_id IS NOT NULL AND c.last_conflict_id > COALESCE(c.last_settled_id, 0) AND p.status <> 'expired') AS open_conflict,
+         p.refused_attempts AS refused,
+         (p.conflict_open = 1 AND p.status <> 'expired') AS open_conflict,
          lc.source_ip AS refused_ip, lc.user_agent AS refused_user_agent, lc.created_at AS refused_at,
          r.id AS request_id, r.requester_ip, r.requester_user_agent, r.holder_ip, r.created_at AS request_created_at,
          r.expires_at AS request_expires_at
     FROM participants p
-    LEFT JOIN (
-      SELECT a.participant_id,
-             SUM(a.event_type = 'device_conflict') AS refused,
-             MAX(CASE WHEN a.event_type = 'device_conflict' THEN a.id END) AS last_conflict_id,
-             MAX(CASE WHEN a.event_type IN ('checked_in', 'lock_reset', 'lock_transferred', 'expired', 'reopened') THEN a.id END) AS last_settled_id
-        FROM audit_events a JOIN participants sp ON sp.id = a.participant_id
-       WHERE %SCOPE_SP%
-       GROUP BY a.participant_id
-    ) c ON c.participant_id = p.id
-    LEFT JOIN audit_events lc ON lc.id = c.last_conflict_id
+    LEFT JOIN audit_events lc ON lc.id = p.last_refusal_event_id
     LEFT JOIN device_change_requests r ON r.id = (
       SELECT MAX(rq.id) FROM device_change_requests rq
        WHERE rq.participant_id = p.id AND rq.status = 'pending' AND rq.expires_at > UTC_TIMESTAMP(3)
     )
-   WHERE %SCOPE_P%
+   WHERE %SCOPE%
    ORDER BY p.code`;
 
-const PARTICIPANTS_OF_SESSION = PARTICIPANT_COLUMNS.replace('%SCOPE_SP%', 'sp.session_id = ?').replace('%SCOPE_P%', 'p.session_id = ?');
-const PARTICIPANT_BY_CODE = PARTICIPANT_COLUMNS.replace('%SCOPE_SP%', 'sp.code = ?').replace('%SCOPE_P%', 'p.code = ?');
+const PARTICIPANTS_OF_SESSION = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.session_id = ?');
+const PARTICIPANT_BY_CODE = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.code = ?');
 
 interface ProctorParticipantRow extends RowDataPacket {
   code: string;
@@ -90,11 +80,11 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
 }
 
 export async function participantsOfSession(db: SqlHandle, sessionId: number): Promise<ProctorParticipant[]> {
-  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION, [sessionId, sessionId])).map(toProctorParticipant);
+  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION, [sessionId])).map(toProctorParticipant);
 }
 
 export async function proctorParticipant(db: SqlHandle, code: string): Promise<ProctorParticipant | undefined> {
-  const [row] = await db.rows<ProctorParticipantRow>(PARTICIPANT_BY_CODE, [code, code]);
+  const [row] = await db.rows<ProctorParticipantRow>(PARTICIPANT_BY_CODE, [code]);
   return row && toProctorParticipant(row);
 }
 
