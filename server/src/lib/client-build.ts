@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from './project-root.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLIENT_DIST = path.join(PROJECT_ROOT, 'dist', 'client');
 const CLIENT_SOURCES = [path.join(PROJECT_ROOT, 'client'), path.join(PROJECT_ROOT, 'contracts'), path.join(PROJECT_ROOT, 'vite.config.ts')];
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { PROJECT_ROOT } from './project-root.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../db/migrations/', import.meta.url));
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'db', 'migrations');
 const LOCK_NAME = 'examgate.migrations';
 const LOCK_WAIT_S = 60;
 
