@@ -1,4 +1,4 @@
-import http from 'node:http';
+import net from 'node:net';
 
 export interface Timed {
   status: number;
@@ -18,33 +18,118 @@ export function summarise(values: number[]) {
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
 }
 
-// One keep-alive agent per simulated device, bound to the device's own source address.
-export function deviceAgent(localAddress: string, maxSockets = 1): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets, localAddress } as http.AgentOptions);
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+interface Pending {
+  resolve(result: Timed): void;
+  startedAt: number;
 }
 
-export function postJson(baseUrl: string, path: string, body: unknown, agent: http.Agent, headers: Record<string, string> = {}): Promise<Timed> {
-  const payload = JSON.stringify(body);
-  const startedAt = performance.now();
-  return new Promise((resolve) => {
-    const req = http.request(
-      `${baseUrl}${path}`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const endedAt = performance.now();
-          resolve({ status: res.statusCode ?? 0, ms: endedAt - startedAt, body: Buffer.concat(chunks).toString(), startedAt, endedAt });
-        });
-      },
-    );
-    req.on('error', (error) => {
-      const endedAt = performance.now();
-      resolve({ status: 0, ms: endedAt - startedAt, body: String(error), startedAt, endedAt });
+// One keep-alive HTTP/1.1 connection with at most one request in flight. The load generator shares the
+// two cores with the server and the database, so it speaks just enough HTTP to time an answer:
+// node:http's client cost about as much CPU per request as the server's whole Express stack.
+class Connection {
+  readonly socket: net.Socket;
+  #buffered: Buffer = Buffer.alloc(0);
+  #pending: Pending | undefined;
+  #closed = false;
+
+  constructor(host: string, port: number, localAddress: string, onIdle: (connection: Connection) => void, onClose: (connection: Connection) => void) {
+    this.socket = net.connect({ host, port, localAddress, noDelay: true });
+    this.socket.on('data', (chunk: Buffer) => {
+      this.#buffered = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk]);
+      if (this.#tryComplete()) onIdle(this);
     });
-    req.end(payload);
-  });
+    const fail = (reason: string) => {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#finish(0, reason);
+      onClose(this);
+    };
+    this.socket.on('error', (error) => fail(String(error)));
+    this.socket.on('close', () => fail('connection closed'));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(request: Buffer, pending: Pending): void {
+    this.#pending = pending;
+    this.socket.write(request);
+  }
+
+  #finish(status: number, body: string): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = undefined;
+    const endedAt = performance.now();
+    pending.resolve({ status, ms: endedAt - pending.startedAt, body, startedAt: pending.startedAt, endedAt });
+  }
+
+  // Every examgate answer carries Content-Length (JSON bodies, never chunked).
+  #tryComplete(): boolean {
+    const headerEnd = this.#buffered.indexOf(HEADER_END);
+    if (headerEnd < 0) return false;
+    const head = this.#buffered.toString('latin1', 0, headerEnd);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    const bodyStart = headerEnd + HEADER_END.length;
+    if (this.#buffered.length < bodyStart + length) return false;
+    const status = Number(head.slice(9, 12));
+    const body = this.#buffered.toString('utf8', bodyStart, bodyStart + length);
+    this.#buffered = this.#buffered.subarray(bodyStart + length);
+    this.#finish(status, body);
+    return true;
+  }
+}
+
+// A simulated device: its own source address, keep-alive connections opened as needed (one per request in
+// flight), like a browser's.
+export class Device {
+  readonly #idle: Connection[] = [];
+  readonly #all = new Set<Connection>();
+
+  constructor(
+    private readonly baseUrl: URL,
+    private readonly localAddress: string,
+  ) {}
+
+  post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Timed> {
+    const payload = Buffer.from(JSON.stringify(body));
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const request = Buffer.concat([
+      Buffer.from(
+        `POST ${path} HTTP/1.1\r\nHost: ${this.baseUrl.host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n${extra}\r\n`,
+        'latin1',
+      ),
+      payload,
+    ]);
+    return new Promise((resolve) => {
+      let connection = this.#idle.pop();
+      while (connection?.closed) connection = this.#idle.pop();
+      if (!connection) {
+        connection = new Connection(
+          this.baseUrl.hostname,
+          Number(this.baseUrl.port),
+          this.localAddress,
+          (idle) => this.#idle.push(idle),
+          (closed) => this.#all.delete(closed),
+        );
+        this.#all.add(connection);
+      }
+      connection.send(request, { resolve, startedAt: performance.now() });
+    });
+  }
+
+  destroy(): void {
+    for (const connection of this.#all) connection.socket.destroy();
+    this.#all.clear();
+    this.#idle.length = 0;
+  }
+}
+
+export function device(baseUrl: string, localAddress: string): Device {
+  return new Device(new URL(baseUrl), localAddress);
 }
 
 export function deviceIp(index: number, block: number): string {

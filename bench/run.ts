@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,13 +14,18 @@ import { databaseOptions } from '../server/src/lib/database-setup.ts';
 import { startLocalDatabase } from '../server/src/lib/local-database.ts';
 import { migrate } from '../server/src/lib/migrate.ts';
 import { hashPassword } from '../server/src/proctor-auth/password.ts';
-import { deviceAgent, deviceIp, postJson, summarise, type Timed } from './load.ts';
+import { device, deviceIp, summarise, type Timed } from './load.ts';
 import { installProcedure, naive, pipelined, procedure, type Variant } from './transaction-variants.ts';
 
 const PARTICIPANTS = 5000;
 const DB_CONNECTIONS = 16;
 const HTTP_CLIENTS = 64;
 const DASHBOARDS = 50;
+// user + system time of a process, from /proc (clock ticks of 10 ms on Linux).
+const cpuMicros = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+};
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
@@ -133,7 +139,8 @@ async function main() {
       await db.close();
     }
 
-    server = await startServerProcess({ DATABASE_URL: local.url, SERVE_CLIENT: 'false', LOG_LEVEL: 'error' });
+    // Configured as `npm start` runs it, access log included (drained by startServerProcess).
+    server = await startServerProcess({ DATABASE_URL: local.url, SERVE_CLIENT: 'false', LOG_LEVEL: 'info' });
     await sql.query('INSERT INTO proctors (username, password_hash, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', ['bench', await hashPassword('bench-password')]);
     const login = await fetch(`${server.baseUrl}/api/proctor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password' }) });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
@@ -145,14 +152,15 @@ async function main() {
       const answeredAt = new Map<string, number>();
       const results: Timed[] = [];
       let next = 0;
+      const cpuBefore = { server: cpuMicros(server!.child.pid!), database: cpuMicros(local.pid), load: process.cpuUsage() };
       const started = performance.now();
       await Promise.all(
         Array.from({ length: HTTP_CLIENTS }, async (_, client) => {
-          const agent = deviceAgent(deviceIp(client, block));
+          const agent = device(server!.baseUrl, deviceIp(client, block));
           while (next < people.length) {
             const person = people[next++]!;
             sentAt.set(person.code, performance.now());
-            const result = await postJson(server!.baseUrl, '/api/check-in', person, agent);
+            const result = await agent.post('/api/check-in', person);
             answeredAt.set(person.code, result.endedAt);
             results.push(result);
           }
@@ -160,13 +168,22 @@ async function main() {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const load = process.cpuUsage(cpuBefore.load);
+      // CPU per request of each party sharing the machine's cores.
+      const cpuPerRequestUs = {
+        server: (cpuMicros(server!.child.pid!) - cpuBefore.server) / results.length,
+        database: (cpuMicros(local.pid) - cpuBefore.database) / results.length,
+        loadGenerator: (load.user + load.system) / results.length,
+      };
       const errors = results.filter((r) => r.status !== 200).length;
-      return { people, sentAt, answeredAt, stats: { rps: results.length / seconds, ...summarise(results.map((r) => r.ms)), errors } };
+      return { people, sentAt, answeredAt, stats: { rps: results.length / seconds, ...summarise(results.map((r) => r.ms)), errors, cpuPerRequestUs } };
     };
     const clean = await runHttp('HTTP', 60);
     const e2eStats = clean.stats;
     const e2eErrors = e2eStats.errors;
     say(`  (2) HTTP      ${fmt(e2eStats.rps, 0)} req/s  p50 ${fmt(e2eStats.p50)} ms  p99 ${fmt(e2eStats.p99)} ms  errors ${e2eErrors}`);
+    const cpu = e2eStats.cpuPerRequestUs;
+    say(`      CPU per request: server ${fmt(cpu.server, 0)} µs, database ${fmt(cpu.database, 0)} µs, load generator ${fmt(cpu.loadGenerator, 0)} µs`);
 
     const dashboards = await Promise.all(Array.from({ length: DASHBOARDS }, () => openDashboard(server!.baseUrl, cookie)));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -193,13 +210,13 @@ async function main() {
 
     // 3. Contention: 100 codes, 20 devices racing on each: all 2,000 requests at once, and code by code
     // in waves of 4 codes (80 requests in flight, like the 64 clients of (2)).
-    const raceAgents = Array.from({ length: 20 }, (_, device) => deviceAgent(deviceIp(device, 80), Infinity));
+    const raceAgents = Array.from({ length: 20 }, (_, index) => device(server!.baseUrl, deviceIp(index, 80)));
     const raceOnce = async (prefix: string, wave: number) => {
       const contested = await seed(sql, prefix, 100);
       const answers: Timed[] = [];
       for (let start = 0; start < contested.people.length; start += wave) {
         const codes = contested.people.slice(start, start + wave);
-        answers.push(...(await Promise.all(codes.flatMap((person) => raceAgents.map((agent) => postJson(server!.baseUrl, '/api/check-in', person, agent))))));
+        answers.push(...(await Promise.all(codes.flatMap((person) => raceAgents.map((agent) => agent.post('/api/check-in', person))))));
       }
       const [winners] = await sql.query<mysql.RowDataPacket[]>(
         "SELECT code, SUM(event_type = 'checked_in') AS wins FROM audit_events WHERE code LIKE ? GROUP BY code",
@@ -217,9 +234,9 @@ async function main() {
 
     // 4. Exam-start burst: 5,000 participants, each from its own address, released at once.
     const burst = await seed(sql, 'BURST', PARTICIPANTS);
-    const burstAgents = burst.people.map((_, i) => deviceAgent(deviceIp(i, 90)));
+    const burstAgents = burst.people.map((_, i) => device(server!.baseUrl, deviceIp(i, 90)));
     const burstStarted = performance.now();
-    const burstResults = await Promise.all(burst.people.map((person, i) => postJson(server!.baseUrl, '/api/check-in', person, burstAgents[i]!)));
+    const burstResults = await Promise.all(burst.people.map((person, i) => burstAgents[i]!.post('/api/check-in', person)));
     const burstSeconds = (performance.now() - burstStarted) / 1000;
     burstAgents.forEach((agent) => agent.destroy());
     const burstStats = { seconds: burstSeconds, ...summarise(burstResults.map((r) => r.ms)), errors: burstResults.filter((r) => r.status !== 200).length };
