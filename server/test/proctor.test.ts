@@ -248,6 +248,8 @@ describe('read API', () => {
     const summary = await proctor.get('/api/proctor/summary');
 
     expect(list.status).toBe(200);
+    expect(list.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(list.headers['server-timing']).toMatch(/^app;dur=\d+\.\d$/);
     expect(list.json.participants).toHaveLength(3);
     expect(list.json.participants.find((p: { code: string }) => p.code === holder!.code)).toMatchObject({
       status: 'in_progress', lockedIp: '127.0.8.40', refusedAttempts: 1, openConflict: true,

@@ -16,7 +16,7 @@ import {
 import { clientIp } from '../lib/client-ip.ts';
 import type { Database } from '../lib/database.ts';
 import { NotFoundError } from '../lib/errors.ts';
-import { parseBody, requireJsonBody } from '../lib/http.ts';
+import { parseBody, requireJsonBody, sendJsonTimed } from '../lib/http.ts';
 import { approveDeviceChange, declineDeviceChange } from '../device-change/device-change.service.ts';
 import { AUDIT_EVENT_COLUMNS, auditEventsBefore, listSessions } from './proctor.repo.ts';
 import { type Actor, resetLocks, sessionParticipants, setExpired, transferLock } from './proctor.service.ts';
@@ -55,7 +55,7 @@ export function proctorRoutes(db: Database): Router {
   };
 
   router.get('/api/proctor/participants', async (req, res) => {
-    res.json(await loadParticipants(req));
+    sendJsonTimed(req, res, await loadParticipants(req));
   });
 
   router.get('/api/proctor/summary', async (req, res) => {
