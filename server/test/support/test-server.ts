@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
@@ -14,7 +15,10 @@ export interface TestServer {
 
 export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const { app, close: closeApp } = createApp({ config: { ...loadConfig({}), ...config }, db, logger });
-  const server = app.listen(0, '127.0.0.1');
+  // The accept queue main.ts uses. With the default 511, the 5,000-connection race overflowed it and
+  // the refused SYNs came back after TCP's 1, 3, 7, 15 s retransmission timeouts: the same test took
+  // 15 s or 30 s depending on luck.
+  const server = http.createServer(app).listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
