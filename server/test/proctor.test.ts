@@ -295,7 +295,11 @@ describe('device-change requests', () => {
     const ask = await request(`${env.server.baseUrl}/api/device-change-requests`, { json: participant, localAddress: '127.0.8.71' });
     expect(ask.status).toBe(201);
     const listed = (await proctor.get('/api/proctor/participants')).json.participants.find((p: { code: string }) => p.code === participant.code);
-    expect(listed.pendingRequest).toMatchObject({ id: ask.json.requestId, requesterIp: '127.0.8.71', holderIp: '127.0.8.70' });
+    const isoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    expect(listed.pendingRequest).toMatchObject({
+      id: ask.json.requestId, requesterIp: '127.0.8.71', holderIp: '127.0.8.70', createdAt: expect.stringMatching(isoTime), expiresAt: ask.json.expiresAt,
+    });
+    expect(listed.deviceLockedAt).toMatch(isoTime);
 
     const approve = await proctor.post(`/api/proctor/device-change-requests/${ask.json.requestId}/approve`, { expectedIp: '127.0.8.70' });
 
@@ -347,6 +351,8 @@ describe('device-change requests', () => {
 
       expect(status.json.status).toBe('expired');
       expect(approve.json.error.code).toBe('request_closed');
+      const listed = (await proctor.get('/api/proctor/participants')).json.participants.find((p: { code: string }) => p.code === participant.code);
+      expect(listed.pendingRequest).toBeNull();
     } finally {
       await server.close();
     }

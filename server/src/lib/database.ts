@@ -56,6 +56,23 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
   return 'other';
 }
 
+export interface ReadOptions {
+  // DATETIME columns as the database's 'YYYY-MM-DD HH:MM:SS.mmm' text instead of Date objects: for large
+  // reads that only pass the times on (see isoFromDatabase).
+  dateStrings?: boolean;
+}
+
+// The database's UTC DATETIME(3) text as ISO 8601, the same text Date.toISOString() gives.
+export function isoFromDatabase(text: string): string;
+export function isoFromDatabase(text: string | null): string | null;
+export function isoFromDatabase(text: string | null): string | null {
+  if (text === null) return null;
+  // DATETIME(3): 'YYYY-MM-DD HH:MM:SS.mmm'; other precisions are padded or cut to milliseconds.
+  if (text.length === 23) return `${text.slice(0, 10)}T${text.slice(11)}Z`;
+  const [clock, fraction = ''] = text.slice(11).split('.');
+  return `${text.slice(0, 10)}T${clock}.${fraction.padEnd(3, '0').slice(0, 3)}Z`;
+}
+
 // A handle that runs prepared statements with a per-statement timeout, so a database that stops
 // answering turns into an error instead of a request that hangs.
 export class SqlHandle {
@@ -64,8 +81,12 @@ export class SqlHandle {
     protected readonly timeoutMs: number,
   ) {}
 
-  async rows<T extends RowDataPacket>(sql: string, values: SqlValue[] = []): Promise<T[]> {
-    const [rows] = await this.connection.execute<T[]>({ sql, timeout: this.timeoutMs }, values);
+  async rows<T extends RowDataPacket>(sql: string, values: SqlValue[] = [], options: ReadOptions = {}): Promise<T[]> {
+    // The text protocol sends DATETIME as text already, so dateStrings costs nothing there; the binary
+    // protocol would format each one (slower than building Date objects).
+    const [rows] = options.dateStrings
+      ? await this.connection.query<T[]>({ sql, timeout: this.timeoutMs, dateStrings: true }, values)
+      : await this.connection.execute<T[]>({ sql, timeout: this.timeoutMs }, values);
     return rows;
   }
 

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ProctorParticipant, StreamEvent } from '../../../contracts/proctor.ts';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
-import type { SqlHandle } from '../lib/database.ts';
+import { isoFromDatabase, type SqlHandle } from '../lib/database.ts';
 
 export interface ExamSessionRef {
   id: number;
@@ -14,7 +14,8 @@ export async function listSessions(db: SqlHandle): Promise<ExamSessionRef[]> {
 }
 
 // One statement for the whole table: the conflict summary lives on the participant row (migration 006),
-// the last refusal and the open request come from primary-key lookups.
+// the last refusal comes from a primary-key lookup, and the open requests from one pass over the few
+// pending ones (the (status, expires_at) index) rather than a subquery per participant (5 ms of 22).
 const PARTICIPANT_COLUMNS = `
   SELECT p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at,
          p.refused_attempts AS refused,
@@ -24,34 +25,38 @@ const PARTICIPANT_COLUMNS = `
          r.expires_at AS request_expires_at
     FROM participants p
     LEFT JOIN audit_events lc ON lc.id = p.last_refusal_event_id
-    LEFT JOIN device_change_requests r ON r.id = (
-      SELECT MAX(rq.id) FROM device_change_requests rq
-       WHERE rq.participant_id = p.id AND rq.status = 'pending' AND rq.expires_at > UTC_TIMESTAMP(3)
-    )
+    LEFT JOIN (
+      SELECT participant_id, MAX(id) AS id FROM device_change_requests
+       WHERE status = 'pending' AND expires_at > UTC_TIMESTAMP(3)
+       GROUP BY participant_id
+    ) pending ON pending.participant_id = p.id
+    LEFT JOIN device_change_requests r ON r.id = pending.id
    WHERE %SCOPE%
    ORDER BY p.code`;
 
 const PARTICIPANTS_OF_SESSION = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.session_id = ?');
 const PARTICIPANT_BY_CODE = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.code = ?');
 
+// Times arrive as the database's text (dateStrings): mapping 5,000 rows through Date objects and
+// toISOString() was a quarter of the list's server time.
 interface ProctorParticipantRow extends RowDataPacket {
   code: string;
   full_name: string;
   status: ParticipantStatus;
   locked_ip: string | null;
-  device_locked_at: Date | null;
-  entered_at: Date | null;
+  device_locked_at: string | null;
+  entered_at: string | null;
   refused: number | string;
   open_conflict: number;
   refused_ip: string | null;
   refused_user_agent: string | null;
-  refused_at: Date | null;
+  refused_at: string | null;
   request_id: number | null;
   requester_ip: string | null;
   requester_user_agent: string | null;
   holder_ip: string | null;
-  request_created_at: Date | null;
-  request_expires_at: Date | null;
+  request_created_at: string | null;
+  request_expires_at: string | null;
 }
 
 function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
@@ -60,10 +65,10 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
     fullName: row.full_name,
     status: row.status,
     lockedIp: row.locked_ip,
-    deviceLockedAt: row.device_locked_at?.toISOString() ?? null,
-    enteredAt: row.entered_at?.toISOString() ?? null,
+    deviceLockedAt: isoFromDatabase(row.device_locked_at),
+    enteredAt: isoFromDatabase(row.entered_at),
     refusedAttempts: Number(row.refused),
-    lastRefused: row.refused_at ? { ip: row.refused_ip, userAgent: row.refused_user_agent, at: row.refused_at.toISOString() } : null,
+    lastRefused: row.refused_at ? { ip: row.refused_ip, userAgent: row.refused_user_agent, at: isoFromDatabase(row.refused_at) } : null,
     openConflict: Number(row.open_conflict) === 1,
     pendingRequest:
       row.request_id !== null
@@ -72,19 +77,19 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
             requesterIp: row.requester_ip!,
             userAgent: row.requester_user_agent,
             holderIp: row.holder_ip,
-            createdAt: row.request_created_at!.toISOString(),
-            expiresAt: row.request_expires_at!.toISOString(),
+            createdAt: isoFromDatabase(row.request_created_at!),
+            expiresAt: isoFromDatabase(row.request_expires_at!),
           }
         : null,
   };
 }
 
 export async function participantsOfSession(db: SqlHandle, sessionId: number): Promise<ProctorParticipant[]> {
-  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION, [sessionId])).map(toProctorParticipant);
+  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION, [sessionId], { dateStrings: true })).map(toProctorParticipant);
 }
 
 export async function proctorParticipant(db: SqlHandle, code: string): Promise<ProctorParticipant | undefined> {
-  const [row] = await db.rows<ProctorParticipantRow>(PARTICIPANT_BY_CODE, [code]);
+  const [row] = await db.rows<ProctorParticipantRow>(PARTICIPANT_BY_CODE, [code], { dateStrings: true });
   return row && toProctorParticipant(row);
 }
 
