@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { listenWithAdmission } from './lib/admission.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
 import { ConfigError, loadConfig } from './lib/config.ts';
 import { setUpDatabase } from './lib/database-setup.ts';
@@ -27,16 +28,18 @@ async function main(): Promise<void> {
 
   const clientDir = config.SERVE_CLIENT ? await ensureClientBuild(say) : undefined;
   const { app, close: closeApp } = createApp({ config, db: database.db, logger, clientDir });
-  // A deep accept queue: at exam start thousands of participants connect within the same second.
-  const server = http.createServer(app).listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
+  // A deep accept queue and admission control: at exam start thousands of participants connect within
+  // the same second.
+  const server = http.createServer(app);
+  const gate = listenWithAdmission(server, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS });
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+    gate.server.once('listening', resolve);
+    gate.server.once('error', reject);
   }).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = gate.server.address() as AddressInfo;
   say(`examgate is listening on http://${config.HOST}:${port}  (Ctrl-C to stop)`);
 
   let stopping = false;
@@ -44,10 +47,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say(`\n${signal}: stopping...`);
-    const closed = new Promise((resolve) => server.close(resolve));
+    // Closed once every accepted connection has ended; connections still waiting for admission are served.
+    const closed = new Promise((resolve) => gate.server.once('close', resolve));
+    gate.stopAccepting();
+    // Stops the HTTP server's timeout checks and closes its idle keep-alive connections.
+    server.close();
     await closeApp();
     server.closeIdleConnections();
-    const forceTimer = setTimeout(() => server.closeAllConnections(), 5_000);
+    const forceTimer = setTimeout(() => {
+      gate.destroyWaiting();
+      server.closeAllConnections();
+    }, 5_000);
     await closed;
     clearTimeout(forceTimer);
     await database.close();

@@ -45,6 +45,7 @@ export const ConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
   DATA_DIR: z.string().trim().min(1).default('.data'),
   TRUST_PROXY: trustProxy,
+  MAX_IN_FLIGHT_REQUESTS: integer(256, 1, 100_000),
   DB_POOL_SIZE: integer(16, 1, 500),
   DB_POOL_QUEUE_LIMIT: integer(10_000, 1, 100_000),
   DB_ACQUIRE_TIMEOUT_MS: integer(5000, 50, 60_000),

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { StreamEvent } from '../../../contracts/proctor.ts';
 import type { Database } from '../lib/database.ts';
+import { exemptFromAdmission } from '../lib/admission.ts';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow, toStreamEvent } from '../proctor/proctor.repo.ts';
 import type { AuditTail } from './audit-tail.ts';
 
@@ -37,6 +38,8 @@ export function liveRoutes(db: Database, tail: AuditTail, heartbeatS: number): {
       'X-Accel-Buffering': 'no',
     });
     res.write('retry: 1000\n\n');
+    // A stream stays open for hours; it must not hold one of the slots check-ins are admitted by.
+    exemptFromAdmission(res);
 
     // Subscribe before reading the backlog so nothing falls between the two; the tail delivers strictly
     // above its watermark, and the backlog is read up to the watermark seen at subscription.

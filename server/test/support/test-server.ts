@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { type AdmissionGate, listenWithAdmission } from '../../src/lib/admission.ts';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { Database } from '../../src/lib/database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -10,29 +11,35 @@ import { createTestDatabase, type TestDatabase } from './test-database.ts';
 export interface TestServer {
   baseUrl: string;
   port: number;
+  gate: AdmissionGate;
   close(): Promise<void>;
 }
 
 export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
-  const { app, close: closeApp } = createApp({ config: { ...loadConfig({}), ...config }, db, logger });
-  // The accept queue main.ts uses. With the default 511, the 5,000-connection race overflowed it and
-  // the refused SYNs came back after TCP's 1, 3, 7, 15 s retransmission timeouts: the same test took
-  // 15 s or 30 s depending on luck.
-  const server = http.createServer(app).listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
+  const fullConfig = { ...loadConfig({}), ...config };
+  const { app, close: closeApp } = createApp({ config: fullConfig, db, logger });
+  // Listening as main.ts does: admission control, and its accept queue. With Node's default 511, the
+  // 5,000-connection race overflowed the queue and the refused SYNs came back after TCP's 1, 3, 7, 15 s
+  // retransmission timeouts: the same test took 15 s or 30 s depending on luck.
+  const server = http.createServer(app);
+  const gate = listenWithAdmission(server, { port: 0, host: '127.0.0.1', backlog: 4096, maxInFlight: fullConfig.MAX_IN_FLIGHT_REQUESTS });
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+    gate.server.once('listening', resolve);
+    gate.server.once('error', reject);
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = gate.server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     port,
+    gate,
     close: async () => {
       await closeApp();
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      const closed = new Promise<void>((resolve) => gate.server.once('close', () => resolve()));
+      gate.stopAccepting();
+      gate.destroyWaiting();
+      server.close();
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,0 +1,63 @@
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { createParticipant, holdRowLock } from './support/fixtures.ts';
+import { checkIn, deviceAddress } from './support/http-client.ts';
+import { logInProctor } from './support/proctor-client.ts';
+import { openSse, type SseConnection } from './support/sse-client.ts';
+import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+let database: TestDatabase;
+let server: TestServer | undefined;
+const streams: SseConnection[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+afterEach(async () => {
+  streams.splice(0).forEach((stream) => stream.close());
+  await server?.close();
+  server = undefined;
+});
+
+async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
+  it('when more requests arrive than may be served at once, then the rest wait unread and are all answered once slots free up', async () => {
+    server = await startTestServer(database.db, { MAX_IN_FLIGHT_REQUESTS: 2, DB_LOCK_WAIT_TIMEOUT_S: 10 });
+    const participant = await createParticipant(database.sql);
+    const lock = await holdRowLock(database.url, participant.code);
+
+    const answers = Promise.all(Array.from({ length: 6 }, (_, device) => checkIn(server!.baseUrl, participant, deviceAddress(200 + device))));
+    await until(() => server!.gate.inFlight() === 2 && server!.gate.waiting() === 4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect([server.gate.inFlight(), server.gate.waiting()]).toEqual([2, 4]);
+    await lock.release();
+
+    const statuses = (await answers).map((answer) => answer.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409]);
+    await until(() => server!.gate.inFlight() === 0);
+    expect(server.gate.waiting()).toBe(0);
+  });
+
+  it('when dashboards hold live streams open, then they do not use up the slots check-ins are admitted by', async () => {
+    server = await startTestServer(database.db, { MAX_IN_FLIGHT_REQUESTS: 1 });
+    const proctor = await logInProctor(server.baseUrl, database.db);
+    for (let i = 0; i < 3; i++) streams.push(await openSse(`${server.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie }));
+    const participant = await createParticipant(database.sql);
+
+    const answer = await checkIn(server.baseUrl, participant, deviceAddress(210));
+
+    expect(streams.map((stream) => stream.status)).toEqual([200, 200, 200]);
+    expect(answer.status).toBe(200);
+    await until(() => server!.gate.inFlight() === 0);
+  });
+});
