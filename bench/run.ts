@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,8 @@ const cpuMicros = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 };
+// The server's peak resident memory so far (VmHWM), in MB.
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
@@ -182,7 +184,9 @@ async function main() {
     // A started server runs cold code for its first few thousand requests (V8 compiles hot functions as
     // they prove hot); (1) gets the same warm-up. Not counted.
     await runHttp('WARMHTTP', 59);
+    const peakAfter: Record<string, number> = { 'warm-up': peakRssMb(server.child.pid!) };
     const clean = await runHttp('HTTP', 60);
+    peakAfter['(2)'] = peakRssMb(server.child.pid!);
     const e2eStats = clean.stats;
     const e2eErrors = e2eStats.errors;
     say(`  (2) HTTP      ${fmt(e2eStats.rps, 0)} req/s  p50 ${fmt(e2eStats.p50)} ms  p99 ${fmt(e2eStats.p99)} ms  errors ${e2eErrors}`);
@@ -208,6 +212,7 @@ async function main() {
       }
       dashboard.close();
     }
+    peakAfter['(5)'] = peakRssMb(server.child.pid!);
     const live = { fromRequest: summarise(liveFromSent), fromResponse: summarise(liveFromAnswer), lost, httpWhileWatched: watched.stats };
     say(`  (2') HTTP with ${DASHBOARDS} dashboards: ${fmt(watched.stats.rps, 0)} req/s  p50 ${fmt(watched.stats.p50)} ms  p99 ${fmt(watched.stats.p99)} ms  errors ${watched.stats.errors}`);
     say(`  (5) live      commit→dashboard, measured from request sent (upper bound): p50 ${fmt(live.fromRequest.p50)} p95 ${fmt(live.fromRequest.p95)} max ${fmt(live.fromRequest.max)} ms; from response received (lower bound): p50 ${fmt(live.fromResponse.p50)} p95 ${fmt(live.fromResponse.p95)} ms; lost ${lost} of ${DASHBOARDS * PARTICIPANTS}`);
@@ -235,6 +240,7 @@ async function main() {
     say(`  (3) race      all 2,000 at once: p50 ${fmt(raceAll.p50)} ms  p99 ${fmt(raceAll.p99)} ms  one winner per code: ${raceAll.oneWinnerEach}  other answers: ${raceAll.unexpected}`);
     say(`  (3) race      4 codes at a time: p50 ${fmt(raceStats.p50)} ms  p99 ${fmt(raceStats.p99)} ms  one winner per code: ${raceStats.oneWinnerEach}  other answers: ${raceStats.unexpected}`);
     const oneWinnerEach = raceAll.oneWinnerEach && raceStats.oneWinnerEach;
+    peakAfter['(3)'] = peakRssMb(server.child.pid!);
 
     // 4. Exam-start burst: 5,000 participants, each from its own address, released at once.
     const burst = await seed(sql, 'BURST', PARTICIPANTS);
@@ -243,6 +249,7 @@ async function main() {
     const burstResults = await Promise.all(burst.people.map((person, i) => burstAgents[i]!.post('/api/check-in', person)));
     const burstSeconds = (performance.now() - burstStarted) / 1000;
     burstAgents.forEach((agent) => agent.destroy());
+    peakAfter['(4)'] = peakRssMb(server.child.pid!);
     const burstStats = { seconds: burstSeconds, ...summarise(burstResults.map((r) => r.ms)), errors: burstResults.filter((r) => r.status !== 200).length };
     say(`  (4) burst     all ${PARTICIPANTS} answered in ${fmt(burstSeconds, 2)} s  p99 ${fmt(burstStats.p99)} ms  errors ${burstStats.errors}`);
 
@@ -264,9 +271,8 @@ async function main() {
     say(`  (6) list      GET participants (5,000 rows): server time (Server-Timing: queries, mapping, JSON) p50 ${fmt(listStats.server.p50)} ms  p99 ${fmt(listStats.server.p99)} ms; whole response at the client p50 ${fmt(listStats.whole.p50)} ms  p99 ${fmt(listStats.whole.p99)} ms`);
 
     // 7. Peak resident memory of the server process.
-    const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
-    const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    say(`  (7) memory    server peak RSS ${fmt(peakMb, 0)} MB`);
+    const peakMb = peakRssMb(server.child.pid!);
+    say(`  (7) memory    server peak RSS ${fmt(peakMb, 0)} MB; the peak so far after each phase: ${Object.entries(peakAfter).map(([phase, mb]) => `${phase} ${fmt(mb, 0)}`).join(', ')} MB`);
 
     // The history checker over everything the run wrote.
     const verifyDb = new Database(databaseOptions(loadConfig({}), local.url));
