@@ -58,4 +58,25 @@ describe('SIGTERM', () => {
     expect(await exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(8000);
   });
+
+  it('when requests are still waiting for admission, then they are served before it exits, and new connections are refused', async () => {
+    const server = await startServerProcess({ DATABASE_URL: env.database.url, SERVE_CLIENT: 'false', MAX_IN_FLIGHT_REQUESTS: '1' });
+    const [held, waiting] = [await createParticipant(env.database.sql), await createParticipant(env.database.sql)];
+    const lock = await holdRowLock(env.database.url, held.code);
+    const inFlight = checkIn(server.baseUrl, held, '127.0.19.2');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const queued = checkIn(server.baseUrl, waiting, '127.0.19.3');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const late = await checkIn(server.baseUrl, waiting, '127.0.19.4').catch((error: NodeJS.ErrnoException) => error.code);
+    await lock.release();
+
+    expect((await inFlight).status).toBe(200);
+    expect((await queued).status).toBe(200);
+    expect(late).toBe('ECONNREFUSED');
+    expect(await exited).toBe(0);
+  });
 });
