@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { createParticipant, holdRowLock } from './support/fixtures.ts';
 import { checkIn, deviceAddress } from './support/http-client.ts';
@@ -46,6 +47,30 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409]);
     await until(() => server!.gate.inFlight() === 0);
     expect(server.gate.waiting()).toBe(0);
+  });
+
+  it('when admitted connections stay silent, then after a moment they stop holding slots and others are served', async () => {
+    server = await startTestServer(database.db, { MAX_IN_FLIGHT_REQUESTS: 2 });
+    const silent = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<net.Socket>((resolve, reject) => {
+            const socket = net.connect({ port: server!.port, host: '127.0.0.1' }, () => resolve(socket));
+            socket.on('error', reject);
+          }),
+      ),
+    );
+    await until(() => server!.gate.inFlight() === 2 && server!.gate.waiting() === 1);
+    const participant = await createParticipant(database.sql);
+
+    const started = performance.now();
+    const answer = await checkIn(server.baseUrl, participant, deviceAddress(220));
+
+    expect(answer.status).toBe(200);
+    // Two reservation periods at most (2 s each): the silent ones are admitted in two rounds.
+    expect(performance.now() - started).toBeLessThan(6000);
+    expect(silent.every((socket) => !socket.destroyed)).toBe(true);
+    silent.forEach((socket) => socket.destroy());
   });
 
   it('when dashboards hold live streams open, then they do not use up the slots check-ins are admitted by', async () => {

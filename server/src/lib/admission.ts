@@ -22,8 +22,18 @@ export interface AdmissionGate {
 // Slot releases by response: a request gives its slot back when its response closes, or earlier when
 // the route says it will stay open (the live stream).
 const releases = new WeakMap<http.ServerResponse, () => void>();
-// Connections handed over whose first request has not arrived yet; they hold a slot already.
-const reserved = new WeakSet<net.Socket>();
+// Connections handed over whose first request has not arrived yet hold a slot already, for at most
+// RESERVATION_MS; the value cancels that deadline.
+const reservations = new WeakMap<net.Socket, () => void>();
+const RESERVATION_MS = 2000;
+
+function takeReservation(socket: net.Socket): boolean {
+  const cancelDeadline = reservations.get(socket);
+  if (!cancelDeadline) return false;
+  reservations.delete(socket);
+  cancelDeadline();
+  return true;
+}
 
 function destroyOnError(this: net.Socket): void {
   this.destroy();
@@ -57,10 +67,15 @@ export function listenWithAdmission(httpServer: http.Server, options: AdmissionO
       // Counted from hand-over until its first request ends, so that a burst of hand-overs cannot
       // overshoot the limit before the requests have been read.
       inFlight++;
-      reserved.add(socket);
-      socket.once('close', () => {
-        if (reserved.delete(socket)) releaseSlot();
-      });
+      const giveBack = () => {
+        if (takeReservation(socket)) releaseSlot();
+      };
+      // A connection that is slow to send its request stops holding the slot after a moment (it stays
+      // with the HTTP server and its own timeouts): otherwise a few hundred slow or silent connections
+      // could stall admission for everybody else. A request that was already sent arrives at once.
+      const deadline = setTimeout(giveBack, RESERVATION_MS).unref();
+      reservations.set(socket, () => clearTimeout(deadline));
+      socket.once('close', giveBack);
       socket.off('error', destroyOnError);
       httpServer.emit('connection', socket);
       socket.resume();
@@ -70,7 +85,7 @@ export function listenWithAdmission(httpServer: http.Server, options: AdmissionO
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // The first request of a connection takes over the slot reserved at hand-over; later keep-alive
     // requests take their own.
-    if (!reserved.delete(req.socket)) inFlight++;
+    if (!takeReservation(req.socket)) inFlight++;
     releases.set(res, releaseSlot);
     res.once('close', () => exemptFromAdmission(res));
   });
