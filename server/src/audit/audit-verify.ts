@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { nameHash } from '../checkin/full-name.ts';
+import { SETTLING_EVENTS } from './audit.repo.ts';
 import type { Database, SqlHandle } from '../lib/database.ts';
 
 export interface Violation {
@@ -116,7 +117,9 @@ export function verifyParticipantHistory(participant: ParticipantState, events: 
   return violations;
 }
 
-const SETTLES_CONFLICT = new Set(['checked_in', 'lock_reset', 'lock_transferred', 'expired', 'reopened']);
+// The replay counts a check-in as settling too, so that the shortcut insertAuditEvent takes (see there)
+// is checked rather than assumed.
+const SETTLES_CONFLICT: ReadonlySet<string> = new Set([...SETTLING_EVENTS, 'checked_in']);
 
 function verifyConflictSummary(
   participant: ParticipantState,

@@ -39,7 +39,7 @@ const RECORD_REFUSAL = `
      SET refused_attempts = refused_attempts + 1, last_refusal_event_id = LAST_INSERT_ID(), conflict_open = 1
    WHERE id = ?`;
 const SETTLE_CONFLICT = 'UPDATE participants SET conflict_open = 0 WHERE id = ? AND conflict_open = 1';
-const SETTLING_EVENTS: ReadonlySet<AuditEventType> = new Set(['lock_reset', 'lock_transferred', 'expired', 'reopened']);
+export const SETTLING_EVENTS: ReadonlySet<AuditEventType> = new Set(['lock_reset', 'lock_transferred', 'expired', 'reopened']);
 
 // Written in the transaction that made the change, so the event and the change commit or vanish
 // together; deferred, so it travels to the database with the next statement or the COMMIT.

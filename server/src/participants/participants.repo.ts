@@ -34,13 +34,12 @@ interface LockedParticipantRow extends RowDataPacket {
 
 // The session name comes from a scalar subquery on purpose: a JOIN would make FOR UPDATE lock the
 // exam_sessions row too and serialise every check-in of the session behind one lock.
-const LOCK_PARTICIPANT_BY_CODE = `
-  SELECT p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at, p.last_guess_at,
-         (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
-         UTC_TIMESTAMP(3) AS now
-    FROM participants p
-   WHERE p.code = ?
-     FOR UPDATE`;
+const LOCKED_PARTICIPANT_COLUMNS = `
+  p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at, p.last_guess_at,
+  (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
+  UTC_TIMESTAMP(3) AS now`;
+
+const LOCK_PARTICIPANT_BY_CODE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS} FROM participants p WHERE p.code = ? FOR UPDATE`;
 
 export async function lockParticipantByCode(tx: Tx, code: string): Promise<LockedParticipant | undefined> {
   const [row] = await tx.rows<LockedParticipantRow>(LOCK_PARTICIPANT_BY_CODE, [code]);
@@ -58,10 +57,8 @@ export interface RecentFailures {
 // behind one NAT address would otherwise check in one student at a time). One statement instead of two
 // cost the database a quarter less CPU per check-in.
 const LOCK_PARTICIPANT_FOR_CHECK_IN = `
-  SELECT p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at, p.last_guess_at,
-         (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
-         (SELECT g.last_guess_at FROM guess_sources g WHERE g.source_ip = ?) AS address_last_guess_at,
-         UTC_TIMESTAMP(3) AS now
+  SELECT ${LOCKED_PARTICIPANT_COLUMNS},
+         (SELECT g.last_guess_at FROM guess_sources g WHERE g.source_ip = ?) AS address_last_guess_at
     FROM participants p
    WHERE p.code = ?
      FOR UPDATE`;
