@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Locator, type Page, test as base, expect } from '@playwright/test';
 import mysql from 'mysql2/promise';
+import { nameCheck } from '../../server/src/checkin/full-name.ts';
 import { hashPassword } from '../../server/src/proctor-auth/password.ts';
 import { type DeviceForwarder, startDeviceForwarder } from './device-forwarder.ts';
 import { E2E_ENV_VARIABLE, type E2eEnvironment } from './global-setup.ts';
@@ -92,8 +93,8 @@ export const test = base.extend<Fixtures & Options>({
       ]);
       const participant = { code: `E2E-${suffix}`, fullName: `Ada Lovelace ${suffix}`, sessionId: session.insertId };
       await sql.query(
-        'INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
-        [session.insertId, participant.code, participant.fullName, options.status ?? 'unused'],
+        'INSERT INTO participants (session_id, code, full_name, name_check, status, status_updated_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))',
+        [session.insertId, participant.code, participant.fullName, nameCheck(participant.fullName), options.status ?? 'unused'],
       );
       return participant;
     });

@@ -22,7 +22,7 @@ export interface NewAuditEvent {
   at: Date | null;
 }
 
-const USER_AGENT_MAX = 512;
+export const USER_AGENT_MAX = 512;
 
 const INSERT_AUDIT_EVENT = `
   INSERT INTO audit_events

@@ -5,7 +5,7 @@ import { decideCheckIn } from './checkin-decision.ts';
 const now = new Date('2026-01-01T08:00:00Z');
 const participant = (overrides: Partial<LockedParticipant> = {}): LockedParticipant => ({
   id: 1, sessionId: 1, sessionName: 'S', code: 'ABCD', fullName: 'Ada Lovelace', status: 'unused',
-  lockedIp: null, deviceLockedAt: null, enteredAt: null, lastGuessAt: null, now, ...overrides,
+  lockedIp: null, deviceLockedAt: null, enteredAt: null, lastGuessAt: null, nameCheck: null, now, ...overrides,
 });
 const attempt = { fullName: 'Ada Lovelace', ip: '10.0.0.1' };
 

@@ -1,5 +1,5 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
-import { insertAuditEvent } from '../audit/audit.repo.ts';
+import { insertAuditEvent, USER_AGENT_MAX } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import type { Config } from '../lib/config.ts';
 import { CodeExpiredError, DeviceLockedError, NotRecognisedError, RateLimitedError } from '../lib/errors.ts';
@@ -11,9 +11,11 @@ import {
   markGuess,
   type RecentFailures,
   recentFailures,
+  setNameCheck,
 } from '../participants/participants.repo.ts';
+import { checkInInDatabase } from './checkin.repo.ts';
 import { type CheckInDecision, decideCheckIn } from './checkin-decision.ts';
-import { nameHash } from './full-name.ts';
+import { nameCheck, nameHash } from './full-name.ts';
 
 export interface CheckInAttempt {
   code: string;
@@ -60,10 +62,34 @@ const refusals = {
   not_recognised: () => new NotRecognisedError(),
 } as const;
 
-// One transaction: lock the participant row, decide under the lock, write the change and its audit event.
-// Refusals are audited and committed too, and only then reported as errors. Throttled attempts (429)
-// are the exception: they change nothing and write nothing.
+// Each attempt is one transaction that locks the participant row, decides under the lock and writes the
+// change with its audit event. Refusals are audited and committed too, and only then reported as errors.
+// Throttled attempts (429) are the exception: they change nothing and write nothing.
+//
+// The common case (a known code, the confirmed name, no recent guessing) is decided by the database's
+// check-in procedure in one round trip. Whatever it leaves undecided, having written nothing, is decided
+// here in a second transaction: the decision rules are the same (checkin-decision.ts; the tests run
+// both paths), and whichever path decides, it does so under the row lock.
 export async function checkIn(db: Database, limits: FailureLimits, attempt: CheckInAttempt): Promise<CheckInResponse> {
+  const submittedNameHash = nameHash(attempt.fullName);
+  const userAgent = attempt.userAgent === null ? null : attempt.userAgent.slice(0, USER_AGENT_MAX);
+  const decided = await withTransaction(db, async (tx) => {
+    const started = performance.now();
+    const result = await checkInInDatabase(tx, { ...attempt, userAgent, nameHash: submittedNameHash, failureWindowS: limits.windowS });
+    db.events.emit('row-lock', (performance.now() - started) / 1000);
+    return result;
+  });
+  if (decided.outcome === 'undecided') return checkInInApplication(db, limits, attempt, submittedNameHash);
+  notifyAuditCommitted();
+  if (decided.outcome !== 'checked_in' && decided.outcome !== 'reentered') throw refusals[decided.outcome]();
+  return {
+    result: decided.outcome,
+    participant: { code: attempt.code, fullName: decided.fullName, status: 'in_progress', deviceLockedAt: decided.deviceLockedAt.toISOString() },
+    examSession: { name: decided.sessionName },
+  };
+}
+
+async function checkInInApplication(db: Database, limits: FailureLimits, attempt: CheckInAttempt, submittedNameHash: string): Promise<CheckInResponse> {
   const outcome = await withTransaction(db, async (tx): Promise<Outcome> => {
     const lockStarted = performance.now();
     const { participant, now, addressLastGuessAt } = await lockParticipantForCheckIn(tx, attempt.code, attempt.ip);
@@ -86,9 +112,13 @@ export async function checkIn(db: Database, limits: FailureLimits, attempt: Chec
       type: decision.kind,
       sourceIp: attempt.ip,
       userAgent: attempt.userAgent,
-      submittedNameHash: nameHash(attempt.fullName),
+      submittedNameHash,
       requestId: attempt.requestId,
     };
+    if (participant) {
+      const check = nameCheck(participant.fullName);
+      if (participant.nameCheck !== check) setNameCheck(tx, participant.id, check);
+    }
     if (decision.kind === 'not_recognised') markGuess(tx, attempt.ip, participant?.id ?? null, participant?.now ?? now);
     if (!participant) {
       insertAuditEvent(tx, {

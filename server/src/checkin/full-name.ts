@@ -14,3 +14,9 @@ export function sameName(a: string, b: string): boolean {
 export function nameHash(name: string): string {
   return createHash('sha256').update(comparableName(name)).digest('hex');
 }
+
+// Stored per participant for the check-in procedure (migration 007), which cannot normalise names
+// itself: it confirms a typed name by recomputing this from the typed name's hash and the stored name.
+export function nameCheck(fullName: string): string {
+  return createHash('sha256').update(`${nameHash(fullName)}:${fullName}`).digest('hex');
+}

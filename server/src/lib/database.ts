@@ -112,6 +112,7 @@ export interface Statement {
 // follows them, in order, inside the same transaction.
 export class Tx extends SqlHandle {
   #begun = false;
+  #committed = false;
   #deferred: Statement[] = [];
 
   constructor(token: symbol, connection: PoolConnection, timeoutMs: number) {
@@ -126,6 +127,7 @@ export class Tx extends SqlHandle {
   // Sends BEGIN (first time), the deferred writes and `statements` in one round trip; returns the
   // results of `statements`.
   async #send(statements: Statement[]): Promise<unknown[]> {
+    if (this.#committed) throw new Error('The transaction has already been committed');
     const batch: Statement[] = [];
     if (!this.#begun) batch.push({ sql: 'START TRANSACTION', values: [] });
     batch.push(...this.#deferred.splice(0), ...statements);
@@ -152,9 +154,22 @@ export class Tx extends SqlHandle {
     this.#deferred.push({ sql, values });
   }
 
+  // Runs `sql` (after BEGIN and the deferred writes) and COMMIT in one round trip, and returns the rows of
+  // its first result set. For a stored procedure that takes its locks, decides and writes inside the
+  // database: nothing is left for the application to do under those locks, so the transaction ends here.
+  async callAndCommit<T extends RowDataPacket>(sql: string, values: SqlValue[] = []): Promise<T[]> {
+    const results = await this.#send([{ sql, values }, { sql: 'COMMIT', values: [] }]);
+    this.#committed = true;
+    // A CALL answers with its result sets and then an OK packet of its own.
+    const rows = results[0];
+    if (!Array.isArray(rows)) throw new Error(`Expected a result set from ${sql}`);
+    return rows as T[];
+  }
+
   async commit(): Promise<void> {
-    if (!this.#begun && this.#deferred.length === 0) return;
+    if (this.#committed || (!this.#begun && this.#deferred.length === 0)) return;
     await this.#send([{ sql: 'COMMIT', values: [] }]);
+    this.#committed = true;
   }
 }
 

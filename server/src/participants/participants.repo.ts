@@ -13,6 +13,7 @@ export interface LockedParticipant {
   deviceLockedAt: Date | null;
   enteredAt: Date | null;
   lastGuessAt: Date | null;
+  nameCheck: string | null;
   // The database's clock, read under the lock, so that every time written by this transaction is one
   // consistent UTC instant computed by the database.
   now: Date;
@@ -29,6 +30,7 @@ interface LockedParticipantRow extends RowDataPacket {
   device_locked_at: Date | null;
   entered_at: Date | null;
   last_guess_at: Date | null;
+  name_check: string | null;
   now: Date;
 }
 
@@ -36,7 +38,7 @@ interface LockedParticipantRow extends RowDataPacket {
 // exam_sessions row too and serialise every check-in of the session behind one lock.
 const LOCKED_PARTICIPANT_COLUMNS = `
   p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.device_locked_at, p.entered_at, p.last_guess_at,
-  (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
+  p.name_check, (SELECT s.name FROM exam_sessions s WHERE s.id = p.session_id) AS session_name,
   UTC_TIMESTAMP(3) AS now`;
 
 const LOCK_PARTICIPANT_BY_CODE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS} FROM participants p WHERE p.code = ? FOR UPDATE`;
@@ -130,6 +132,7 @@ function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
     deviceLockedAt: row.device_locked_at,
     enteredAt: row.entered_at,
     lastGuessAt: row.last_guess_at,
+    nameCheck: row.name_check,
     now: row.now,
   };
 }
@@ -142,6 +145,13 @@ const LOCK_DEVICE = `
 
 export function lockDevice(tx: Tx, participantId: number, ip: string, at: Date): void {
   tx.defer(LOCK_DEVICE, [ip, at, at, at, participantId]);
+}
+
+const SET_NAME_CHECK = 'UPDATE participants SET name_check = ? WHERE id = ?';
+
+// For participants added before migration 007 or whose name was changed without it.
+export function setNameCheck(tx: Tx, participantId: number, check: string): void {
+  tx.defer(SET_NAME_CHECK, [check, participantId]);
 }
 
 const MOVE_DEVICE_LOCK = `

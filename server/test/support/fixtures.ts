@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type mysql from 'mysql2/promise';
+import { nameCheck } from '../../src/checkin/full-name.ts';
 
 export interface TestParticipant {
   code: string;
@@ -22,7 +23,16 @@ export async function createSession(sql: mysql.Connection, name = `Session ${uni
 export async function createParticipants(
   sql: mysql.Connection,
   count: number,
-  options: { status?: 'unused' | 'in_progress' | 'expired'; fullName?: (index: number) => string } = {},
+  options: {
+    status?: 'unused' | 'in_progress' | 'expired';
+    fullName?: (index: number) => string;
+    // Stored by the roster import; without it (rows from before migration 007) every attempt is decided
+    // by the application, which then stores it.
+    nameCheck?: boolean;
+    // A code that guessed within the failure window: the check-in procedure leaves all its attempts to
+    // the application, which counts the failures first.
+    guessedRecently?: boolean;
+  } = {},
 ): Promise<TestParticipant[]> {
   const sessionId = await createSession(sql);
   const participants = Array.from({ length: count }, (_, index) => ({
@@ -31,8 +41,9 @@ export async function createParticipants(
   }));
   for (const participant of participants) {
     await sql.query(
-      'INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
-      [sessionId, participant.code, participant.fullName, options.status ?? 'unused'],
+      `INSERT INTO participants (session_id, code, full_name, name_check, status, status_updated_at, last_guess_at)
+       VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ${options.guessedRecently ? 'UTC_TIMESTAMP(3)' : 'NULL'})`,
+      [sessionId, participant.code, participant.fullName, options.nameCheck === false ? null : nameCheck(participant.fullName), options.status ?? 'unused'],
     );
   }
   return participants;
