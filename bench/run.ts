@@ -7,8 +7,8 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { type ServerProcess, startServerProcess } from '../e2e/support/server-process.ts';
 import { verifyAuditLog } from '../server/src/audit/audit-verify.ts';
-import { checkIn, failureLimits } from '../server/src/checkin/checkin.service.ts';
-import { nameCheck } from '../server/src/checkin/full-name.ts';
+import { type CheckInAttempt, checkIn, checkInInApplication, type FailureLimits, failureLimits } from '../server/src/checkin/checkin.service.ts';
+import { nameCheck, nameHash } from '../server/src/checkin/full-name.ts';
 import { loadConfig } from '../server/src/lib/config.ts';
 import { Database } from '../server/src/lib/database.ts';
 import { databaseOptions } from '../server/src/lib/database-setup.ts';
@@ -45,9 +45,10 @@ async function seed(sql: mysql.Connection, prefix: string, count: number): Promi
   return { sessionId: session.insertId, people };
 }
 
-async function databaseLimit(pool: mysql.Pool, variant: Variant, people: { code: string; fullName: string }[]) {
+async function databaseLimit(databasePid: number, pool: mysql.Pool, variant: Variant, people: { code: string; fullName: string }[]) {
   let next = 0;
   const latencies: number[] = [];
+  const cpuBefore = { database: cpuMicros(databasePid), client: process.cpuUsage() };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
@@ -65,8 +66,15 @@ async function databaseLimit(pool: mysql.Pool, variant: Variant, people: { code:
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { tps: people.length / seconds, ...summarise(latencies) };
+  return { tps: people.length / seconds, ...summarise(latencies), cpuPerTxUs: cpuPerTransaction(databasePid, cpuBefore, people.length) };
 }
+
+// CPU per transaction of the database server and of this process (the client: mysql2, or examgate's service).
+function cpuPerTransaction(databasePid: number, before: { database: number; client: NodeJS.CpuUsage }, count: number) {
+  const client = process.cpuUsage(before.client);
+  return { database: (cpuMicros(databasePid) - before.database) / count, client: (client.user + client.system) / count };
+}
+const cpuText = (cpu: { database: number; client: number }) => `CPU/tx: database ${fmt(cpu.database, 0)} µs, client ${fmt(cpu.client, 0)} µs`;
 
 interface DashboardStream {
   arrivals: Map<string, number>;
@@ -112,34 +120,47 @@ async function main() {
     const pool = mysql.createPool({ uri: local.url, connectionLimit: DB_CONNECTIONS, multipleStatements: true, timezone: 'Z' });
     await installProcedure(pool);
     const warm = await seed(sql, 'WARM', 1000);
-    await databaseLimit(pool, naive, warm.people);
+    await databaseLimit(local.pid, pool, naive, warm.people);
     const variants: Record<string, Variant> = { naive, pipelined, procedure };
     const limits: Record<string, Awaited<ReturnType<typeof databaseLimit>>> = {};
     for (const [name, variant] of Object.entries(variants)) {
       const { people } = await seed(sql, `DB${name.slice(0, 3).toUpperCase()}`, PARTICIPANTS);
-      limits[name] = await databaseLimit(pool, variant, people);
-      say(`  (1) ${name.padEnd(9)} ${fmt(limits[name].tps, 0)} tx/s  p50 ${fmt(limits[name].p50)} ms  p99 ${fmt(limits[name].p99)} ms`);
+      limits[name] = await databaseLimit(local.pid, pool, variant, people);
+      say(`  (1) ${name.padEnd(10)} ${fmt(limits[name].tps, 0)} tx/s  p50 ${fmt(limits[name].p50)} ms  p99 ${fmt(limits[name].p99)} ms  ${cpuText(limits[name].cpuPerTxUs)}`);
     }
     await pool.end();
     {
+      // examgate's own check-in service, in process: as it runs (the procedure decides the common case),
+      // and with every attempt decided by the application's pipelined transaction, side by side.
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const { people } = await seed(sql, 'DBSVC', PARTICIPANTS);
       const serviceLimits = failureLimits(loadConfig({}));
-      let cursor = 0;
-      const latencies: number[] = [];
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
-          while (cursor < people.length) {
-            const person = people[cursor++]!;
-            const t = performance.now();
-            await checkIn(db, serviceLimits, { ...person, ip: `10.2.${worker}.1`, userAgent: null, requestId: randomUUID() });
-            latencies.push(performance.now() - t);
-          }
-        }),
-      );
-      limits.service = { tps: people.length / ((performance.now() - started) / 1000), ...summarise(latencies) };
-      say(`  (1) service   ${fmt(limits.service.tps, 0)} tx/s  p50 ${fmt(limits.service.p50)} ms  p99 ${fmt(limits.service.p99)} ms   (examgate's checkIn(): its check-in procedure, one round trip; no HTTP)`);
+      const services = {
+        service: { label: "examgate's checkIn(): its check-in procedure, one round trip; no HTTP", run: checkIn },
+        serviceApp: {
+          label: 'the same attempts decided by the application: pipelined, two round trips; no HTTP',
+          run: (database: Database, limits: FailureLimits, attempt: CheckInAttempt) => checkInInApplication(database, limits, attempt, nameHash(attempt.fullName)),
+        },
+      };
+      for (const [name, { label, run }] of Object.entries(services)) {
+        const { people } = await seed(sql, `DB${name.toUpperCase()}`, PARTICIPANTS);
+        let cursor = 0;
+        const latencies: number[] = [];
+        const cpuBefore = { database: cpuMicros(local.pid), client: process.cpuUsage() };
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
+            while (cursor < people.length) {
+              const person = people[cursor++]!;
+              const t = performance.now();
+              await run(db, serviceLimits, { ...person, ip: `10.2.${worker}.1`, userAgent: null, requestId: randomUUID() });
+              latencies.push(performance.now() - t);
+            }
+          }),
+        );
+        const tps = people.length / ((performance.now() - started) / 1000);
+        limits[name] = { tps, ...summarise(latencies), cpuPerTxUs: cpuPerTransaction(local.pid, cpuBefore, people.length) };
+        say(`  (1) ${name.padEnd(10)} ${fmt(tps, 0)} tx/s  p50 ${fmt(limits[name].p50)} ms  p99 ${fmt(limits[name].p99)} ms  ${cpuText(limits[name].cpuPerTxUs)}   (${label})`);
+      }
       await db.close();
     }
 
