@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { listenWithAdmission } from './lib/admission.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
+import { limitHeapGrowth } from './lib/heap-growth.ts';
 import { ConfigError, loadConfig } from './lib/config.ts';
 import { setUpDatabase } from './lib/database-setup.ts';
 import { DatabaseBinaryMissingError } from './lib/local-database.ts';
@@ -10,6 +11,7 @@ import { createLogger } from './lib/logger.ts';
 import { seedDemoIfEmpty } from './roster/demo-roster.ts';
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, config.NODE_ENV === 'development');
   const say = (message: string) => process.stdout.write(`${message}\n`);
