@@ -22,7 +22,12 @@ export interface NewAuditEvent {
   at: Date | null;
 }
 
-export const USER_AGENT_MAX = 512;
+const USER_AGENT_MAX = 512;
+
+// Both writers of audit rows (insertAuditEvent and the check-in procedure's caller) store at most this much.
+export function auditedUserAgent(userAgent: string | null): string | null {
+  return userAgent === null ? null : userAgent.slice(0, USER_AGENT_MAX);
+}
 
 const INSERT_AUDIT_EVENT = `
   INSERT INTO audit_events
@@ -49,7 +54,7 @@ export function insertAuditEvent(tx: Tx, event: NewAuditEvent): void {
     event.code,
     event.type,
     event.sourceIp,
-    event.userAgent === null ? null : event.userAgent.slice(0, USER_AGENT_MAX),
+    auditedUserAgent(event.userAgent),
     event.submittedNameHash ?? null,
     event.requestId,
     event.actor ?? null,

@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { auditedUserAgent } from '../audit/audit.repo.ts';
 import type { Tx } from '../lib/database.ts';
 
 export type DecidedInDatabase = 'checked_in' | 'reentered' | 'device_conflict' | 'code_expired';
@@ -27,7 +28,7 @@ export async function checkInInDatabase(
     attempt.code,
     attempt.nameHash,
     attempt.ip,
-    attempt.userAgent,
+    auditedUserAgent(attempt.userAgent),
     attempt.requestId,
     attempt.failureWindowS,
   ]);

@@ -1,5 +1,5 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
-import { insertAuditEvent, USER_AGENT_MAX } from '../audit/audit.repo.ts';
+import { insertAuditEvent } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import type { Config } from '../lib/config.ts';
 import { CodeExpiredError, DeviceLockedError, NotRecognisedError, RateLimitedError } from '../lib/errors.ts';
@@ -72,10 +72,9 @@ const refusals = {
 // both paths), and whichever path decides, it does so under the row lock.
 export async function checkIn(db: Database, limits: FailureLimits, attempt: CheckInAttempt): Promise<CheckInResponse> {
   const submittedNameHash = nameHash(attempt.fullName);
-  const userAgent = attempt.userAgent === null ? null : attempt.userAgent.slice(0, USER_AGENT_MAX);
   const decided = await withTransaction(db, async (tx) => {
     const started = performance.now();
-    const result = await checkInInDatabase(tx, { ...attempt, userAgent, nameHash: submittedNameHash, failureWindowS: limits.windowS });
+    const result = await checkInInDatabase(tx, { ...attempt, nameHash: submittedNameHash, failureWindowS: limits.windowS });
     db.events.emit('row-lock', (performance.now() - started) / 1000);
     return result;
   });
