@@ -82,6 +82,20 @@ describe('who decides a check-in', () => {
     );
   });
 
+  it('when the user agent is longer than 512 characters, then both paths store its first 512', async () => {
+    const byDatabase = await createParticipant(env.database.sql);
+    const byApplication = await createParticipant(env.database.sql, { guessedRecently: true });
+    const userAgent = `Long/${'x'.repeat(600)}`;
+
+    for (const participant of [byDatabase, byApplication]) {
+      expect((await checkIn(env.server.baseUrl, participant, freshDevice(), { 'user-agent': userAgent })).status).toBe(200);
+    }
+
+    for (const participant of [byDatabase, byApplication]) {
+      expect((await auditRows(env.database.sql, participant.code)).map((event) => event.user_agent)).toEqual([userAgent.slice(0, 512)]);
+    }
+  });
+
   it('when a participant has no name check (added before it existed), then the first check-in is decided by the application and stores it', async () => {
     const participant = await createParticipant(env.database.sql, { nameCheck: false });
     const device = freshDevice();
