@@ -45,23 +45,21 @@ async function seed(sql: mysql.Connection, prefix: string, count: number): Promi
   return { sessionId: session.insertId, people };
 }
 
-async function databaseLimit(databasePid: number, pool: mysql.Pool, variant: Variant, people: { code: string; fullName: string }[]) {
+type Person = { code: string; fullName: string };
+
+// DB_CONNECTIONS workers check the people in as fast as they can; `attempt` runs one check-in for a worker.
+async function databaseLimit(databasePid: number, people: Person[], attempt: (worker: number, person: Person) => Promise<unknown>) {
   let next = 0;
   const latencies: number[] = [];
   const cpuBefore = { database: cpuMicros(databasePid), client: process.cpuUsage() };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
-      const connection = await pool.getConnection();
-      try {
-        while (next < people.length) {
-          const person = people[next++]!;
-          const t = performance.now();
-          await variant(connection, { ...person, ip: `10.1.${worker}.1`, requestId: randomUUID() });
-          latencies.push(performance.now() - t);
-        }
-      } finally {
-        connection.release();
+      while (next < people.length) {
+        const person = people[next++]!;
+        const t = performance.now();
+        await attempt(worker, person);
+        latencies.push(performance.now() - t);
       }
     }),
   );
@@ -69,12 +67,27 @@ async function databaseLimit(databasePid: number, pool: mysql.Pool, variant: Var
   return { tps: people.length / seconds, ...summarise(latencies), cpuPerTxUs: cpuPerTransaction(databasePid, cpuBefore, people.length) };
 }
 
+// One pooled connection per worker, for the variants written straight against mysql2.
+async function variantLimit(databasePid: number, pool: mysql.Pool, variant: Variant, people: Person[]) {
+  const connections = await Promise.all(Array.from({ length: DB_CONNECTIONS }, () => pool.getConnection()));
+  try {
+    return await databaseLimit(databasePid, people, (worker, person) =>
+      variant(connections[worker]!, { ...person, ip: `10.1.${worker}.1`, requestId: randomUUID() }),
+    );
+  } finally {
+    connections.forEach((connection) => connection.release());
+  }
+}
+
 // CPU per transaction of the database server and of this process (the client: mysql2, or examgate's service).
 function cpuPerTransaction(databasePid: number, before: { database: number; client: NodeJS.CpuUsage }, count: number) {
   const client = process.cpuUsage(before.client);
   return { database: (cpuMicros(databasePid) - before.database) / count, client: (client.user + client.system) / count };
 }
-const cpuText = (cpu: { database: number; client: number }) => `CPU/tx: database ${fmt(cpu.database, 0)} µs, client ${fmt(cpu.client, 0)} µs`;
+function sayLimit(name: string, limit: Awaited<ReturnType<typeof databaseLimit>>, label?: string): void {
+  const cpu = `CPU/tx: database ${fmt(limit.cpuPerTxUs.database, 0)} µs, client ${fmt(limit.cpuPerTxUs.client, 0)} µs`;
+  say(`  (1) ${name.padEnd(10)} ${fmt(limit.tps, 0)} tx/s  p50 ${fmt(limit.p50)} ms  p99 ${fmt(limit.p99)} ms  ${cpu}${label ? `   (${label})` : ''}`);
+}
 
 interface DashboardStream {
   arrivals: Map<string, number>;
@@ -120,13 +133,13 @@ async function main() {
     const pool = mysql.createPool({ uri: local.url, connectionLimit: DB_CONNECTIONS, multipleStatements: true, timezone: 'Z' });
     await installProcedure(pool);
     const warm = await seed(sql, 'WARM', 1000);
-    await databaseLimit(local.pid, pool, naive, warm.people);
+    await variantLimit(local.pid, pool, naive, warm.people);
     const variants: Record<string, Variant> = { naive, pipelined, procedure };
     const limits: Record<string, Awaited<ReturnType<typeof databaseLimit>>> = {};
     for (const [name, variant] of Object.entries(variants)) {
       const { people } = await seed(sql, `DB${name.slice(0, 3).toUpperCase()}`, PARTICIPANTS);
-      limits[name] = await databaseLimit(local.pid, pool, variant, people);
-      say(`  (1) ${name.padEnd(10)} ${fmt(limits[name].tps, 0)} tx/s  p50 ${fmt(limits[name].p50)} ms  p99 ${fmt(limits[name].p99)} ms  ${cpuText(limits[name].cpuPerTxUs)}`);
+      limits[name] = await variantLimit(local.pid, pool, variant, people);
+      sayLimit(name, limits[name]);
     }
     await pool.end();
     {
@@ -143,23 +156,10 @@ async function main() {
       };
       for (const [name, { label, run }] of Object.entries(services)) {
         const { people } = await seed(sql, `DB${name.toUpperCase()}`, PARTICIPANTS);
-        let cursor = 0;
-        const latencies: number[] = [];
-        const cpuBefore = { database: cpuMicros(local.pid), client: process.cpuUsage() };
-        const started = performance.now();
-        await Promise.all(
-          Array.from({ length: DB_CONNECTIONS }, async (_, worker) => {
-            while (cursor < people.length) {
-              const person = people[cursor++]!;
-              const t = performance.now();
-              await run(db, serviceLimits, { ...person, ip: `10.2.${worker}.1`, userAgent: null, requestId: randomUUID() });
-              latencies.push(performance.now() - t);
-            }
-          }),
+        limits[name] = await databaseLimit(local.pid, people, (worker, person) =>
+          run(db, serviceLimits, { ...person, ip: `10.2.${worker}.1`, userAgent: null, requestId: randomUUID() }),
         );
-        const tps = people.length / ((performance.now() - started) / 1000);
-        limits[name] = { tps, ...summarise(latencies), cpuPerTxUs: cpuPerTransaction(local.pid, cpuBefore, people.length) };
-        say(`  (1) ${name.padEnd(10)} ${fmt(tps, 0)} tx/s  p50 ${fmt(limits[name].p50)} ms  p99 ${fmt(limits[name].p99)} ms  ${cpuText(limits[name].cpuPerTxUs)}   (${label})`);
+        sayLimit(name, limits[name], label);
       }
       await db.close();
     }
