@@ -1,14 +1,17 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { type ServerProcess, startServerProcess } from '../e2e/support/server-process.ts';
 import { verifyAuditLog } from '../server/src/audit/audit-verify.ts';
-import { type CheckInAttempt, checkIn, checkInInApplication, type FailureLimits, failureLimits } from '../server/src/checkin/checkin.service.ts';
-import { nameCheck, nameHash } from '../server/src/checkin/full-name.ts';
+import { attemptLimits } from '../server/src/attempts/attempt-guard.ts';
+import { checkIn } from '../server/src/checkin/checkin.service.ts';
+import { SessionCache } from '../server/src/exam-sessions/session-cache.ts';
 import { loadConfig } from '../server/src/lib/config.ts';
 import { Database } from '../server/src/lib/database.ts';
 import { databaseOptions } from '../server/src/lib/database-setup.ts';
@@ -16,7 +19,7 @@ import { startLocalDatabase } from '../server/src/lib/local-database.ts';
 import { migrate } from '../server/src/lib/migrate.ts';
 import { hashPassword } from '../server/src/proctor-auth/password.ts';
 import { device, deviceIp, summarise, type Timed } from './load.ts';
-import { installProcedure, naive, pipelined, procedure, type Variant } from './transaction-variants.ts';
+import { naive, pipelined, type Variant } from './transaction-variants.ts';
 
 const PARTICIPANTS = 5000;
 const DB_CONNECTIONS = 16;
@@ -38,8 +41,8 @@ async function seed(sql: mysql.Connection, prefix: string, count: number): Promi
   for (let start = 0; start < count; start += 500) {
     const batch = people.slice(start, start + 500);
     await sql.query(
-      `INSERT INTO participants (session_id, code, full_name, name_check, status, status_updated_at) VALUES ${batch.map(() => "(?, ?, ?, ?, 'unused', UTC_TIMESTAMP(3))").join(',')}`,
-      batch.flatMap((p) => [session.insertId, p.code, p.fullName, nameCheck(p.fullName)]),
+      `INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES ${batch.map(() => "(?, ?, ?, 'unused', UTC_TIMESTAMP(3))").join(',')}`,
+      batch.flatMap((p) => [session.insertId, p.code, p.fullName]),
     );
   }
   return { sessionId: session.insertId, people };
@@ -117,6 +120,21 @@ function openDashboard(baseUrl: string, cookie: string): Promise<DashboardStream
   });
 }
 
+// bench/bare-express.ts in a process of its own, as examgate runs in its own.
+async function startBareExpress(): Promise<{ baseUrl: string; pid: number; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-express.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bare-express exited with ${code}`)));
+  });
+  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+}
+
 async function main() {
   const cores = os.cpus().length;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-bench-'));
@@ -131,10 +149,9 @@ async function main() {
 
     // 1. The database's own limit, with the variants side by side.
     const pool = mysql.createPool({ uri: local.url, connectionLimit: DB_CONNECTIONS, multipleStatements: true, timezone: 'Z' });
-    await installProcedure(pool);
     const warm = await seed(sql, 'WARM', 1000);
     await variantLimit(local.pid, pool, naive, warm.people);
-    const variants: Record<string, Variant> = { naive, pipelined, procedure };
+    const variants: Record<string, Variant> = { naive, pipelined };
     const limits: Record<string, Awaited<ReturnType<typeof databaseLimit>>> = {};
     for (const [name, variant] of Object.entries(variants)) {
       const { people } = await seed(sql, `DB${name.slice(0, 3).toUpperCase()}`, PARTICIPANTS);
@@ -143,45 +160,35 @@ async function main() {
     }
     await pool.end();
     {
-      // examgate's own check-in service, in process: as it runs (the procedure decides the common case),
-      // and with every attempt decided by the application's pipelined transaction, side by side.
+      // examgate's own check-in service, in process.
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const serviceLimits = failureLimits(loadConfig({}));
-      const services = {
-        service: { label: "examgate's checkIn(): its check-in procedure, one round trip; no HTTP", run: checkIn },
-        serviceApp: {
-          label: 'the same attempts decided by the application: pipelined, two round trips; no HTTP',
-          run: (database: Database, limits: FailureLimits, attempt: CheckInAttempt) => checkInInApplication(database, limits, attempt, nameHash(attempt.fullName)),
-        },
-      };
-      for (const [name, { label, run }] of Object.entries(services)) {
-        const { people } = await seed(sql, `DB${name.toUpperCase()}`, PARTICIPANTS);
-        limits[name] = await databaseLimit(local.pid, people, (worker, person) =>
-          run(db, serviceLimits, { ...person, ip: `10.2.${worker}.1`, userAgent: null, requestId: randomUUID() }),
-        );
-        sayLimit(name, limits[name], label);
-      }
+      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache() };
+      const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
+      limits.service = await databaseLimit(local.pid, people, (worker, person) =>
+        checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}`, suspectUntilS: 0, markSuspect: () => {} }, userAgent: null, requestId: randomUUID() }),
+      );
+      sayLimit('examgate', limits.service, "examgate's checkIn(): lock statement, then the decided writes and COMMIT; no HTTP");
       await db.close();
     }
 
-    // Configured as `npm start` runs it, access log included (drained by startServerProcess).
+    // Configured as `npm start` runs it.
     server = await startServerProcess({ DATABASE_URL: local.url, SERVE_CLIENT: 'false', LOG_LEVEL: 'info' });
     await sql.query('INSERT INTO proctors (username, password_hash, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', ['bench', await hashPassword('bench-password')]);
     const login = await fetch(`${server.baseUrl}/api/proctor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password' }) });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
 
     // 2. End to end over HTTP with 64 clients; then again while 50 dashboards follow the stream (5).
-    const runHttp = async (prefix: string, block: number) => {
-      const { people } = await seed(sql, prefix, PARTICIPANTS);
+    const runHttp = async (prefix: string, block: number, target: { baseUrl: string; pid: number } = { baseUrl: server!.baseUrl, pid: server!.child.pid! }) => {
+      const people = target.pid === server!.child.pid ? (await seed(sql, prefix, PARTICIPANTS)).people : Array.from({ length: PARTICIPANTS }, (_, i) => ({ code: `${prefix}-${i}`, fullName: 'Bench Person' }));
       const sentAt = new Map<string, number>();
       const answeredAt = new Map<string, number>();
       const results: Timed[] = [];
       let next = 0;
-      const cpuBefore = { server: cpuMicros(server!.child.pid!), database: cpuMicros(local.pid), load: process.cpuUsage() };
+      const cpuBefore = { server: cpuMicros(target.pid), database: cpuMicros(local.pid), load: process.cpuUsage() };
       const started = performance.now();
       await Promise.all(
         Array.from({ length: HTTP_CLIENTS }, async (_, client) => {
-          const agent = device(server!.baseUrl, deviceIp(client, block));
+          const agent = device(target.baseUrl, deviceIp(client, block));
           while (next < people.length) {
             const person = people[next++]!;
             sentAt.set(person.code, performance.now());
@@ -196,7 +203,7 @@ async function main() {
       const load = process.cpuUsage(cpuBefore.load);
       // CPU per request of each party sharing the machine's cores.
       const cpuPerRequestUs = {
-        server: (cpuMicros(server!.child.pid!) - cpuBefore.server) / results.length,
+        server: (cpuMicros(target.pid) - cpuBefore.server) / results.length,
         database: (cpuMicros(local.pid) - cpuBefore.database) / results.length,
         loadGenerator: (load.user + load.system) / results.length,
       };
@@ -214,6 +221,19 @@ async function main() {
     say(`  (2) HTTP      ${fmt(e2eStats.rps, 0)} req/s  p50 ${fmt(e2eStats.p50)} ms  p99 ${fmt(e2eStats.p99)} ms  errors ${e2eErrors}`);
     const cpu = e2eStats.cpuPerRequestUs;
     say(`      CPU per request: server ${fmt(cpu.server, 0)} µs, database ${fmt(cpu.database, 0)} µs, load generator ${fmt(cpu.loadGenerator, 0)} µs`);
+
+    // 8. The server's CPU per request against Express 5 alone (same JSON body, a fixed answer, no
+    // database), with the same load, right after (2), on the same cores.
+    const bare = await startBareExpress();
+    let bareStats: Awaited<ReturnType<typeof runHttp>>['stats'];
+    try {
+      await runHttp('BAREWARM', 62, bare);
+      bareStats = (await runHttp('BARE', 63, bare)).stats;
+    } finally {
+      bare.stop();
+    }
+    const serverRatio = cpu.server / bareStats.cpuPerRequestUs.server;
+    say(`  (8) server    CPU per request: examgate ${fmt(cpu.server, 0)} µs, bare Express 5 ${fmt(bareStats.cpuPerRequestUs.server, 0)} µs (${fmt(bareStats.rps, 0)} req/s): ratio ${fmt(serverRatio, 2)}`);
 
     const dashboards = await Promise.all(Array.from({ length: DASHBOARDS }, () => openDashboard(server!.baseUrl, cookie)));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -236,7 +256,9 @@ async function main() {
     }
     peakAfter['(5)'] = peakRssMb(server.child.pid!);
     const live = { fromRequest: summarise(liveFromSent), fromResponse: summarise(liveFromAnswer), lost, httpWhileWatched: watched.stats };
+    const fanOutCost = watched.stats.cpuPerRequestUs.server / cpu.server - 1;
     say(`  (2') HTTP with ${DASHBOARDS} dashboards: ${fmt(watched.stats.rps, 0)} req/s  p50 ${fmt(watched.stats.p50)} ms  p99 ${fmt(watched.stats.p99)} ms  errors ${watched.stats.errors}`);
+    say(`      server CPU per check-in ${fmt(watched.stats.cpuPerRequestUs.server, 0)} µs (without dashboards ${fmt(cpu.server, 0)} µs: ${fanOutCost >= 0 ? '+' : ''}${fmt(fanOutCost * 100, 0)} %)`);
     say(`  (5) live      commit→dashboard, measured from request sent (upper bound): p50 ${fmt(live.fromRequest.p50)} p95 ${fmt(live.fromRequest.p95)} max ${fmt(live.fromRequest.max)} ms; from response received (lower bound): p50 ${fmt(live.fromResponse.p50)} p95 ${fmt(live.fromResponse.p95)} ms; lost ${lost} of ${DASHBOARDS * PARTICIPANTS}`);
 
     // 3. Contention: 100 codes, 20 devices racing on each: all 2,000 requests at once, and code by code
@@ -261,7 +283,6 @@ async function main() {
     raceAgents.forEach((agent) => agent.destroy());
     say(`  (3) race      all 2,000 at once: p50 ${fmt(raceAll.p50)} ms  p99 ${fmt(raceAll.p99)} ms  one winner per code: ${raceAll.oneWinnerEach}  other answers: ${raceAll.unexpected}`);
     say(`  (3) race      4 codes at a time: p50 ${fmt(raceStats.p50)} ms  p99 ${fmt(raceStats.p99)} ms  one winner per code: ${raceStats.oneWinnerEach}  other answers: ${raceStats.unexpected}`);
-    const oneWinnerEach = raceAll.oneWinnerEach && raceStats.oneWinnerEach;
     peakAfter['(3)'] = peakRssMb(server.child.pid!);
 
     // 4. Exam-start burst: 5,000 participants, each from its own address, released at once.
@@ -304,7 +325,7 @@ async function main() {
     for (const violation of verified.violations.slice(0, 10)) say(`    invariant ${violation.invariant}: ${violation.code}: ${violation.message}`);
 
     const ratio = e2eStats.rps / limits.naive!.tps;
-    const ratioToService = e2eStats.rps / limits.service!.tps;
+    const ratioToService = e2eStats.rps / limits.service.tps;
     const best = Object.entries(limits).sort((a, b) => b[1].tps - a[1].tps)[0]!;
     const targets = [
       { target: '(2)/(1 naive) >= 0.9', value: fmt(ratio, 2), met: ratio >= 0.9 },
@@ -315,9 +336,16 @@ async function main() {
       { target: '(3) in waves: p99 < 100 ms, one winner', value: `${fmt(raceStats.p99)} ms, ${raceStats.oneWinnerEach}`, met: raceStats.p99 < 100 && raceStats.oneWinnerEach },
       { target: '(4) < 4 s, zero errors', value: `${fmt(burstSeconds, 2)} s, ${burstStats.errors}`, met: burstSeconds < 4 && burstStats.errors === 0 },
       { target: '(5) p95 < 250 ms, none lost', value: `${fmt(live.fromRequest.p95)} ms, ${lost}`, met: live.fromRequest.p95 < 250 && lost === 0 },
+      { target: `(5) ${DASHBOARDS} dashboards add <= 10 % server CPU/check-in`, value: `${fanOutCost >= 0 ? '+' : ''}${fmt(fanOutCost * 100, 0)} %`, met: fanOutCost <= 0.1 },
       { target: '(6) server time p99 < 50 ms', value: `${fmt(listStats.server.p99)} (whole response ${fmt(listStats.whole.p99)})`, met: listStats.server.p99 < 50 },
       { target: '(7) < 250 MB', value: `${fmt(peakMb, 0)} MB`, met: peakMb < 250 },
       { target: 'audit verify: zero violations', value: String(verified.violations.length), met: verified.violations.length === 0 },
+      {
+        target: '(1) database CPU/check-in: examgate <= naive',
+        value: `${fmt(limits.service.cpuPerTxUs.database, 0)} vs ${fmt(limits.naive!.cpuPerTxUs.database, 0)} µs`,
+        met: limits.service.cpuPerTxUs.database <= limits.naive!.cpuPerTxUs.database,
+      },
+      { target: '(8) server CPU/request <= 2.0x bare Express', value: `${fmt(serverRatio, 2)}x (${fmt(cpu.server, 0)} vs ${fmt(bareStats.cpuPerRequestUs.server, 0)} µs)`, met: serverRatio <= 2 },
     ];
     say('');
     say(`ratio (2)/(1 naive) = ${fmt(ratio, 2)}; (2)/(1 service) = ${fmt(ratioToService, 2)}; fastest database path: ${best[0]} (${fmt(best[1].tps, 0)} tx/s)`);
@@ -326,7 +354,7 @@ async function main() {
     const report = {
       date: new Date().toISOString(), cores, cpu: os.cpus()[0]?.model, database: version, durableCommits: Number(flush) === 1,
       databaseLimit: limits, endToEnd: { ...e2eStats, ratioToNaive: ratio, ratioToService }, contention: { allAtOnce: raceAll, inWaves: raceStats }, burst: burstStats, live,
-      dashboardList: listStats, serverPeakRssMb: peakMb, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
+      dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
     say('\nwritten to bench/results.json');

@@ -5,6 +5,9 @@ export const errorCodes = [
   'not_recognised',
   'code_expired',
   'locked_to_another_device',
+  'not_open_yet',
+  'check_in_closed',
+  'outside_allowed_networks',
   'not_found',
   'unauthenticated',
   'invalid_credentials',
@@ -13,6 +16,7 @@ export const errorCodes = [
   'lock_changed',
   'no_conflict',
   'request_closed',
+  'stale_update',
   'payload_too_large',
   'unsupported_media_type',
   'unavailable',
@@ -26,6 +30,9 @@ export const ErrorEnvelope = z.object({
     code: z.enum(errorCodes),
     message: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    // not_open_yet: when check-in opens, and the exam's time zone to show it in.
+    opensAt: z.iso.datetime().optional(),
+    timeZone: z.string().optional(),
   }),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ParticipantCode, participantStatuses } from './checkin.ts';
+import { auditEventTypes } from './participant-state.ts';
 
 export const LoginRequest = z.object({
   username: z.string().trim().min(1, 'username is required').max(64),
@@ -12,30 +13,18 @@ export const ProctorSession = z.object({
 });
 export type ProctorSession = z.infer<typeof ProctorSession>;
 
-export const streamEventTypes = [
-  'checked_in',
-  'reentered',
-  'device_conflict',
-  'code_expired',
-  'not_recognised',
-  'lock_reset',
-  'lock_transferred',
-  'expired',
-  'reopened',
-  'device_change_requested',
-  'device_change_declined',
-] as const;
-export type StreamEventType = (typeof streamEventTypes)[number];
 
 const isoTime = z.iso.datetime();
 const nullableIso = isoTime.nullable();
 export const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 
+// Devices appear as fingerprints (see deviceFingerprint).
 export const StreamEvent = z.object({
   id: z.number().int(),
-  type: z.enum(streamEventTypes),
+  type: z.enum(auditEventTypes),
   code: z.string(),
   ip: z.string().nullable(),
+  device: z.string().nullable(),
   at: isoTime,
   userAgent: z.string().nullable(),
   actor: z.string().nullable(),
@@ -43,12 +32,17 @@ export const StreamEvent = z.object({
   statusAfter: z.enum(participantStatuses).nullable(),
   lockedIpBefore: z.string().nullable(),
   lockedIpAfter: z.string().nullable(),
+  lockedDeviceBefore: z.string().nullable(),
+  lockedDeviceAfter: z.string().nullable(),
+  // session_changed: the exam session's id.
+  sessionId: z.number().int().nullable(),
 });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
 export const DeviceChangeRequestView = z.object({
   id: z.number().int(),
   requesterIp: z.string(),
+  requesterDevice: z.string().nullable(),
   userAgent: z.string().nullable(),
   holderIp: z.string().nullable(),
   createdAt: isoTime,
@@ -61,17 +55,42 @@ export const ProctorParticipant = z.object({
   fullName: z.string(),
   status: z.enum(participantStatuses),
   lockedIp: z.string().nullable(),
+  lockedDevice: z.string().nullable(),
+  // The browser of the event that gave the holder the lock.
+  lockedUserAgent: z.string().nullable(),
   deviceLockedAt: nullableIso,
   enteredAt: nullableIso,
   refusedAttempts: z.number().int(),
-  lastRefused: z.object({ ip: z.string().nullable(), userAgent: z.string().nullable(), at: isoTime }).nullable(),
+  lastRefused: z
+    .object({ eventId: z.number().int(), ip: z.string().nullable(), device: z.string().nullable(), userAgent: z.string().nullable(), at: isoTime })
+    .nullable(),
   openConflict: z.boolean(),
   pendingRequest: DeviceChangeRequestView.nullable(),
+  // Some device or address failed on this code until it was refused (429); a proctor can let it try again.
+  throttled: z.boolean(),
+  sessionId: z.number().int(),
 });
 export type ProctorParticipant = z.infer<typeof ProctorParticipant>;
 
 export const ExamSessionRef = z.object({ id: z.number().int(), name: z.string() });
 
+// What needs a proctor in each exam session, for the session switcher and the "also needs attention" banner.
+export const SessionOverview = ExamSessionRef.extend({
+  openConflicts: z.number().int(),
+  pendingRequests: z.number().int(),
+  throttled: z.number().int(),
+});
+export type SessionOverview = z.infer<typeof SessionOverview>;
+
+export const SessionsOverview = z.object({
+  // The session whose check-in is happening now (see currentSession), or null without sessions.
+  current: z.number().int().nullable(),
+  sessions: z.array(SessionOverview),
+});
+export type SessionsOverview = z.infer<typeof SessionsOverview>;
+
+// ?session=ID: that session's participants; none: the current session's; ?session=all: every session's
+// participants that need a proctor (an open conflict, a pending request, a throttle).
 export const ParticipantsResponse = z.object({
   session: ExamSessionRef.nullable(),
   sessions: z.array(ExamSessionRef),
@@ -79,8 +98,7 @@ export const ParticipantsResponse = z.object({
 });
 export type ParticipantsResponse = z.infer<typeof ParticipantsResponse>;
 
-export const SummaryResponse = z.object({
-  session: ExamSessionRef.nullable(),
+export const ParticipantCounts = z.object({
   total: z.number().int(),
   unused: z.number().int(),
   inProgress: z.number().int(),
@@ -88,22 +106,54 @@ export const SummaryResponse = z.object({
   openConflicts: z.number().int(),
   pendingRequests: z.number().int(),
 });
+export type ParticipantCounts = z.infer<typeof ParticipantCounts>;
+
+// The dashboard's counters, for the summary endpoint and for the dashboard's own cache alike.
+export function countParticipants(participants: readonly ProctorParticipant[]): ParticipantCounts {
+  const counts: ParticipantCounts = { total: participants.length, unused: 0, inProgress: 0, expired: 0, openConflicts: 0, pendingRequests: 0 };
+  for (const participant of participants) {
+    if (participant.status === 'unused') counts.unused++;
+    else if (participant.status === 'in_progress') counts.inProgress++;
+    else counts.expired++;
+    if (participant.openConflict) counts.openConflicts++;
+    if (participant.pendingRequest !== null) counts.pendingRequests++;
+  }
+  return counts;
+}
+
+export const SummaryResponse = ParticipantCounts.extend({ session: ExamSessionRef.nullable() });
 export type SummaryResponse = z.infer<typeof SummaryResponse>;
 
 export const EventsPage = z.object({ events: z.array(StreamEvent), nextBefore: z.number().int().nullable() });
 
 const Reason = z.string({ error: 'reason is required' }).trim().min(1, 'reason is required').max(500);
 const ExpectedIp = z.string({ error: 'expectedIp is required: the lock holder you saw, or null for none' }).max(45).nullable();
+// The holder's fingerprint as the proctor saw it; guards under the device policies.
+const ExpectedDevice = z.string().max(16).nullable().optional();
 
-export const ResetLockRequest = z.object({ reason: Reason, expectedIp: ExpectedIp });
-export const TransferLockRequest = z.object({ reason: Reason, expectedIp: ExpectedIp, toIp: IpAddress });
+export const ResetLockRequest = z.object({ reason: Reason, expectedIp: ExpectedIp, expectedDevice: ExpectedDevice });
+// toAttempt: the audit id of a refused attempt or a device-change request, naming exactly one device even
+// behind a shared address. toIp: the device of the latest refused attempt from that address, or the bare
+// address when none.
+export const TransferLockRequest = z
+  .object({
+    reason: Reason,
+    expectedIp: ExpectedIp,
+    expectedDevice: ExpectedDevice,
+    toIp: IpAddress.optional(),
+    toAttempt: z.number().int().positive().optional(),
+  })
+  .refine((body) => (body.toIp === undefined) !== (body.toAttempt === undefined), { message: 'send either toIp or toAttempt', path: ['toIp'] });
 export const StatusChangeRequest = z.object({ reason: Reason });
 export const BulkResetLockRequest = z.object({
   reason: Reason,
-  items: z.array(z.object({ code: ParticipantCode, expectedIp: ExpectedIp })).min(1).max(5000),
+  items: z.array(z.object({ code: ParticipantCode, expectedIp: ExpectedIp, expectedDevice: ExpectedDevice })).min(1).max(5000),
 });
+// Lets everyone at an address (an IPv6 address: its /64) who failed too often try again.
+export const AddressUnthrottleRequest = z.object({ address: z.string().trim().min(1).max(64), reason: Reason });
+export const AddressUnthrottleResponse = z.object({ address: z.string(), cleared: z.number().int() });
 export const BulkStatusChangeRequest = z.object({ reason: Reason, codes: z.array(ParticipantCode).min(1).max(5000) });
-export const ApproveRequest = z.object({ reason: Reason.optional(), expectedIp: ExpectedIp });
+export const ApproveRequest = z.object({ reason: Reason.optional(), expectedIp: ExpectedIp, expectedDevice: ExpectedDevice });
 export const DeclineRequest = z.object({ reason: Reason.optional() });
 
 export const ActionResponse = z.object({ participant: ProctorParticipant });

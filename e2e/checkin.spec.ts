@@ -12,7 +12,7 @@ test('when a participant checks in from the page, then the start screen shows th
 
   await expect(device.page).toHaveURL(/\/start$/);
   await expect(device.page.getByRole('heading', { name: `Welcome, ${person.fullName}` })).toBeVisible();
-  await expect(device.page.getByText(person.code)).toBeVisible();
+  await expect(device.page.getByText(`This browser is now the device for code ${person.code}.`)).toBeVisible();
   const lockedAt = await device.page.locator('time').getAttribute('datetime');
   const [[row]] = (await sql.query('SELECT locked_ip, device_locked_at FROM participants WHERE code = ?', [person.code])) as unknown as [
     [{ locked_ip: string; device_locked_at: Date }],
@@ -40,7 +40,7 @@ test('when a second device uses a code that is already checked in, then it sees 
   await second.checkIn(person);
 
   await expect(second.page.getByRole('alert')).toContainText('This code is in use on another device');
-  await expect(second.page.getByRole('alert')).toContainText('Ask a proctor');
+  await expect(second.page.getByRole('alert')).toContainText('ask a proctor');
   await expect(second.page).toHaveURL(/\/$/);
 });
 

@@ -11,7 +11,7 @@ async function pressCheckInTogether(devices: ParticipantDevice[]): Promise<void>
     devices.map((device, index) =>
       device.page.evaluate(
         ([button, when]) => {
-          const lead = (when as number) - Date.now();
+          const lead = when - Date.now();
           setTimeout(() => (button as HTMLButtonElement).click(), Math.max(0, lead));
           return lead;
         },
@@ -46,6 +46,8 @@ test('@core when eight devices press "Check in" with one code at the same moment
   createParticipant,
   sql,
 }) => {
+  // Eight browsers on two cores: opening their pages alone takes 7-15 s here.
+  test.slow();
   const person = await createParticipant();
   const devices = await Promise.all(Array.from({ length: 8 }, (_, i) => participant(`127.0.40.${i + 1}`)));
   await Promise.all(devices.map((device) => fillIn(device, person)));
@@ -60,7 +62,7 @@ test('@core when eight devices press "Check in" with one code at the same moment
   const watcher = await proctor();
   await watcher.openDashboard(person.sessionId);
   const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
-  await expect(feedItem).toContainText('Refused (7×)');
+  await expect(feedItem).toContainText('Refused (7 times)');
   await expect(feedItem).toContainText(winner.ip);
 });
 
@@ -69,6 +71,7 @@ test('when the same race is split across two server instances, then there is sti
   createParticipant,
   sql,
 }) => {
+  test.slow();
   const person = await createParticipant();
   const devices = await Promise.all(Array.from({ length: 8 }, (_, i) => participant(`127.0.41.${i + 1}`, i % 2)));
   await Promise.all(devices.map((device) => fillIn(device, person)));

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Locator, type Page, test as base, expect } from '@playwright/test';
 import mysql from 'mysql2/promise';
-import { nameCheck } from '../../server/src/checkin/full-name.ts';
 import { hashPassword } from '../../server/src/proctor-auth/password.ts';
 import { type DeviceForwarder, startDeviceForwarder } from './device-forwarder.ts';
 import { E2E_ENV_VARIABLE, type E2eEnvironment } from './global-setup.ts';
@@ -49,6 +48,7 @@ export async function watchedConflict(
 export interface ProctorActor {
   page: Page;
   username: string;
+  password: string;
   openDashboard(sessionId: number): Promise<void>;
 }
 
@@ -56,6 +56,19 @@ export interface ParticipantDevice {
   ip: string;
   page: Page;
   checkIn(participant: E2eParticipant): Promise<void>;
+  // The same browser reaching the server from another address (a phone hotspot instead of the hall Wi-Fi).
+  moveTo(ip: string): Promise<void>;
+}
+
+export interface SessionSettings {
+  status?: 'unused' | 'in_progress' | 'expired';
+  lockPolicy?: 'address' | 'device' | 'device_and_address';
+  opensAt?: Date;
+  timeZone?: string;
+}
+
+export interface BrowserOptions {
+  locale?: string;
 }
 
 interface Options {
@@ -66,15 +79,18 @@ interface Options {
 interface Fixtures {
   environment: E2eEnvironment;
   sql: mysql.Connection;
-  createParticipant: (options?: { status?: 'unused' | 'in_progress' | 'expired' }) => Promise<E2eParticipant>;
-  // A browser context of its own whose traffic reaches the server from `deviceIp`.
-  participant: (deviceIp: string, serverIndex?: number) => Promise<ParticipantDevice>;
+  createParticipant: (options?: SessionSettings) => Promise<E2eParticipant>;
+  // A browser context of its own whose traffic reaches the server from `deviceIp`; `locale` is the
+  // browser's language (navigator.languages), English when not given.
+  participant: (deviceIp: string, serverIndex?: number, options?: BrowserOptions) => Promise<ParticipantDevice>;
   // A logged-in proctor in a browser context of its own.
-  proctor: (serverIndex?: number) => Promise<ProctorActor>;
+  proctor: (serverIndex?: number, options?: BrowserOptions) => Promise<ProctorActor>;
 }
 
 export const test = base.extend<Fixtures & Options>({
   viaProxy: [false, { option: true }],
+  // Playwright reads a fixture's dependencies from its first parameter, which must be a destructuring pattern.
+  // eslint-disable-next-line no-empty-pattern
   environment: async ({}, use) => {
     const raw = process.env[E2E_ENV_VARIABLE];
     if (!raw) throw new Error('The e2e global setup did not run');
@@ -88,13 +104,14 @@ export const test = base.extend<Fixtures & Options>({
   createParticipant: async ({ sql }, use) => {
     await use(async (options = {}) => {
       const suffix = randomBytes(4).toString('hex').toUpperCase();
-      const [session] = await sql.query<mysql.ResultSetHeader>('INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', [
-        `E2E exam ${suffix}`,
-      ]);
+      const [session] = await sql.query<mysql.ResultSetHeader>(
+        'INSERT INTO exam_sessions (name, created_at, lock_policy, opens_at, time_zone) VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?)',
+        [`E2E exam ${suffix}`, options.lockPolicy ?? 'device', options.opensAt ?? null, options.timeZone ?? 'UTC'],
+      );
       const participant = { code: `E2E-${suffix}`, fullName: `Ada Lovelace ${suffix}`, sessionId: session.insertId };
       await sql.query(
-        'INSERT INTO participants (session_id, code, full_name, name_check, status, status_updated_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))',
-        [session.insertId, participant.code, participant.fullName, nameCheck(participant.fullName), options.status ?? 'unused'],
+        'INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
+        [session.insertId, participant.code, participant.fullName, options.status ?? 'unused'],
       );
       return participant;
     });
@@ -102,22 +119,29 @@ export const test = base.extend<Fixtures & Options>({
   participant: async ({ browser, environment, viaProxy }, use) => {
     const forwarders: DeviceForwarder[] = [];
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
-    await use(async (deviceIp, serverIndex = 0) => {
+    await use(async (deviceIp, serverIndex = 0, options = {}) => {
       const server = environment.servers[serverIndex];
       if (!server) throw new Error(`no server ${serverIndex}`);
-      const forwarder = await startDeviceForwarder(deviceIp, viaProxy ? environment.proxied.proxyPort : server.port);
+      const target = viaProxy ? environment.proxied.proxyPort : server.port;
+      let forwarder = await startDeviceForwarder(deviceIp, target);
       forwarders.push(forwarder);
-      const context = await browser.newContext({ baseURL: forwarder.url });
+      // Cookies belong to the host, not the port: the device key follows the browser to another forwarder.
+      const context = await browser.newContext({ baseURL: forwarder.url, locale: options.locale ?? 'en-US' });
       contexts.push(context);
       const page = await context.newPage();
       return {
         ip: deviceIp,
         page,
+        moveTo: async (ip) => {
+          forwarder = await startDeviceForwarder(ip, target);
+          forwarders.push(forwarder);
+        },
+        // By the fields' names and the form's one submit button, so that it works in any language.
         checkIn: async (participant) => {
-          await page.goto('/');
-          await page.getByLabel('Participant code').fill(participant.code);
-          await page.getByLabel('Full name').fill(participant.fullName);
-          await page.getByRole('button', { name: 'Check in' }).click();
+          await page.goto(`${forwarder.url}/`);
+          await page.locator('input[name="code"]').fill(participant.code);
+          await page.locator('input[name="fullName"]').fill(participant.fullName);
+          await page.locator('form button[type="submit"]').click();
         },
       };
     });
@@ -126,26 +150,26 @@ export const test = base.extend<Fixtures & Options>({
   },
   proctor: async ({ browser, environment, sql, viaProxy }, use) => {
     const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
-    await use(async (serverIndex = 0) => {
+    await use(async (serverIndex = 0, options = {}) => {
       const server = viaProxy ? environment.proxied : environment.servers[serverIndex];
       if (!server) throw new Error(`no server ${serverIndex}`);
       const username = `proctor-${randomBytes(4).toString('hex')}`;
       const password = randomBytes(12).toString('base64url');
       await sql.query('INSERT INTO proctors (username, password_hash, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [username, await hashPassword(password)]);
-      const context = await browser.newContext({ baseURL: server.baseUrl });
+      const context = await browser.newContext({ baseURL: server.baseUrl, locale: options.locale ?? 'en-US' });
       contexts.push(context);
+      // Logged in through the API (the login page has tests of its own): the session cookie lands in the context.
+      const login = await context.request.post('/api/proctor/login', { data: { username, password } });
+      if (!login.ok()) throw new Error(`login failed: ${login.status()} ${await login.text()}`);
       const page = await context.newPage();
-      await page.goto('/proctor/login');
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.waitForURL(/\/proctor$/);
+      await page.goto('/proctor');
       return {
         page,
         username,
+        password,
         openDashboard: async (sessionId) => {
           await page.goto(`/proctor?session=${sessionId}`);
-          await expect(page.getByRole('status').filter({ hasText: 'Live' })).toBeVisible();
+          await expect(page.locator('.live-live')).toBeVisible();
         },
       };
     });

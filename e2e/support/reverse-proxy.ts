@@ -19,7 +19,7 @@ export async function startReverseProxy(targetPort: number): Promise<ReverseProx
         localAddress: '127.0.0.1',
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, 'x-forwarded-for': forwarded ? `${forwarded}, ${peer}` : peer },
+        headers: { ...req.headers, 'x-forwarded-for': forwarded ? `${String(forwarded)}, ${peer}` : peer },
       },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);

@@ -1,18 +1,22 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { CheckInSummary } from './checkin/checkin-summary.ts';
 import { checkInRoutes } from './checkin/checkin.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
-import { failureLimits } from './checkin/checkin.service.ts';
+import { attemptLimits } from './attempts/attempt-guard.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
 import { createMetrics } from './lib/metrics.ts';
-import { assignRequestId, errorHandler, JSON_BODY_LIMIT, notFound } from './lib/http.ts';
+import { apiHeaders, assignRequestId, errorHandler, HSTS_HEADER, jsonBody, notFound } from './lib/http.ts';
 import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
+import { DeviceKeys } from './devices/device-keys.ts';
+import { examSessionRoutes } from './exam-sessions/exam-sessions.routes.ts';
+import { SESSION_CHANGED, SessionCache } from './exam-sessions/session-cache.ts';
 import { AuditTail } from './live/audit-tail.ts';
 import { type LiveStreams, liveRoutes } from './live/live.routes.ts';
-import { proctorAuthRoutes } from './proctor-auth/proctor-auth.routes.ts';
+import { proctorAuthRoutes, proctorGuard } from './proctor-auth/proctor-auth.routes.ts';
 import { proctorRoutes } from './proctor/proctor.routes.ts';
 
 export interface AppDependencies {
@@ -26,7 +30,7 @@ export interface AppDependencies {
 export interface App {
   app: Express;
   streams: LiveStreams;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export function createApp({ config, db, logger, clientDir }: AppDependencies): App {
@@ -37,25 +41,42 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(assignRequestId(logger));
+  const guard = proctorGuard(db, config);
+  const tail = new AuditTail(db, logger, { pollMs: config.STREAM_POLL_MS });
+  const live = liveRoutes(db, guard, tail, config.STREAM_HEARTBEAT_S);
+  const sessions = new SessionCache();
+  const forgetSessions = (ids: number[]) => sessions.forget(ids);
+  db.events.on(SESSION_CHANGED, forgetSessions);
+  const devices = new DeviceKeys(db);
+  const limits = attemptLimits(config);
+  const metrics = createMetrics(db, () => live.streams.connected());
+  const summary = new CheckInSummary(logger, config.CHECKIN_SUMMARY_S);
+  const countOutcome = (outcome: string) => {
+    metrics.checkIns.inc({ outcome });
+    summary.count(outcome);
+  };
+  app.use(checkInRoutes({ db, limits, sessions }, devices, countOutcome));
   app.use(healthRoutes(db));
-  // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  app.use('/api', express.json({ limit: JSON_BODY_LIMIT, strict: true }));
-  const tail = new AuditTail(db, logger, { pollMs: config.STREAM_POLL_MS, gapTimeoutMs: 10_000, batchSize: 1000 });
-  const live = liveRoutes(db, tail, config.STREAM_HEARTBEAT_S);
-  const metrics = createMetrics(db, live.streams.connected);
+  app.use('/api', apiHeaders(), jsonBody);
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  app.use(checkInRoutes(db, failureLimits(config), metrics));
-  app.use(deviceChangeRoutes(db, config.DEVICE_CHANGE_REQUEST_TTL_S));
-  app.use(proctorAuthRoutes(db, config));
+  app.use(deviceChangeRoutes({ db, limits, sessions, ttlS: config.DEVICE_CHANGE_REQUEST_TTL_S }, guard, devices));
+  app.use(examSessionRoutes(db, guard));
+  app.use(proctorAuthRoutes(db, config, guard));
   app.use(live.router);
-  app.use(proctorRoutes(db));
+  app.use(proctorRoutes(db, guard));
   // Unknown API paths get the JSON 404 before the web client's fallback can answer them with HTML.
   app.use('/api', notFound());
   if (clientDir) {
+    // Exam halls often serve plain HTTP on a LAN, where upgrade-insecure-requests would break every asset
+    // and HSTS would be ignored at best.
+    const pageHelmet = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+    app.use(pageHelmet, (req, res, next) => {
+      if (req.secure) res.setHeader('Strict-Transport-Security', HSTS_HEADER);
+      next();
+    });
     app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(clientDir, { index: false }));
     app.use((req, res, next) => {
@@ -70,7 +91,9 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     app,
     streams: live.streams,
     close: async () => {
+      db.events.off(SESSION_CHANGED, forgetSessions);
       metrics.close();
+      summary.close();
       live.streams.closeAll();
       await tail.close();
     },

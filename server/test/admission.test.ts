@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { eventually, holdsFor } from './support/eventually.ts';
 import { createParticipant, holdRowLock } from './support/fixtures.ts';
 import { checkIn, deviceAddress } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
@@ -23,14 +24,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
   it('when more requests arrive than may be served at once, then the rest wait unread and are all answered once slots free up', async () => {
     server = await startTestServer(database.db, { MAX_IN_FLIGHT_REQUESTS: 2, DB_LOCK_WAIT_TIMEOUT_S: 10 });
@@ -38,14 +31,13 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
     const lock = await holdRowLock(database.url, participant.code);
 
     const answers = Promise.all(Array.from({ length: 6 }, (_, device) => checkIn(server!.baseUrl, participant, deviceAddress(200 + device))));
-    await until(() => server!.gate.inFlight() === 2 && server!.gate.waiting() === 4);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect([server.gate.inFlight(), server.gate.waiting()]).toEqual([2, 4]);
+    await eventually('2 requests in flight and 4 waiting', () => server!.gate.inFlight() === 2 && server!.gate.waiting() === 4);
+    await holdsFor(200, '2 in flight and 4 waiting while the row is locked', () => server!.gate.inFlight() === 2 && server!.gate.waiting() === 4);
     await lock.release();
 
     const statuses = (await answers).map((answer) => answer.status).sort();
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409]);
-    await until(() => server!.gate.inFlight() === 0);
+    await eventually('no request in flight', () => server!.gate.inFlight() === 0);
     expect(server.gate.waiting()).toBe(0);
   });
 
@@ -60,7 +52,7 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
           }),
       ),
     );
-    await until(() => server!.gate.inFlight() === 2 && server!.gate.waiting() === 1);
+    await eventually('2 silent connections admitted and 1 waiting', () => server!.gate.inFlight() === 2 && server!.gate.waiting() === 1);
     const participant = await createParticipant(database.sql);
 
     const started = performance.now();
@@ -69,8 +61,43 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
     expect(answer.status).toBe(200);
     // Two reservation periods at most (2 s each): the silent ones are admitted in two rounds.
     expect(performance.now() - started).toBeLessThan(6000);
-    expect(silent.every((socket) => !socket.destroyed)).toBe(true);
+    expect(silent.map((socket) => socket.destroyed)).toEqual([false, false, false]);
     silent.forEach((socket) => socket.destroy());
+  });
+
+  it('when bodies trickle in a byte every few seconds, then they lose their slots after 10 s and others are served', async () => {
+    server = await startTestServer(database.db, { MAX_IN_FLIGHT_REQUESTS: 4 });
+    const participant = await createParticipant(database.sql);
+    const answers = new Map<net.Socket, string>();
+    const tricklers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect({ port: server!.port, host: '127.0.0.1' }, () => {
+            socket.write('POST /api/check-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+            resolve(socket);
+          });
+          socket.on('data', (chunk: Buffer) => answers.set(socket, (answers.get(socket) ?? '') + chunk.toString()));
+          socket.on('error', () => {});
+          socket.once('error', reject);
+        }),
+      ),
+    );
+    const drip = setInterval(() => tricklers.forEach((socket) => socket.writable && socket.write(' ')), 2000);
+    try {
+      await eventually('4 trickling requests admitted and 1 waiting', () => server!.gate.inFlight() === 4 && server!.gate.waiting() === 1);
+      const started = performance.now();
+
+      const answer = await checkIn(server.baseUrl, participant, deviceAddress(230));
+
+      expect(answer.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(14_000);
+      // Node checks request deadlines once a second, so the four admitted tricklers are cut off up to a
+      // second apart, and the check-in may be served as soon as the first two have gone.
+      await eventually('the 4 admitted tricklers answered 408', () => [...answers.values()].filter((text) => text.startsWith('HTTP/1.1 408')).length >= 4, 3000);
+    } finally {
+      clearInterval(drip);
+      tricklers.forEach((socket) => socket.destroy());
+    }
   });
 
   it('when dashboards hold live streams open, then they do not use up the slots check-ins are admitted by', async () => {
@@ -83,6 +110,6 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
 
     expect(streams.map((stream) => stream.status)).toEqual([200, 200, 200]);
     expect(answer.status).toBe(200);
-    await until(() => server!.gate.inFlight() === 0);
+    await eventually('no request in flight', () => server!.gate.inFlight() === 0);
   });
 });

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from './support/cli-process.ts';
 import { createParticipants } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
@@ -19,13 +19,8 @@ function verify(url: string): Promise<{ code: number | null; stdout: string }> {
   return cli(url, 'audit', 'verify');
 }
 
-function cli(url: string, ...args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cli.ts', ...args], { env: { ...process.env, DATABASE_URL: url } });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
+function cli(url: string, ...args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { DATABASE_URL: url } });
 }
 
 // Real traffic through the API: check-ins, conflicts, a reset, a transfer, an expiry and a reopening.
@@ -69,7 +64,9 @@ describe('npm run cli -- audit verify', () => {
     const result = await verify(database.url);
 
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`violation of invariant 3 .*${a.code}: replay ends at in_progress / 127.0.21.2, the participants row says in_progress / 203.0.113.66 \\[audit rows \\d+\\]`));
+    expect(result.stdout).toMatch(
+      new RegExp(`violation of invariant 3 .*${a.code}: replay ends at in_progress / 127.0.21.2 \\(device \\w+\\), the participants row says in_progress / 203.0.113.66 \\(device \\w+\\) \\[audit rows \\d+\\]`),
+    );
   });
 
   it('when a participant’s conflict summary disagrees with the log, then invariant 3 is reported', async () => {
@@ -113,7 +110,7 @@ describe('npm run cli -- audit verify', () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`violation of invariant 1`);
-    expect(result.stdout).toContain('let 127.0.21.99 in while 127.0.21.6 held the lock');
+    expect(result.stdout).toMatch(/let 127\.0\.21\.99 in while 127\.0\.21\.6 \(device \w+\) held the lock \(address policy\)/);
   });
 
   it('when one request has two success rows, or a success has an expired code or a wrong name, then invariants 2 and 4 are reported', async () => {
@@ -148,12 +145,44 @@ describe('npm run cli -- purge', () => {
     const [old] = (await database.sql.query('SELECT source_ip, user_agent, locked_ip_after, purged_at FROM audit_events WHERE code = ?', [a.code])) as unknown as [
       { source_ip: string | null; user_agent: string | null; locked_ip_after: string | null; purged_at: Date | null }[],
     ];
-    expect(old.every((row) => row.source_ip === null && row.user_agent === null && row.locked_ip_after === null && row.purged_at !== null)).toBe(true);
+    expect(old.filter((row) => row.source_ip !== null || row.user_agent !== null || row.locked_ip_after !== null || row.purged_at === null)).toEqual([]);
     const [recent] = (await database.sql.query('SELECT source_ip FROM audit_events WHERE code = ? AND source_ip IS NOT NULL', [b.code])) as unknown as [unknown[]];
     expect(recent.length).toBeGreaterThan(0);
     const verified = await verify(database.url);
     expect(verified.stdout).toContain(': 0 violation(s).');
     expect(verified.code).toBe(0);
+  });
+
+  it('when records are older than the period, then device-change requests, the locks of expired codes, failure counts and ended proctor sessions go too, and the log still verifies', async () => {
+    const { a, b, c } = await realActivity();
+    const proctor = await logInProctor(server.baseUrl, database.db);
+    await proctor.post(`/api/proctor/participants/${a.code}/expire`, { reason: 'finished' });
+    await checkIn(server.baseUrl, { code: b.code, fullName: 'Wrong Name' }, '127.0.21.7');
+    const stale = await logInProctor(server.baseUrl, database.db);
+    await database.sql.query(
+      'UPDATE proctor_sessions s JOIN proctors p ON p.id = s.proctor_id SET s.expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE p.username = ?',
+      [stale.username],
+    );
+    await database.sql.query('UPDATE audit_events SET created_at = created_at - INTERVAL 40 DAY WHERE code IN (?, ?)', [a.code, c.code]);
+    await database.sql.query('UPDATE participants SET status_updated_at = status_updated_at - INTERVAL 40 DAY WHERE code = ?', [a.code]);
+    await database.sql.query('UPDATE device_change_requests SET created_at = created_at - INTERVAL 40 DAY');
+    await database.sql.query('UPDATE attempt_failures SET window_started_at = window_started_at - INTERVAL 2 DAY');
+
+    const result = await cli(database.url, 'purge', '--older-than', '30d');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/1 device-change request\(s\) and 1 lock\(s\) of expired codes; deleted [1-9]\d* failure count\(s\) and 1 ended proctor session\(s\)/);
+    const [requests] = (await database.sql.query('SELECT requester_ip, requester_user_agent, holder_ip FROM device_change_requests')) as unknown as [Record<string, unknown>[]];
+    expect(requests).toEqual([{ requester_ip: '', requester_user_agent: null, holder_ip: null }]);
+    const [[lock]] = (await database.sql.query('SELECT locked_ip, locked_device FROM participants WHERE code = ?', [a.code])) as unknown as [[Record<string, unknown>]];
+    expect(lock).toEqual({ locked_ip: null, locked_device: null });
+    const [[failures]] = (await database.sql.query('SELECT COUNT(*) AS n FROM attempt_failures')) as unknown as [[{ n: number }]];
+    expect(Number(failures.n)).toBe(0);
+    const [[staleSessions]] = (await database.sql.query('SELECT COUNT(*) AS n FROM proctor_sessions s JOIN proctors p ON p.id = s.proctor_id WHERE p.username = ?', [stale.username])) as unknown as [[{ n: number }]];
+    expect(Number(staleSessions.n)).toBe(0);
+    expect((await proctor.get('/api/proctor/session')).status).toBe(200);
+    const verified = await verify(database.url);
+    expect(verified.stdout).toContain(': 0 violation(s).');
   });
 
   it('when the period is missing or malformed, then it prints usage and changes nothing', async () => {

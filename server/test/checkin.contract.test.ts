@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditRows, createParticipant, participantRow, tableSnapshot } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
-import { useTestEnvironment } from './support/test-server.ts';
+import { startTestServer, useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
 
@@ -108,6 +108,15 @@ describe('POST /api/check-in', () => {
     }
   });
 
+  it('when the user agent is longer than 512 characters, then its first 512 are stored', async () => {
+    const participant = await createParticipant(env.database.sql);
+    const userAgent = `Long/${'x'.repeat(600)}`;
+
+    expect((await checkIn(env.server.baseUrl, participant, DEVICE_A, { 'user-agent': userAgent })).status).toBe(200);
+
+    expect((await auditRows(env.database.sql, participant.code)).map((event) => event.user_agent)).toEqual([userAgent.slice(0, 512)]);
+  });
+
   it('when the code is typed in lower case, then it matches the upper-case code', async () => {
     const participant = await createParticipant(env.database.sql);
 
@@ -201,8 +210,28 @@ describe('bad input', () => {
     expect(response.text).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
-  it('when any API answer is sent, then it carries no X-Powered-By header', async () => {
-    const response = await request(`${env.server.baseUrl}/api/nothing-here`);
-    expect(response.headers['x-powered-by']).toBeUndefined();
+  it('when any API answer is sent, then it is never cached or sniffed, has no X-Powered-By, and no HSTS over plain HTTP', async () => {
+    const participant = await createParticipant(env.database.sql);
+    for (const response of [await request(`${env.server.baseUrl}/api/nothing-here`), await checkIn(env.server.baseUrl, participant, DEVICE_A)]) {
+      expect(response.headers['x-powered-by']).toBeUndefined();
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['strict-transport-security']).toBeUndefined();
+    }
+  });
+
+  it('when a trusted proxy says the request came over https, then API answers carry HSTS, and a login answer is not cached either', async () => {
+    const server = await startTestServer(env.database.db, { TRUST_PROXY: ['127.0.0.1'] });
+    try {
+      const participant = await createParticipant(env.database.sql);
+      const secure = await checkIn(server.baseUrl, participant, '127.0.0.1', { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' });
+      const login = await request(`${server.baseUrl}/api/proctor/login`, { json: { username: 'nobody', password: 'wrong-password' }, headers: { 'x-forwarded-proto': 'https' } });
+
+      expect(secure.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(String(secure.headers['set-cookie'])).toMatch(/; Secure/i);
+      expect(login.headers['cache-control']).toBe('no-store');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -69,8 +69,8 @@ describe('failures inside the transaction', () => {
       await database.sql.query('RENAME TABLE audit_events_away TO audit_events');
     }
 
-    expect(responses.every((response) => response.status === 500 && response.json.error.code === 'internal')).toBe(true);
-    expect(responses.some((response) => /audit_events|Table|at /.test(response.text))).toBe(false);
+    expect(responses.map((response) => `${response.status} ${response.json?.error?.code}`).filter((answer) => answer !== '500 internal')).toEqual([]);
+    expect(responses.map((response) => response.text).filter((text) => /audit_events|Table|at /.test(text))).toEqual([]);
     for (const participant of participants.slice(0, 20)) {
       expect((await participantRow(database.sql, participant.code)).locked_ip).toBeNull();
     }
@@ -130,7 +130,7 @@ describe('database outage', () => {
     const [before, during, after] = await createParticipants(disposable.database.sql, 3);
     expect((await checkIn(server.baseUrl, before, '127.0.6.1')).status).toBe(200);
 
-    disposable.local.kill();
+    await disposable.local.kill();
     const whileDown = await Promise.all([1, 2, 3].map((i) => checkIn(server.baseUrl, during, `127.0.6.${i}`)));
 
     for (const response of whileDown) {

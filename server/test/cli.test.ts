@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli, STACK_LINE } from './support/cli-process.ts';
 import { auditRows, createParticipant, participantRow } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
@@ -25,22 +26,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return cliWithInput('', ...args);
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { DATABASE_URL: database.url } });
 }
 
-function cliWithInput(input: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: database.url },
-    });
-    child.stdin.end(input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cliWithInput(input: string, ...args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { DATABASE_URL: database.url }, input });
 }
 
 async function csv(name: string, content: string): Promise<string> {
@@ -59,7 +50,7 @@ async function countParticipants(session: string): Promise<number> {
 
 describe('npm run cli -- roster import', () => {
   it('when the CSV is valid, then everyone is imported and the generated codes are printed', async () => {
-    const file = await csv('good.csv', '\ufeffcode,full_name\nGOOD-0001,Ada Lovelace\n,"Hopper, Grace"\n,李明\n');
+    const file = await csv('good.csv', '\ufeffcode,full_name\nGOOD-0001-KX7Q,Ada Lovelace\n,"Hopper, Grace"\n,李明\n');
 
     const result = await cli('roster', 'import', file, '--session', 'Maths 101');
 
@@ -92,13 +83,35 @@ describe('npm run cli -- roster import', () => {
 
   it('when a code already exists in the database, then the row is reported and nothing is imported', async () => {
     const existing = await createParticipant(database.sql);
-    const file = await csv('clash.csv', `code,full_name\nNEW-00001,New Person\n${existing.code},Someone Else\n`);
+    const file = await csv('clash.csv', `code,full_name\nNEW-00001-QRST,New Person\n${existing.code},Someone Else\n`);
 
     const result = await cli('roster', 'import', file, '--session', 'Clash');
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`line 3: code ${existing.code} already exists`);
     expect(await countParticipants('Clash')).toBe(0);
+  });
+
+  it('when codes are short enough to guess, then nothing is imported unless --allow-short-codes is given, and then with a warning', async () => {
+    const file = await csv('short.csv', 'code,full_name\nA-1042,Short Code\nLONGENOUGH-2345,Long Code\n');
+
+    const refused = await cli('roster', 'import', file, '--session', 'Short codes');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Nothing was imported: 1 code(s) are short enough to be guessed (line 2: A-1042, about 17 bits; at least 40 are needed)');
+    expect(refused.stderr).toContain('--allow-short-codes');
+    expect(await countParticipants('Short codes')).toBe(0);
+
+    const allowed = await cli('roster', 'import', file, '--session', 'Short codes', '--allow-short-codes');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toContain('Warning: 1 code(s) are short enough to be guessed');
+    expect(await countParticipants('Short codes')).toBe(2);
+  });
+
+  it('when the file does not exist, then it names the file, exits non-zero and shows no stack trace', async () => {
+    const missing = path.join(dir, 'no-such-roster.csv');
+    const result = await cli('roster', 'import', missing);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`No such file: ${missing}`);
   });
 
   it('when the file has the wrong header, then it says which header it needs', async () => {
@@ -159,12 +172,132 @@ describe('npm run cli -- proctor add', () => {
   });
 });
 
-describe('npm run cli -- --help', () => {
-  it('when --help is given to any command, then it prints usage and exits 0', async () => {
-    for (const args of [['--help'], ['roster', 'import', '--help'], ['participant', 'reset', '--help'], ['participant', 'expire', '--help']]) {
+describe('npm run cli -- session', () => {
+  it('when a session is changed, then list shows the new policy, window in its time zone and networks, and the change is audited with before and after', async () => {
+    const name = `CLI session ${randomUUID()}`;
+    await database.sql.query('INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', [name]);
+
+    const set = await cli('session', 'set', name, '--lock-policy', 'device_and_address', '--networks', '10.1.0.0/16,2001:db8::/32',
+      '--opens', '2030-06-01T07:00:00Z', '--closes', '2030-06-01T09:00:00Z', '--time-zone', 'Europe/Berlin', '--reason', 'exam morning');
+    const list = await cli('session', 'list');
+
+    expect(set.code, set.stderr).toBe(0);
+    const line = list.stdout.split('\n').find((candidate) => candidate.startsWith(name))!;
+    expect(line).toContain('lock policy device_and_address');
+    expect(line).toContain('opens 1 Jun 2030, 09:00 (2030-06-01T07:00:00.000Z)');
+    expect(line).toContain('networks: 10.1.0.0/16, 2001:db8::/32');
+    const [[audit]] = (await database.sql.query("SELECT actor, reason, details FROM audit_events WHERE event_type = 'session_changed' ORDER BY id DESC LIMIT 1")) as unknown as [[{ actor: string; reason: string; details: string }]];
+    expect(audit).toMatchObject({ actor: 'cli', reason: 'exam morning' });
+    const details = JSON.parse(audit.details) as { before: { lockPolicy: string }; after: { lockPolicy: string; timeZone: string } };
+    expect([details.before.lockPolicy, details.after.lockPolicy, details.after.timeZone]).toEqual(['device', 'device_and_address', 'Europe/Berlin']);
+  });
+
+  it('when an option is not valid, then it names the problem, exits non-zero and changes nothing', async () => {
+    for (const args of [['--lock-policy', 'ip'], ['--networks', '10.0.0.0/33'], ['--time-zone', 'Mars/Olympus'], ['--opens', '2030-06-01T09:00:00Z', '--closes', '2030-06-01T08:00:00Z']]) {
+      const result = await cli('session', 'set', 'Default session', ...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toMatch(/lockPolicy|allowedNetworks|timeZone|closesAt/);
+    }
+    expect((await cli('session', 'set', 'No such session', '--lock-policy', 'device')).stderr).toContain('No such exam session');
+  });
+});
+
+describe('npm run cli -- proctor remove and sessions revoke', () => {
+  const logIn = (username: string) => request(`${server.baseUrl}/api/proctor/login`, { json: { username, password: 'a-long-enough-password' } });
+  const cookieOf = (response: { headers: Record<string, unknown> }) => String((response.headers['set-cookie'] as string[])[0]).split(';')[0]!;
+
+  it('when a proctor\'s sessions are revoked, then every session of theirs ends, the account stays, and it is audited', async () => {
+    await cliWithInput('a-long-enough-password\n', 'proctor', 'add', 'erin');
+    const [first, second] = [await logIn('erin'), await logIn('erin')];
+
+    const result = await cli('proctor', 'sessions', 'revoke', 'erin', '--reason', 'laptop lost');
+
+    expect(result.stdout).toContain('Ended 2 session(s) of proctor erin.');
+    for (const session of [first, second]) expect((await request(`${server.baseUrl}/api/proctor/session`, { headers: { cookie: cookieOf(session) } })).status).toBe(401);
+    expect((await logIn('erin')).status).toBe(200);
+    const [[audit]] = (await database.sql.query("SELECT actor, reason, details FROM audit_events WHERE event_type = 'proctor_account_changed' ORDER BY id DESC LIMIT 1")) as unknown as [[{ actor: string; reason: string; details: string }]];
+    expect(audit).toMatchObject({ actor: 'cli', reason: 'laptop lost' });
+    expect(JSON.parse(audit.details)).toMatchObject({ username: 'erin', change: 'sessions_revoked', sessionsEnded: 2 });
+  });
+
+  it('when a proctor is removed, then their session ends and they can no longer log in', async () => {
+    await cliWithInput('a-long-enough-password\n', 'proctor', 'add', 'frank');
+    const session = await logIn('frank');
+
+    const result = await cli('proctor', 'remove', 'frank');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Proctor frank removed; 1 session(s) ended.');
+    expect((await request(`${server.baseUrl}/api/proctor/session`, { headers: { cookie: cookieOf(session) } })).status).toBe(401);
+    expect((await logIn('frank')).status).toBe(401);
+    expect((await cli('proctor', 'remove', 'frank')).stderr).toContain('No proctor is called frank.');
+  });
+
+  it('when a proctor\'s password is changed, then their other sessions end', async () => {
+    await cliWithInput('a-long-enough-password\n', 'proctor', 'add', 'gina');
+    const session = await logIn('gina');
+
+    await cliWithInput('another-long-password\n', 'proctor', 'add', 'gina');
+
+    expect((await request(`${server.baseUrl}/api/proctor/session`, { headers: { cookie: cookieOf(session) } })).status).toBe(401);
+  });
+});
+
+describe('npm run cli -- throttle clear', () => {
+  it('when a participant\'s code or an address is cleared, then the throttled party gets in at once and the change is audited', async () => {
+    const [byCode, byAddress] = [await createParticipant(database.sql), await createParticipant(database.sql)];
+    for (let i = 0; i < 10; i++) {
+      await checkIn(server.baseUrl, { code: byCode.code, fullName: `Typo ${i}` }, '127.0.7.20');
+      await checkIn(server.baseUrl, { code: byAddress.code, fullName: `Typo ${i}` }, '127.0.7.21');
+    }
+    expect((await checkIn(server.baseUrl, byCode, '127.0.7.20')).status).toBe(429);
+    expect((await checkIn(server.baseUrl, byAddress, '127.0.7.21')).status).toBe(429);
+
+    const cleared = await cli('throttle', 'clear', byCode.code, '--reason', 'typo');
+    const clearedAddress = await cli('throttle', 'clear', '--address', '127.0.7.21');
+
+    expect(cleared.stdout).toMatch(/Cleared \d+ failure count\(s\) for the code/);
+    expect(clearedAddress.stdout).toMatch(/Cleared \d+ failure count\(s\) for the address 127\.0\.7\.21/);
+    expect((await checkIn(server.baseUrl, byCode, '127.0.7.20')).status).toBe(200);
+    expect((await checkIn(server.baseUrl, byAddress, '127.0.7.21')).status).toBe(200);
+    expect((await auditRows(database.sql, byCode.code)).map((row) => row.event_type)).toContain('throttle_cleared');
+    expect((await cli('throttle', 'clear', '--address', 'not-an-address')).stderr).toContain('is not an IPv4 or IPv6 address');
+  });
+});
+
+describe('npm run cli -- help and mistakes', () => {
+  const groups: [string, string][] = [
+    ['roster', 'roster import <file.csv>'],
+    ['participant', 'participant expire <code>'],
+    ['throttle', 'throttle clear <code>'],
+    ['proctor', 'proctor sessions revoke <username>'],
+    ['session', 'session set <name>'],
+    ['audit', 'audit verify'],
+    ['purge', 'purge --older-than'],
+    ['db', 'db stop'],
+  ];
+
+  it.each(groups)('when "%s --help" is asked, then that group\'s own usage is printed and it exits 0', async (group, usage) => {
+    const result = await cli(group, '--help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: npm run cli -- /);
+    expect(result.stdout).toContain(`npm run cli -- ${usage}`);
+    expect(result.stdout).not.toContain('Commands:');
+  });
+
+  it('when --help follows a full command, or stands alone, then it prints usage and exits 0', async () => {
+    for (const args of [['--help'], ['roster', 'import', '--help'], ['participant', 'reset', '--help'], ['session', 'set', '--help']]) {
       const result = await cli(...args);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: npm run cli --');
+    }
+  });
+
+  it('when a group is given without its command, or with an unknown one, then that group\'s usage is printed and it exits non-zero', async () => {
+    for (const args of [['roster'], ['proctor', 'delete', 'x'], ['db', 'start']]) {
+      const result = await cli(...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain(`Usage: npm run cli -- ${args[0]}`);
     }
   });
 
@@ -172,5 +305,36 @@ describe('npm run cli -- --help', () => {
     const result = await cli('frobnicate');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Unknown command');
+  });
+});
+
+describe('npm run cli -- when the database is not there', () => {
+  it('when DATABASE_URL points at a port where nothing listens, then it names the address and the fix, without a stack trace', async () => {
+    const result = await runCli(['session', 'list'], { env: { DATABASE_URL: 'mysql://examgate:secret@127.0.0.1:9/examgate' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Cannot reach the database at 127.0.0.1:9: the connection was refused. Is the server running? Check DATABASE_URL.');
+    expect(result.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('when the password in DATABASE_URL is wrong, then it says the user was refused, without a stack trace', async () => {
+    const url = new URL(database.url);
+    url.password = 'wrong-password';
+    const result = await runCli(['session', 'list'], { env: { DATABASE_URL: url.toString() } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`refused user "${url.username}": wrong user name or password. Check DATABASE_URL.`);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('when a setting is invalid, then it names the variable, without a stack trace', async () => {
+    const result = await runCli(['session', 'list'], { env: { DATABASE_URL: database.url, DB_POOL_SIZE: 'lots' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('DB_POOL_SIZE');
+    expect(result.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('when db stop is asked while DATABASE_URL is set, then it says there is no private server to stop', async () => {
+    const result = await cli('db', 'stop');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('DATABASE_URL is set');
   });
 });

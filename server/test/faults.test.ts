@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../src/audit/audit-verify.ts';
-import { auditRows, createParticipant, createParticipants, participantRow } from './support/fixtures.ts';
+import { eventually } from './support/eventually.ts';
+import { auditRows, createParticipant, createParticipants, LOCK_WAIT_POLL, lockWaits, participantRow } from './support/fixtures.ts';
 import { checkIn, type HttpResponse } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { useDisposableDatabaseServer } from './support/test-database.ts';
@@ -9,15 +10,6 @@ import { startTestServer, useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a connection killed inside the transaction', () => {
   it('when the connection dies after the UPDATE ran but before COMMIT, then 503, no audit row and no participant change', async () => {
@@ -29,7 +21,7 @@ describe('a connection killed inside the transaction', () => {
       // on audit_events stalls it after the UPDATE has run, holding the row lock, until we kill it.
       await blocker.query('LOCK TABLES audit_events WRITE');
       const pending = checkIn(env.server.baseUrl, participant, '127.0.25.1');
-      const victim = await waitFor(async () => {
+      const victim = await eventually('the check-in stalled at its audit insert', async () => {
         const [rows] = await admin.query<mysql.RowDataPacket[]>(
           "SELECT id FROM information_schema.processlist WHERE db = ? AND info LIKE '%INSERT INTO audit_events%' AND id <> CONNECTION_ID()",
           [env.database.name],
@@ -71,7 +63,7 @@ describe('deadlocks', () => {
         reason: 'room change',
         items: [{ code: first!.code, expectedIp: '127.0.26.1' }, { code: second!.code, expectedIp: '127.0.26.2' }],
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await eventually('the bulk reset waiting for the row `other` holds', async () => (await lockWaits(env.database.sql, env.database.name)) > 0, LOCK_WAIT_POLL);
       // ...and `other` now asks for `first`: a cycle, which InnoDB breaks by rolling one side back.
       const otherOutcome = await other.query('SELECT id FROM participants WHERE code = ? FOR UPDATE', [first!.code]).then(
         () => 'locked',
@@ -114,16 +106,17 @@ describe('the database killed under load', () => {
             const response = await checkIn(server.baseUrl, attempt.participant, attempt.device);
             responses.push(response);
             if (response.status === 503) queue.push(attempt);
+            // A person's pause between two tries, so the load spans the outage.
             await new Promise((resolve) => setTimeout(resolve, 10));
           }
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      disposable.local.kill();
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await eventually('50 check-ins answered before the crash', () => responses.length >= 50);
+      await disposable.local.kill();
+      await eventually('check-ins answered 503 while the database is down', () => responses.filter((r) => r.status === 503).length >= 16, 10_000);
       await disposable.local.restart();
       const restartedAt = responses.length;
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await eventually('check-ins let in again after the restart', () => responses.slice(restartedAt).filter((r) => r.status === 200).length >= 20, 15_000);
       stop = true;
       await load;
 

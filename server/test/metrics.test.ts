@@ -33,9 +33,8 @@ describe('GET /metrics', () => {
       expect(metricValue(metrics.text, 'examgate_checkins_total{outcome="locked_to_another_device"}')).toBe(1);
       expect(metricValue(metrics.text, 'examgate_checkins_total{outcome="not_recognised"}')).toBe(1);
       expect(metricValue(metrics.text, 'examgate_checkins_total{outcome="invalid_input"}')).toBe(1);
-      // One per transaction that locks the row: the wrong name takes it twice (the check-in procedure
-      // leaves the attempt undecided, the application decides it).
-      expect(metricValue(metrics.text, 'examgate_row_lock_seconds_count')).toBe(5);
+      // One per attempt that reached the row lock (the invalid input never did).
+      expect(metricValue(metrics.text, 'examgate_row_lock_seconds_count')).toBe(4);
       expect(metricValue(metrics.text, 'examgate_db_pool_connections{state="queued"}')).toBe(0);
       expect(metricValue(metrics.text, 'examgate_stream_clients')).toBe(1);
       expect(metrics.text).toContain('examgate_transaction_retries_total 0');

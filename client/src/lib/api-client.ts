@@ -3,12 +3,19 @@ import { type ErrorCode, ErrorEnvelope } from '../../../contracts/errors.ts';
 
 export type ClientErrorCode = ErrorCode | 'network';
 
+export interface ErrorDetails {
+  opensAt?: string;
+  timeZone?: string;
+}
+
+// `message` is the server's English text, for logs and API users; the page shows its own text for `code`.
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: ClientErrorCode,
     message: string,
     readonly retryAfterSeconds?: number,
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -22,7 +29,7 @@ export function setCsrfToken(token: string | undefined): void {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PATCH';
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -50,7 +57,8 @@ export async function apiRequest<S extends z.ZodType>(path: string, schema: S, o
     const envelope = ErrorEnvelope.safeParse(payload);
     const retryAfter = Number(response.headers.get('retry-after'));
     if (envelope.success) {
-      throw new ApiError(response.status, envelope.data.error.code, envelope.data.error.message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+      const { code, message, opensAt, timeZone } = envelope.data.error;
+      throw new ApiError(response.status, code, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, { opensAt, timeZone });
     }
     throw new ApiError(response.status, response.status >= 500 ? 'unavailable' : 'internal', `The server answered ${response.status}. Please try again.`);
   }

@@ -1,72 +1,124 @@
-import type { ParticipantStatus } from '../../../contracts/checkin.ts';
-import type { StreamEventType } from '../../../contracts/proctor.ts';
+import { type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter, stateChanged } from '../../../contracts/participant-state.ts';
+import type { LockPolicy } from '../../../contracts/lock-policy.ts';
 import type { Tx } from '../lib/database.ts';
+import { closePendingRequests, JUST_INSERTED, type LockedParticipant, writeState } from '../participants/participants.repo.ts';
 
-export type AuditEventType = StreamEventType;
+// Published by every transaction that wrote audit rows, once it has committed (Tx.publish).
+export const AUDIT_COMMITTED = 'audit-committed';
 
-export interface NewAuditEvent {
-  participantId: number | null;
-  code: string;
+export interface EventFacts {
   type: AuditEventType;
   sourceIp: string | null;
+  // The hash of the attempting device's key.
+  sourceDevice?: string | null;
   userAgent: string | null;
+  // SHA-256 of the normalised name typed at a check-in (see audit verify's invariant 4).
   submittedNameHash?: string | null;
   requestId: string;
   actor?: string | null;
   reason?: string | null;
-  statusBefore: ParticipantStatus | null;
-  statusAfter: ParticipantStatus | null;
-  lockedIpBefore: string | null;
-  lockedIpAfter: string | null;
-  // The transaction's database time when it has one; otherwise the database's clock at insert.
-  at: Date | null;
+  // Where a proctor moved the lock (lock_transferred).
+  targetIp?: string | null;
+  targetDevice?: string | null;
+  // The audit id of the attempt the lock was moved to, if any.
+  targetEvent?: number | null;
+  // The exam session's lock policy the attempt was decided under.
+  lockPolicy?: LockPolicy | null;
+  // What a non-participant event changed, as JSON (a session's settings, an account, a throttle).
+  details?: string | null;
+}
+
+export interface CommittedAuditEvent {
+  code: string;
+  type: AuditEventType;
 }
 
 const USER_AGENT_MAX = 512;
 
-// Both writers of audit rows (insertAuditEvent and the check-in procedure's caller) store at most this much.
 export function auditedUserAgent(userAgent: string | null): string | null {
   return userAgent === null ? null : userAgent.slice(0, USER_AGENT_MAX);
 }
 
 const INSERT_AUDIT_EVENT = `
   INSERT INTO audit_events
-    (participant_id, code, event_type, source_ip, user_agent, submitted_name_hash, request_id, actor, reason,
-     status_before, status_after, locked_ip_before, locked_ip_after, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, UTC_TIMESTAMP(3)))`;
+    (participant_id, code, event_type, source_ip, device, user_agent, submitted_name_hash, request_id, actor, reason,
+     status_before, status_after, locked_ip_before, locked_ip_after, locked_device_before, locked_device_after, lock_policy,
+     session_id, details, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-// The participant's conflict summary (migration 006) follows the events that change it. A check-in is
-// not among the settling events here although it settles a conflict in the replay: it needs a free lock,
-// and the only event that frees a lock after a conflict is a reset, which already closed it. Leaving it out
-// keeps a check-in at two statements plus COMMIT; `audit verify` would catch a path that breaks this.
-const RECORD_REFUSAL = `
-  UPDATE participants
-     SET refused_attempts = refused_attempts + 1, last_refusal_event_id = LAST_INSERT_ID(), conflict_open = 1
-   WHERE id = ?`;
-const SETTLE_CONFLICT = 'UPDATE participants SET conflict_open = 0 WHERE id = ? AND conflict_open = 1';
-export const SETTLING_EVENTS: ReadonlySet<AuditEventType> = new Set(['lock_reset', 'lock_transferred', 'expired', 'reopened']);
+type Recorded = ParticipantState<Date, unknown> | null;
 
-// Written in the transaction that made the change, so the event and the change commit or vanish
-// together; deferred, so it travels to the database with the next statement or the COMMIT.
-export function insertAuditEvent(tx: Tx, event: NewAuditEvent): void {
+function insertEvent(
+  tx: Tx,
+  code: string,
+  facts: EventFacts,
+  row: { participantId: number | null; before: Recorded; after: Recorded; at: Date; sessionId?: number },
+): void {
   tx.defer(INSERT_AUDIT_EVENT, [
-    event.participantId,
-    event.code,
-    event.type,
-    event.sourceIp,
-    auditedUserAgent(event.userAgent),
-    event.submittedNameHash ?? null,
-    event.requestId,
-    event.actor ?? null,
-    event.reason ?? null,
-    event.statusBefore,
-    event.statusAfter,
-    event.lockedIpBefore,
-    event.lockedIpAfter,
-    event.at,
+    row.participantId,
+    code,
+    facts.type,
+    facts.sourceIp,
+    facts.sourceDevice ?? null,
+    auditedUserAgent(facts.userAgent),
+    facts.submittedNameHash ?? null,
+    facts.requestId,
+    facts.actor ?? null,
+    facts.reason ?? null,
+    row.before?.status ?? null,
+    row.after?.status ?? null,
+    row.before?.lockedIp ?? null,
+    row.after?.lockedIp ?? null,
+    row.before?.lockedDevice ?? null,
+    row.after?.lockedDevice ?? null,
+    facts.lockPolicy ?? null,
+    row.sessionId ?? null,
+    facts.details ?? null,
+    row.at,
   ]);
-  if (event.participantId === null) return;
-  // Right after the INSERT, so LAST_INSERT_ID() is this event's id.
-  if (event.type === 'device_conflict') tx.defer(RECORD_REFUSAL, [event.participantId]);
-  else if (SETTLING_EVENTS.has(event.type)) tx.defer(SETTLE_CONFLICT, [event.participantId]);
+  tx.publish(AUDIT_COMMITTED, { code, type: facts.type } satisfies CommittedAuditEvent);
+}
+
+// The one way a participant's state changes: its audit row and the change the state table derives from
+// it, written in the caller's transaction under the caller's row lock, so they commit or vanish together
+// and the log always replays to the row. Deferred: they travel with the next statement or the COMMIT.
+export function recordEvent(tx: Tx, participant: LockedParticipant, facts: EventFacts): ParticipantState<Date, number | typeof JUST_INSERTED> {
+  const after = stateAfter<Date, number | typeof JUST_INSERTED>(participant, {
+    type: facts.type,
+    sourceIp: facts.sourceIp,
+    sourceDevice: facts.sourceDevice ?? null,
+    targetIp: facts.targetIp ?? null,
+    targetDevice: facts.targetDevice ?? null,
+    targetRef: facts.targetEvent ?? null,
+    at: participant.now,
+    ref: JUST_INSERTED,
+  });
+  insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now });
+  if (stateChanged(participant, after)) writeState(tx, participant, after);
+  if (EVENT_RULES[facts.type].request === 'closes') closePendingRequests(tx, participant.id, facts.actor ?? facts.type);
+  return after;
+}
+
+// An attempt on a code that does not exist: audited like any other, with nothing to change.
+export function recordAttemptOnUnknownCode(tx: Tx, code: string, facts: EventFacts, at: Date): void {
+  insertEvent(tx, code, facts, { participantId: null, before: null, after: null, at });
+}
+
+export type AccountChange = 'added' | 'password_changed' | 'removed' | 'sessions_revoked';
+
+// A change to a proctor account; `sessionsEnded` counts the sessions it ended.
+export function recordAccountChange(tx: Tx, facts: Omit<EventFacts, 'type'>, change: { username: string; change: AccountChange; sessionsEnded: number; at: Date }): void {
+  const details = JSON.stringify({ username: change.username, change: change.change, sessionsEnded: change.sessionsEnded });
+  insertEvent(tx, '', { ...facts, type: 'proctor_account_changed', details }, { participantId: null, before: null, after: null, at: change.at });
+}
+
+// Failure counts dropped for an address (no participant of its own); for a code, recordEvent is used.
+export function recordAddressUnthrottled(tx: Tx, facts: Omit<EventFacts, 'type'>, at: Date): void {
+  insertEvent(tx, '', { ...facts, type: 'throttle_cleared' }, { participantId: null, before: null, after: null, at });
+}
+
+// A change of an exam session's settings, with what they were and became.
+export function recordSessionChange(tx: Tx, sessionId: number, facts: Omit<EventFacts, 'type'>, change: { before: unknown; after: unknown; at: Date }): void {
+  const details = JSON.stringify({ before: change.before, after: change.after });
+  insertEvent(tx, '', { ...facts, type: 'session_changed', details }, { participantId: null, before: null, after: null, at: change.at, sessionId });
 }

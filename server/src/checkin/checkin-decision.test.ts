@@ -1,35 +1,71 @@
 import { describe, expect, it } from 'vitest';
+import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import { networkMatcher } from '../exam-sessions/allowed-networks.ts';
 import type { LockedParticipant } from '../participants/participants.repo.ts';
-import { decideCheckIn } from './checkin-decision.ts';
+import { decideCheckIn, type SessionRulesForDecision } from './checkin-decision.ts';
 
-const now = new Date('2026-01-01T08:00:00Z');
+const now = new Date('2026-01-01T08:00:00.000Z');
 const participant = (overrides: Partial<LockedParticipant> = {}): LockedParticipant => ({
-  id: 1, sessionId: 1, sessionName: 'S', code: 'ABCD', fullName: 'Ada Lovelace', status: 'unused',
-  lockedIp: null, deviceLockedAt: null, enteredAt: null, lastGuessAt: null, nameCheck: null, now, ...overrides,
+  id: 1, sessionId: 1, code: 'ABCD', fullName: 'Ada Lovelace', status: 'unused', lockedIp: null, lockedDevice: null, lockEvent: null,
+  deviceLockedAt: null, enteredAt: null, conflictOpen: false, refusedAttempts: 0, lastRefusal: null, lastGuessAt: null, now,
+  ...overrides,
 });
-const attempt = { fullName: 'Ada Lovelace', ip: '10.0.0.1' };
+const session = (overrides: Partial<SessionRulesForDecision> = {}): SessionRulesForDecision => ({
+  lockPolicy: 'device', opensAt: null, closesAt: null, insideAllowedNetworks: null, ...overrides,
+});
+const attempt = { ip: '10.0.0.1', device: { hash: 'device-a' } };
+const lockedTo = (ip: string, device: string | null) => participant({ status: 'in_progress', lockedIp: ip, lockedDevice: device });
 
+// The name is checked before all of this, by the attempt guard (server/test/attempt-limits.test.ts).
 describe('decideCheckIn', () => {
-  it('when the code is unknown, then not_recognised', () => {
-    expect(decideCheckIn(undefined, attempt).kind).toBe('not_recognised');
+  it('when the code is expired, then code_expired before the window, the network and the device rule', () => {
+    expect(decideCheckIn(participant({ status: 'expired', lockedIp: '10.9.9.9' }), session({ closesAt: now, insideAllowedNetworks: () => false }), attempt)).toBe('code_expired');
   });
-  it('when the name differs, then not_recognised even if the code is expired or locked elsewhere', () => {
-    const wrong = { ...attempt, fullName: 'Grace Hopper' };
-    expect(decideCheckIn(participant({ status: 'expired' }), wrong).kind).toBe('not_recognised');
-    expect(decideCheckIn(participant({ status: 'in_progress', lockedIp: '10.9.9.9' }), wrong).kind).toBe('not_recognised');
+
+  it('when check-in has not opened, then not_open_yet up to the last millisecond before opensAt, and open from opensAt on', () => {
+    expect(decideCheckIn(participant(), session({ opensAt: new Date(now.getTime() + 1) }), attempt)).toBe('not_open_yet');
+    expect(decideCheckIn(participant(), session({ opensAt: now }), attempt)).toBe('checked_in');
   });
-  it('when the code is expired, then code_expired before the device rule', () => {
-    expect(decideCheckIn(participant({ status: 'expired', lockedIp: '10.9.9.9' }), attempt).kind).toBe('code_expired');
-    expect(decideCheckIn(participant({ status: 'expired', lockedIp: attempt.ip }), attempt).kind).toBe('code_expired');
+
+  it('when check-in has closed, then check_in_closed from closesAt on, and open until the millisecond before', () => {
+    expect(decideCheckIn(participant(), session({ closesAt: now }), attempt)).toBe('check_in_closed');
+    expect(decideCheckIn(participant(), session({ closesAt: new Date(now.getTime() + 1) }), attempt)).toBe('checked_in');
   });
-  it('when another device holds the lock, then device_conflict', () => {
-    expect(decideCheckIn(participant({ status: 'in_progress', lockedIp: '10.9.9.9' }), attempt).kind).toBe('device_conflict');
+
+  it('when the window is shut, then no lock is taken even by the holder, and the network comes before the device', () => {
+    expect(decideCheckIn(lockedTo('10.0.0.1', 'device-a'), session({ opensAt: new Date(now.getTime() + 1000) }), attempt)).toBe('not_open_yet');
+    expect(decideCheckIn(lockedTo('10.9.9.9', 'device-b'), session({ insideAllowedNetworks: networkMatcher(['192.168.0.0/16']) }), attempt)).toBe('outside_allowed_networks');
   });
-  it('when this device holds the lock, then reentered', () => {
-    expect(decideCheckIn(participant({ status: 'in_progress', lockedIp: attempt.ip }), attempt).kind).toBe('reentered');
+
+  it('when the attempt comes from an allowed network (IPv4, IPv6, or IPv4 inside an IPv4-mapped range), then it is let in', () => {
+    const inside = networkMatcher(['10.0.0.0/8', '2001:db8::/32', '::ffff:192.0.2.0/120']);
+    expect(decideCheckIn(participant(), session({ insideAllowedNetworks: inside }), attempt)).toBe('checked_in');
+    expect(decideCheckIn(participant(), session({ insideAllowedNetworks: inside }), { ...attempt, ip: '2001:db8::5' })).toBe('checked_in');
+    expect(decideCheckIn(participant(), session({ insideAllowedNetworks: inside }), { ...attempt, ip: '192.0.2.7' })).toBe('checked_in');
+    expect(decideCheckIn(participant(), session({ insideAllowedNetworks: inside }), { ...attempt, ip: '2001:db9::5' })).toBe('outside_allowed_networks');
   });
-  it('when nobody holds the lock (new, or reset by a proctor), then checked_in', () => {
-    expect(decideCheckIn(participant(), attempt).kind).toBe('checked_in');
-    expect(decideCheckIn(participant({ status: 'in_progress', lockedIp: null }), attempt).kind).toBe('checked_in');
+
+  // The policy table of README "Lock policies": the holder is device-a at 10.0.0.1.
+  const table: [LockPolicy, string, string, string][] = [
+    ['address', 'same key, new address', 'device_conflict', ''],
+    ['address', 'new key, same address', 'reentered', ''],
+    ['device', 'same key, new address', 'network_changed', ''],
+    ['device', 'new key, same address', 'device_conflict', ''],
+    ['device_and_address', 'same key, new address', 'device_conflict', ''],
+    ['device_and_address', 'new key, same address', 'device_conflict', ''],
+  ];
+  it.each(table)('when the policy is %s and the attempt has the %s, then %s', (policy, row, outcome) => {
+    const from = row === 'same key, new address' ? { ...attempt, ip: '10.0.0.2' } : { ...attempt, device: { hash: 'device-b' } };
+    expect(decideCheckIn(lockedTo('10.0.0.1', 'device-a'), session({ lockPolicy: policy }), from)).toBe(outcome);
+  });
+
+  it.each(['address', 'device', 'device_and_address'] as const)('when the policy is %s and the holder comes back unchanged, then reentered; a free lock is checked_in', (policy) => {
+    expect(decideCheckIn(lockedTo('10.0.0.1', 'device-a'), session({ lockPolicy: policy }), attempt)).toBe('reentered');
+    expect(decideCheckIn(participant(), session({ lockPolicy: policy }), attempt)).toBe('checked_in');
+  });
+
+  it('when a lock has no device (taken before device keys), then under the device policies its address decides', () => {
+    expect(decideCheckIn(lockedTo('10.0.0.1', null), session(), { ...attempt, device: { hash: 'device-new' } })).toBe('reentered');
+    expect(decideCheckIn(lockedTo('10.0.0.1', null), session(), { ...attempt, ip: '10.0.0.2' })).toBe('device_conflict');
   });
 });

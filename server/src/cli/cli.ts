@@ -2,19 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { ParticipantCode } from '../../../contracts/checkin.ts';
-import { ConfigError, loadConfig } from '../lib/config.ts';
+import { loadConfig } from '../lib/config.ts';
 import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
 import { AppError } from '../lib/errors.ts';
-import { DatabaseBinaryMissingError } from '../lib/local-database.ts';
+import type { Actor } from '../lib/http.ts';
+import { normaliseIp } from '../lib/client-ip.ts';
+import { explainFailure } from '../lib/failure-explanations.ts';
+import { stopPrivateServer } from '../lib/local-database.ts';
+import { letTryAgain, type Unthrottle } from '../attempts/attempts.service.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
 import { parseRetention, purgePersonalData } from '../audit/audit-purge.ts';
 import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
-import { addProctor } from '../proctor-auth/proctor-auth.service.ts';
-import { type Actor, resetLocks, setExpired } from '../proctor/proctor.service.ts';
-import { RosterRejectedError, type RosterRow, importRoster } from '../roster/roster.service.ts';
+import { ExamSessionChange, type ExamSessionSettings } from '../../../contracts/exam-session.ts';
+import { allSessionSettings, changeSessionByName } from '../exam-sessions/exam-sessions.service.ts';
+import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-auth/proctor-auth.service.ts';
+import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
+import { MIN_CODE_BITS } from '../roster/participant-codes.ts';
+import { RosterRejectedError, type RosterRow, ShortCodesError, importRoster } from '../roster/roster.service.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -25,48 +33,96 @@ const HELP = {
   main: `Usage: npm run cli -- <command> [options]
 
 Commands:
-  roster import <file.csv> [--session NAME]   Import participants (columns: code,full_name)
-  participant expire <code> [--reason TEXT]    Mark a participant's code as expired (finished)
-  participant reset <code> [--reason TEXT]     Clear a participant's device lock
-  proctor add <username>                       Create a proctor account (or set a new password)
-  audit verify                                 Check the audit log against the participants table
-  purge --older-than <30d|12h>                 Remove addresses and user agents from old audit rows
+  roster import <file.csv> [--session NAME]      Import participants (columns: code,full_name)
+  participant expire <code> [--reason TEXT]       Mark a participant's code as expired: no more check-ins
+  participant reset <code> [--reason TEXT]        Clear a participant's device lock
+  throttle clear <code> | --address IP            Let a throttled participant or address try again at once
+  proctor add <username>                          Create a proctor account (or set a new password)
+  proctor remove <username>                       Delete a proctor account and end its sessions
+  proctor sessions revoke <username>              Log a proctor out everywhere
+  session list                                    Show every exam session's lock policy, window and networks
+  session set <name> [options]                    Change an exam session's lock policy, window or networks
+  audit verify                                    Check the audit log against the participants table
+  purge --older-than <30d|12h>                    Remove personal data from old records
+  db stop                                         Stop the private database server of DATA_DIR
 
-Every command accepts --help. The database is DATABASE_URL, or examgate's private server in DATA_DIR.`,
-  roster: `Usage: npm run cli -- roster import <file.csv> [--session NAME]
+Every command group has its own help: npm run cli -- <group> --help
+The database is DATABASE_URL, or examgate's private server in DATA_DIR.`,
+  roster: `Usage: npm run cli -- roster import <file.csv> [--session NAME] [--allow-short-codes]
 
 Imports participants from a CSV file with the header row "code,full_name".
 An empty code gets a generated one (60 random bits, no look-alike characters); generated codes are printed.
 The import is all-or-nothing: any bad row (duplicate code, bad characters, empty name) is reported with its
 line number and nothing is imported.
 
+Codes of your own must be hard to guess: at least ${MIN_CODE_BITS} bits (8 letters and digits, or 13 digits).
+Shorter codes are refused unless you pass --allow-short-codes.
+
 Options:
-  --session NAME   Exam session to add the participants to (created if missing; default "Default session")`,
-  expire: `Usage: npm run cli -- participant expire <code> [--reason TEXT]
+  --session NAME        Exam session to add the participants to (created if missing; default "Default session")
+  --allow-short-codes   Import codes short enough to be guessed (the attempt limits then only slow guessers)`,
+  participant: `Usage: npm run cli -- participant expire <code> [--reason TEXT]
+       npm run cli -- participant reset <code> [--reason TEXT]
 
-Marks the code as expired: further check-ins are refused with "code_expired". Audited.`,
-  reset: `Usage: npm run cli -- participant reset <code> [--reason TEXT]
+expire   Marks the code as expired: further check-ins are refused with "code_expired". Audited.
+reset    Clears the participant's device lock so that the next device to check in takes it. Audited.`,
+  throttle: `Usage: npm run cli -- throttle clear <code> [--reason TEXT]
+       npm run cli -- throttle clear --address IP [--reason TEXT]
 
-Clears the participant's device lock so that the next device to check in takes it. Audited.`,
+After too many failed check-ins a device, or an address trying one code, has to wait (CHECKIN_FAILURE_WINDOW_S).
+clear <code>        lets everyone who failed on this participant's code try again at once
+clear --address IP  lets everyone at this address try again at once (an IPv6 address stands for its /64)
+The dashboard's "Let try again" does the same. Audited, and shown live on the dashboard.`,
   audit: `Usage: npm run cli -- audit verify
 
 Replays the audit log and checks, printing every violation with the audit rows involved:
-  1. between two resets or transfers of a code, all successful check-ins carry one IP;
+  1. between two resets or transfers of a code, all successful check-ins carry one device lock;
   2. every successful check-in has exactly one audit row (request ids are unique);
   3. replaying a code's audit rows yields its current status and lock holder;
   4. no success on an expired code or with a name that did not match.
 Exits 1 when it finds a violation.`,
   purge: `Usage: npm run cli -- purge --older-than <N>d|<N>h
 
-Privacy retention: audit rows older than the period lose their IP addresses, user agents and name hashes
-(the rows, their types and times stay, so counts are kept); old login-failure and guess records are
-deleted. Run it daily from cron, for example with --older-than 30d.`,
-  proctor: `Usage: npm run cli -- proctor add <username>
+Privacy retention. For records older than the period it removes: the addresses, device keys, user agents and
+name hashes of audit rows (the rows, their types and times stay, so counts are kept), the same of device-change
+requests, the lock holder of participants whose code expired, and failure counts. It also deletes expired or
+idle proctor sessions. Run it daily from cron, for example with --older-than 30d.`,
+  session: `Usage: npm run cli -- session list
+       npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
+                                         [--opens ISO|none] [--closes ISO|none] [--time-zone Area/City] [--reason TEXT]
 
-Creates a proctor account, or sets a new password if the username exists. The password (at least 10
-characters) is asked for on the terminal, or read from standard input when it is not a terminal:
-  echo 'correct horse battery' | npm run cli -- proctor add alice`,
+list   prints each exam session: its lock policy, check-in window (in its time zone) and allowed networks.
+set    changes the named session; every change is audited with the settings before and after.
+
+Options:
+  --lock-policy P    address             the lock holds the IP address (devices behind one NAT address share it)
+                     device              the lock holds the browser's device key; a new network is fine
+                     device_and_address  both must match
+  --networks LIST    comma-separated IPv4/IPv6 addresses or CIDR ranges check-ins must come from
+  --no-networks      accept check-ins from any address
+  --opens ISO        check-in opens at this time (ISO 8601 with Z or an offset), or "none"
+  --closes ISO       check-in closes at this time, or "none"
+  --time-zone ZONE   the exam's IANA time zone, in which times are shown (Europe/Berlin, UTC, ...)`,
+  proctor: `Usage: npm run cli -- proctor add <username>
+       npm run cli -- proctor remove <username> [--reason TEXT]
+       npm run cli -- proctor sessions revoke <username> [--reason TEXT]
+
+add              Creates a proctor account, or sets a new password if the username exists (which logs that
+                 proctor out everywhere). The password (at least 10 characters) is asked for on the terminal,
+                 or read from standard input when it is not a terminal:
+                   echo 'correct horse battery' | npm run cli -- proctor add alice
+remove           Deletes the account and ends its sessions; open dashboards stop receiving updates.
+sessions revoke  Ends every session of the proctor (a lost laptop); the account stays.
+Every change is audited.`,
+  db: `Usage: npm run cli -- db stop
+
+Without DATABASE_URL, examgate runs a private MariaDB server on DATA_DIR (default .data) and stops it when it
+stops. A server left running by a crashed run is taken over by the next npm start, or stopped with db stop.
+db stop refuses while a running examgate uses the server: stop that one first (Ctrl-C).`,
 };
+
+type Group = Exclude<keyof typeof HELP, 'main'>;
+const isGroup = (name: string | undefined): name is Group => name !== undefined && name !== 'main' && Object.hasOwn(HELP, name);
 
 async function withDatabase<T>(work: (setup: DatabaseSetup) => Promise<T>): Promise<T> {
   const setup = await setUpDatabase(loadConfig());
@@ -79,14 +135,44 @@ async function withDatabase<T>(work: (setup: DatabaseSetup) => Promise<T>): Prom
 
 async function readRoster(file: string): Promise<RosterRow[]> {
   const text = await readFile(file, 'utf8');
-  const records = parseCsv(text, { bom: true, columns: true, skip_empty_lines: true, info: true, relax_column_count: false }) as {
-    record: Record<string, string | undefined>;
-    info: { lines: number };
-  }[];
+  const records = parseCsv<{ record: Record<string, string | undefined>; info: { lines: number } }>(text, {
+    bom: true,
+    columns: true,
+    skip_empty_lines: true,
+    info: true,
+    relax_column_count: false,
+  });
   if (records.length > 0 && !('full_name' in records[0]!.record && 'code' in records[0]!.record)) {
     throw new UsageError(`${file}: the header row must be "code,full_name"`);
   }
   return records.map(({ record, info }) => ({ line: info.lines, code: record.code ?? '', fullName: record.full_name ?? '' }));
+}
+
+function describeSession(session: ExamSessionSettings): string {
+  const at = (iso: string | null) =>
+    iso === null ? 'any time' : `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: session.timeZone }).format(new Date(iso))} (${iso})`;
+  const window = session.opensAt === null && session.closesAt === null ? 'always open' : `opens ${at(session.opensAt)}, closes ${at(session.closesAt)}`;
+  const networks = session.allowedNetworks.length === 0 ? 'any network' : session.allowedNetworks.join(', ');
+  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}`;
+}
+
+// The CLI's options, checked with the same rules as the dashboard's PATCH.
+function parseSessionChange(values: Record<string, string | boolean | undefined>) {
+  if (values.networks !== undefined && values['no-networks']) throw new UsageError('Give either --networks or --no-networks.');
+  const time = (value: unknown) => (value === undefined ? undefined : value === 'none' ? null : typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : value);
+  const candidate = {
+    version: 0,
+    reason: 'cli',
+    lockPolicy: values['lock-policy'],
+    allowedNetworks: values['no-networks'] ? [] : typeof values.networks === 'string' ? values.networks.split(',').map((network) => network.trim()).filter(Boolean) : undefined,
+    opensAt: time(values.opens),
+    closesAt: time(values.closes),
+    timeZone: values['time-zone'],
+  };
+  const parsed = ExamSessionChange.safeParse(candidate);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+  const { version: _version, reason: _reason, ...change } = parsed.data;
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
 }
 
 function describe(participant: ProctorParticipant): string {
@@ -109,7 +195,7 @@ async function readPassword(): Promise<string> {
   // Echo off: the prompt is written, the typed characters are not.
   let muted = false;
   const output = new Writable({
-    write(chunk, _encoding, callback) {
+    write(chunk: Buffer, _encoding, callback) {
       if (!muted) process.stdout.write(chunk);
       callback();
     },
@@ -133,71 +219,180 @@ async function readPassword(): Promise<string> {
   }
 }
 
-async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, session: { type: 'string' }, reason: { type: 'string' }, 'older-than': { type: 'string' } },
-  });
-  const [group, command, argument, ...rest] = positionals;
-  const cliActor: Actor = { name: 'cli', ip: null, requestId: randomUUID() };
+function usage(group: Group, problem: string): UsageError {
+  return new UsageError(`${problem}\n\n${HELP[group]}`);
+}
 
-  if (group === 'roster' && command === 'import') {
-    if (values.help) return out(HELP.roster), 0;
-    if (!argument || rest.length > 0) throw new UsageError(HELP.roster);
-    const rows = await readRoster(argument);
-    if (rows.length === 0) throw new UsageError(`${argument} has no participants`);
-    const sessionName = values.session ?? 'Default session';
-    const imported = await withDatabase(({ db }) => importRoster(db, sessionName, rows));
-    out(`Imported ${imported.length} participant(s) into "${sessionName}".`);
-    const generated = imported.filter((participant) => participant.generated);
+function expectArguments(group: Group, args: (string | undefined)[], count: number): string[] {
+  const given = args.filter((arg): arg is string => arg !== undefined);
+  if (given.length < count) throw usage(group, 'Missing argument.');
+  if (given.length > count) throw usage(group, `Unexpected argument "${given[count]}".`);
+  return given;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+const commands: Record<Group, (command: string | undefined, args: string[], values: Values, actor: Actor) => Promise<number>> = {
+  async roster(command, args, values) {
+    if (command !== 'import') throw usage('roster', command === undefined ? 'Which roster command?' : `Unknown roster command "${command}".`);
+    const [file] = expectArguments('roster', args, 1) as [string];
+    const rows = await readRoster(file);
+    if (rows.length === 0) throw new UsageError(`${file} has no participants.`);
+    const sessionName = typeof values.session === 'string' ? values.session : 'Default session';
+    const { participants, shortCodes } = await withDatabase(({ db }) => importRoster(db, sessionName, rows, { allowShortCodes: values['allow-short-codes'] === true }));
+    if (shortCodes) err(`Warning: ${shortCodes.count} code(s) are short enough to be guessed (line ${shortCodes.weakest.line}: ${shortCodes.weakest.code}, about ${Math.floor(shortCodes.weakest.bits)} bits).`);
+    out(`Imported ${participants.length} participant(s) into "${sessionName}".`);
+    const generated = participants.filter((participant) => participant.generated);
     if (generated.length > 0) {
       out('Generated codes:');
       out('line,code,full_name');
       for (const participant of generated) out(`${participant.line},${participant.code},${participant.fullName}`);
     }
     return 0;
-  }
-  if (group === 'participant' && (command === 'expire' || command === 'reset')) {
-    if (values.help) return out(HELP[command]), 0;
-    if (rest.length > 0) throw new UsageError(HELP[command]);
-    const code = parseCode(argument);
-    const reason = values.reason ?? null;
+  },
+
+  async participant(command, args, values, actor) {
+    if (command !== 'expire' && command !== 'reset') throw usage('participant', command === undefined ? 'Which participant command?' : `Unknown participant command "${command}".`);
+    const code = parseCode(expectArguments('participant', args, 1)[0]);
+    const reason = typeof values.reason === 'string' ? values.reason : null;
     const [participant] = await withDatabase(({ db }) =>
-      command === 'expire' ? setExpired(db, [code], true, reason, cliActor) : resetLocks(db, [{ code, expectedIp: undefined }], reason, cliActor),
+      command === 'expire' ? setExpired(db, [code], true, reason, actor) : resetLocks(db, [{ code, expectedIp: undefined }], reason, actor),
     );
     out(describe(participant!));
     return 0;
-  }
-  if (group === 'proctor' && command === 'add') {
-    if (values.help) return out(HELP.proctor), 0;
-    if (!argument || rest.length > 0) throw new UsageError(HELP.proctor);
-    const password = await readPassword();
-    const outcome = await withDatabase(({ db }) => addProctor(db, argument, password).catch((error: Error) => {
-      throw new UsageError(error.message);
-    }));
-    out(outcome === 'created' ? `Proctor ${argument} created.` : `Proctor ${argument}: password changed.`);
+  },
+
+  async throttle(command, args, values, actor) {
+    if (command !== 'clear') throw usage('throttle', command === undefined ? 'Which throttle command?' : `Unknown throttle command "${command}".`);
+    const reason = typeof values.reason === 'string' ? values.reason : null;
+    let by: Unthrottle;
+    if (typeof values.address === 'string') {
+      expectArguments('throttle', args, 0);
+      const address = normaliseIp(values.address);
+      if (!address) throw new UsageError(`"${values.address}" is not an IPv4 or IPv6 address.`);
+      by = { address };
+    } else {
+      by = { code: parseCode(expectArguments('throttle', args, 1)[0]) };
+    }
+    const cleared = await withDatabase(({ db }) => letTryAgain(db, by, reason, actor));
+    const who = 'code' in by ? `the code ${by.code}` : `the address ${by.address}`;
+    out(cleared === 0 ? `Nothing was throttled for ${who}; recorded anyway.` : `Cleared ${cleared} failure count(s) for ${who}: they can try again now.`);
     return 0;
-  }
-  if (group === 'purge') {
-    if (values.help) return out(HELP.purge), 0;
-    const olderThanS = parseRetention(values['older-than'] ?? '');
-    if (olderThanS === undefined || command !== undefined) throw new UsageError(HELP.purge);
-    const report = await withDatabase(({ db }) => purgePersonalData(db, olderThanS));
-    out(`Purged ${report.auditRows} audit row(s); deleted ${report.loginFailures} login failure(s) and ${report.guessSources} guess record(s).`);
+  },
+
+  async proctor(command, args, values, actor) {
+    const reason = typeof values.reason === 'string' ? values.reason : null;
+    if (command === 'add') {
+      const [username] = expectArguments('proctor', args, 1) as [string];
+      const password = await readPassword();
+      const outcome = await withDatabase(({ db }) => addProctor(db, username, password, actor));
+      out(outcome === 'created' ? `Proctor ${username} created. They log in at /proctor.` : `Proctor ${username}: password changed; their other sessions have ended.`);
+      return 0;
+    }
+    if (command === 'remove') {
+      const [username] = expectArguments('proctor', args, 1) as [string];
+      const ended = await withDatabase(({ db }) => removeProctor(db, username, reason, actor));
+      out(`Proctor ${username} removed; ${ended} session(s) ended.`);
+      return 0;
+    }
+    if (command === 'sessions' && args[0] === 'revoke') {
+      const [username] = expectArguments('proctor', args.slice(1), 1) as [string];
+      const ended = await withDatabase(({ db }) => revokeProctorSessions(db, username, reason, actor));
+      out(`Ended ${ended} session(s) of proctor ${username}.`);
+      return 0;
+    }
+    throw usage('proctor', command === undefined ? 'Which proctor command?' : `Unknown proctor command "${[command, ...args].join(' ')}".`);
+  },
+
+  async session(command, args, values, actor) {
+    if (command === 'list') {
+      expectArguments('session', args, 0);
+      const sessions = await withDatabase(({ db }) => allSessionSettings(db));
+      if (sessions.length === 0) out('No exam sessions yet: import a roster with npm run cli -- roster import <file.csv>.');
+      for (const session of sessions) out(describeSession(session));
+      return 0;
+    }
+    if (command !== 'set') throw usage('session', command === undefined ? 'Which session command?' : `Unknown session command "${command}".`);
+    const [name] = expectArguments('session', args, 1) as [string];
+    const change = parseSessionChange(values);
+    if (Object.keys(change).length === 0) throw usage('session', 'Nothing to change.');
+    const reason = typeof values.reason === 'string' ? values.reason : 'changed with the CLI';
+    const changed = await withDatabase(({ db }) => changeSessionByName(db, name, change, reason, actor));
+    out(describeSession(changed));
     return 0;
-  }
-  if (group === 'audit' && command === 'verify') {
-    if (values.help) return out(HELP.audit), 0;
+  },
+
+  async audit(command, args) {
+    if (command !== 'verify') throw usage('audit', command === undefined ? 'Which audit command?' : `Unknown audit command "${command}".`);
+    expectArguments('audit', args, 0);
     const report = await withDatabase(({ db }) => verifyAuditLog(db));
     for (const violation of report.violations) {
       out(`violation of invariant ${violation.invariant} (${INVARIANTS[violation.invariant]}): ${violation.code}: ${violation.message} [audit rows ${violation.eventIds.join(', ')}]`);
     }
     out(`Checked ${report.participants} participant(s) and ${report.events} audit row(s): ${report.violations.length} violation(s).`);
     return report.violations.length === 0 ? 0 : 1;
+  },
+
+  async purge(command, args, values) {
+    if (command !== undefined) throw usage('purge', `Unexpected argument "${command}".`);
+    expectArguments('purge', args, 0);
+    const olderThanS = parseRetention(typeof values['older-than'] === 'string' ? values['older-than'] : '');
+    if (olderThanS === undefined) throw usage('purge', 'Say how old records must be: --older-than 30d (days) or 12h (hours).');
+    const config = loadConfig();
+    const report = await withDatabase(({ db }) => purgePersonalData(db, olderThanS, config.PROCTOR_IDLE_TIMEOUT_MIN));
+    out(
+      `Purged ${report.auditRows} audit row(s), ${report.deviceChangeRequests} device-change request(s) and ${report.finishedLocks} lock(s) of expired codes; ` +
+        `deleted ${report.failureCounts} failure count(s) and ${report.proctorSessions} ended proctor session(s).`,
+    );
+    return 0;
+  },
+
+  async db(command, args) {
+    if (command !== 'stop') throw usage('db', command === undefined ? 'Which db command?' : `Unknown db command "${command}".`);
+    expectArguments('db', args, 0);
+    const config = loadConfig();
+    if (config.DATABASE_URL) throw new UsageError('DATABASE_URL is set: examgate runs no private database server to stop.');
+    const outcome = await stopPrivateServer(path.resolve(config.DATA_DIR));
+    if ('inUseBy' in outcome) throw new UsageError(`The private database server is in use by examgate (pid ${outcome.inUseBy}). Stop that first (Ctrl-C in its terminal).`);
+    out('stopped' in outcome ? `Stopped the private database server (pid ${outcome.stopped}).` : `No private database server is running for ${path.resolve(config.DATA_DIR)}.`);
+    return 0;
+  },
+};
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      session: { type: 'string' },
+      reason: { type: 'string' },
+      address: { type: 'string' },
+      'allow-short-codes': { type: 'boolean' },
+      'older-than': { type: 'string' },
+      'lock-policy': { type: 'string' },
+      networks: { type: 'string' },
+      'no-networks': { type: 'boolean' },
+      opens: { type: 'string' },
+      closes: { type: 'string' },
+      'time-zone': { type: 'string' },
+    },
+  });
+  const [group, command, ...args] = positionals;
+  if (group === undefined || group === 'help') return out(HELP.main), values.help || group === 'help' ? 0 : 1;
+  if (!isGroup(group)) throw new UsageError(`Unknown command "${group}".\n\n${HELP.main}`);
+  if (values.help) return out(HELP[group]), 0;
+  const cliActor: Actor = { name: 'cli', ip: null, requestId: randomUUID() };
+  return commands[group](command, args, values, cliActor);
+}
+
+function databaseContext() {
+  try {
+    const config = loadConfig();
+    return { databaseUrl: config.DATABASE_URL };
+  } catch {
+    return {};
   }
-  if (values.help || group === undefined || group === 'help') return out(HELP.main), 0;
-  throw new UsageError(`Unknown command "${positionals.join(' ')}".\n\n${HELP.main}`);
 }
 
 run(process.argv.slice(2)).then(
@@ -206,16 +401,21 @@ run(process.argv.slice(2)).then(
     if (error instanceof RosterRejectedError) {
       err('Nothing was imported. Problems:');
       for (const problem of error.problems) err(`  line ${problem.line}: ${problem.message}`);
+    } else if (error instanceof ShortCodesError) {
+      const { count, weakest } = error.short;
+      err(`Nothing was imported: ${count} code(s) are short enough to be guessed (line ${weakest.line}: ${weakest.code}, about ${Math.floor(weakest.bits)} bits; at least ${MIN_CODE_BITS} are needed).`);
+      err('Leave the code column empty to have codes generated, or pass --allow-short-codes to import them anyway.');
     } else if (error instanceof CsvError) {
       err(`Nothing was imported: the file is not valid CSV (${error.message})`);
-    } else if (error instanceof UsageError || error instanceof ConfigError || error instanceof DatabaseBinaryMissingError || error instanceof AppError) {
+    } else if (error instanceof UsageError || error instanceof AppError) {
       err(error.message);
-    } else if (error instanceof Error && 'code' in error && typeof (error as { code: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {
+    } else if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
       err(`${error.message}\n\n${HELP.main}`);
-    } else if (error instanceof Error && 'code' in error && (error as { code: unknown }).code === 'ENOENT') {
-      err(error.message);
     } else {
-      err(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      const explained = explainFailure(error, databaseContext());
+      err(explained ?? `The command failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) err(error.stack);
+      else if (!explained) err('Run it again with LOG_LEVEL=debug to see where.');
     }
     process.exit(1);
   },

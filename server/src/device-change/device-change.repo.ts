@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { auditedUserAgent } from '../audit/audit.repo.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
 export interface DeviceChangeRequestRow {
@@ -6,6 +7,7 @@ export interface DeviceChangeRequestRow {
   participantId: number;
   tokenHash: string;
   requesterIp: string;
+  requesterDevice: string | null;
   status: 'pending' | 'approved' | 'declined';
   expiresAt: Date;
   expired: boolean;
@@ -16,12 +18,13 @@ interface RequestRow extends RowDataPacket {
   participant_id: number;
   token_hash: string;
   requester_ip: string;
+  requester_device: string | null;
   status: DeviceChangeRequestRow['status'];
   expires_at: Date;
   expired: number;
 }
 
-const COLUMNS = 'id, participant_id, token_hash, requester_ip, status, expires_at, expires_at <= UTC_TIMESTAMP(3) AS expired';
+const COLUMNS = 'id, participant_id, token_hash, requester_ip, requester_device, status, expires_at, expires_at <= UTC_TIMESTAMP(3) AS expired';
 
 function toRequest(row: RequestRow): DeviceChangeRequestRow {
   return {
@@ -29,6 +32,7 @@ function toRequest(row: RequestRow): DeviceChangeRequestRow {
     participantId: row.participant_id,
     tokenHash: row.token_hash,
     requesterIp: row.requester_ip,
+    requesterDevice: row.requester_device,
     status: row.status,
     expiresAt: row.expires_at,
     expired: Number(row.expired) === 1,
@@ -37,23 +41,15 @@ function toRequest(row: RequestRow): DeviceChangeRequestRow {
 
 export async function insertRequest(
   tx: Tx,
-  request: { participantId: number; tokenHash: string; requesterIp: string; userAgent: string | null; holderIp: string | null; at: Date; ttlS: number },
+  request: { participantId: number; tokenHash: string; requesterIp: string; requesterDevice: string; userAgent: string | null; holderIp: string | null; at: Date; ttlS: number },
 ): Promise<{ id: number; expiresAt: Date }> {
   const expiresAt = new Date(request.at.getTime() + request.ttlS * 1000);
   const result = await tx.run(
-    `INSERT INTO device_change_requests (participant_id, token_hash, requester_ip, requester_user_agent, holder_ip, status, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
-    [request.participantId, request.tokenHash, request.requesterIp, request.userAgent?.slice(0, 512) ?? null, request.holderIp, request.at, expiresAt],
+    `INSERT INTO device_change_requests (participant_id, token_hash, requester_ip, requester_device, requester_user_agent, holder_ip, status, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    [request.participantId, request.tokenHash, request.requesterIp, request.requesterDevice, auditedUserAgent(request.userAgent), request.holderIp, request.at, expiresAt],
   );
   return { id: result.insertId, expiresAt };
-}
-
-// A newer request from anyone replaces older pending ones, so the proctor only ever sees one per participant.
-export async function closePendingRequests(tx: Tx, participantId: number, by: string): Promise<void> {
-  await tx.run(
-    "UPDATE device_change_requests SET status = 'declined', resolved_at = UTC_TIMESTAMP(3), resolved_by = ? WHERE participant_id = ? AND status = 'pending'",
-    [by, participantId],
-  );
 }
 
 export async function findRequest(db: SqlHandle, id: number): Promise<DeviceChangeRequestRow | undefined> {

@@ -1,31 +1,47 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CheckInRequest } from '../../../contracts/checkin.ts';
+import { ApproveRequest, DeclineRequest } from '../../../contracts/proctor.ts';
 import { clientIp } from '../lib/client-ip.ts';
-import type { Database } from '../lib/database.ts';
-import { parseBody, requireJsonBody } from '../lib/http.ts';
-import { askForDeviceChange, deviceChangeStatus } from './device-change.service.ts';
+import { parseBody, type ProctorGuard, proctorActor, requireJsonBody } from '../lib/http.ts';
+import type { DeviceKeys } from '../devices/device-keys.ts';
+import { approveDeviceChange, askForDeviceChange, declineDeviceChange, type DeviceChangeContext, deviceChangeStatus } from './device-change.service.ts';
 
-const StatusParams = z.object({ id: z.coerce.number().int().positive() });
+const RequestIdParam = z.object({ id: z.coerce.number().int().positive() });
 const TokenHeader = z.string({ error: 'X-Request-Token header is required' }).min(1).max(100);
 
-export function deviceChangeRoutes(db: Database, ttlS: number): Router {
+export function deviceChangeRoutes(context: DeviceChangeContext, guard: ProctorGuard, devices: DeviceKeys): Router {
   const router = Router();
+  const { db } = context;
 
   router.post('/api/device-change-requests', requireJsonBody(), async (req, res) => {
     const input = parseBody(CheckInRequest, req.body);
-    const created = await askForDeviceChange(
-      db,
-      { ...input, ip: clientIp(req), userAgent: req.get('user-agent') ?? null, requestId: req.id },
-      ttlS,
-    );
+    const created = await askForDeviceChange(context, {
+      ...input,
+      ip: clientIp(req),
+      device: await devices.identify(req, res),
+      userAgent: req.get('user-agent') ?? null,
+      requestId: req.id,
+    });
     res.status(201).json(created);
   });
 
   router.get('/api/device-change-requests/:id', async (req, res) => {
-    const { id } = parseBody(StatusParams, req.params);
+    const { id } = parseBody(RequestIdParam, req.params);
     const token = parseBody(TokenHeader, req.get('x-request-token'));
     res.json(await deviceChangeStatus(db, id, token));
+  });
+
+  router.post('/api/proctor/device-change-requests/:id/approve', guard.write, requireJsonBody(), async (req, res) => {
+    const { id } = parseBody(RequestIdParam, req.params);
+    const { reason, expectedIp, expectedDevice } = parseBody(ApproveRequest, req.body);
+    res.json({ participant: await approveDeviceChange(db, id, { expectedIp, expectedDevice }, reason ?? null, proctorActor(req)) });
+  });
+
+  router.post('/api/proctor/device-change-requests/:id/decline', guard.write, requireJsonBody(), async (req, res) => {
+    const { id } = parseBody(RequestIdParam, req.params);
+    const { reason } = parseBody(DeclineRequest, req.body);
+    res.json({ participant: await declineDeviceChange(db, id, reason ?? null, proctorActor(req)) });
   });
 
   return router;

@@ -1,49 +1,53 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DeviceChangeStatus } from '../../../contracts/proctor.ts';
-import type { ProctorParticipant } from '../../../contracts/proctor.ts';
-import { insertAuditEvent } from '../audit/audit.repo.ts';
-import { sameName } from '../checkin/full-name.ts';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../lib/hashing.ts';
+import type { DeviceChangeStatus, ProctorParticipant } from '../../../contracts/proctor.ts';
+import { latestMovableAttemptOf } from '../audit/audit-events.repo.ts';
+import { recordEvent } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
-import { CodeExpiredError, LockChangedError, NoConflictError, NotFoundError, NotRecognisedError, RequestClosedError } from '../lib/errors.ts';
-import { notifyAuditCommitted } from '../live/audit-notifier.ts';
-import { lockParticipantByCode } from '../participants/participants.repo.ts';
-import { type Actor, type ExpectedIp, moveLock } from '../proctor/proctor.service.ts';
-import { proctorParticipant } from '../proctor/proctor.repo.ts';
-import { closePendingRequests, findRequest, insertRequest, lockRequest, participantCodeById, resolveRequest } from './device-change.repo.ts';
+import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError } from '../lib/errors.ts';
+import type { Actor } from '../lib/http.ts';
+import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
+import { decideCheckIn } from '../checkin/checkin-decision.ts';
+import { refusalError } from '../checkin/checkin.service.ts';
+import { closePendingRequests, lockParticipantByCode } from '../participants/participants.repo.ts';
+import { lockChanged, moveLock, participantViews, type SeenLock } from '../proctor/proctor.service.ts';
+import { findRequest, insertRequest, lockRequest, participantCodeById, resolveRequest } from './device-change.repo.ts';
 
-const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+const hash = sha256Hex;
 
-export interface DeviceChangeAsk {
-  code: string;
-  fullName: string;
-  ip: string;
-  userAgent: string | null;
-  requestId: string;
+export interface DeviceChangeContext extends GuardContext {
+  db: Database;
+  ttlS: number;
 }
 
-// Asking needs the same code and name as checking in, and is only possible for the refused side of a
-// real conflict: nobody can queue requests for codes they do not hold.
-export async function askForDeviceChange(db: Database, ask: DeviceChangeAsk, ttlS: number) {
-  const created = await withTransaction(db, async (tx) => {
-    const participant = await lockParticipantByCode(tx, ask.code);
-    if (!participant || !sameName(participant.fullName, ask.fullName)) throw new NotRecognisedError();
-    if (participant.status === 'expired') throw new CodeExpiredError();
-    if (participant.lockedIp === null || participant.lockedIp === ask.ip) throw new NoConflictError();
-    await closePendingRequests(tx, participant.id, 'superseded');
+// Asking needs what checking in needs, through the same guard (limits, an identical refusal for an unknown
+// code and a wrong name, an audit row), and is only possible for a device the lock policy refuses: nobody
+// can queue requests for codes they do not hold. The request remembers the asking device, so that an
+// approval binds exactly that device.
+export async function askForDeviceChange(context: DeviceChangeContext, ask: Credentials) {
+  const asked = await withTransaction(context.db, async (tx) => {
+    const guarded = await guardAttempt(tx, context, ask);
+    if (!guarded.recognised) return { outcome: 'not_recognised' as const };
+    const { participant, session } = guarded;
+    const outcome = decideCheckIn(participant, session, ask);
+    if (outcome !== 'device_conflict') return { outcome, session };
+    // A newer request replaces older ones, so the proctor only ever sees one per participant.
+    closePendingRequests(tx, participant.id, 'superseded');
     const token = randomBytes(24).toString('base64url');
     const request = await insertRequest(tx, {
-      participantId: participant.id, tokenHash: hash(token), requesterIp: ask.ip, userAgent: ask.userAgent,
-      holderIp: participant.lockedIp, at: participant.now, ttlS,
+      participantId: participant.id, tokenHash: hash(token), requesterIp: ask.ip, requesterDevice: ask.device.hash, userAgent: ask.userAgent,
+      holderIp: participant.lockedIp, at: participant.now, ttlS: context.ttlS,
     });
-    insertAuditEvent(tx, {
-      participantId: participant.id, code: participant.code, type: 'device_change_requested', sourceIp: ask.ip,
-      userAgent: ask.userAgent, requestId: ask.requestId, statusBefore: participant.status, statusAfter: participant.status,
-      lockedIpBefore: participant.lockedIp, lockedIpAfter: participant.lockedIp, at: participant.now,
+    recordEvent(tx, participant, {
+      type: 'device_change_requested', sourceIp: ask.ip, sourceDevice: ask.device.hash, userAgent: ask.userAgent, requestId: ask.requestId,
+      lockPolicy: session.lockPolicy,
     });
-    return { requestId: request.id, token, status: 'pending' as const, expiresAt: request.expiresAt.toISOString() };
+    return { outcome, created: { requestId: request.id, token, status: 'pending' as const, expiresAt: request.expiresAt.toISOString() } };
   });
-  notifyAuditCommitted();
-  return created;
+  if ('created' in asked) return asked.created;
+  if (asked.outcome === 'not_recognised') throw refusalError('not_recognised', undefined);
+  if (asked.outcome === 'checked_in' || asked.outcome === 'reentered' || asked.outcome === 'network_changed') throw new NoConflictError();
+  throw refusalError(asked.outcome, asked.session);
 }
 
 export async function deviceChangeStatus(db: Database, id: number, token: string): Promise<DeviceChangeStatus> {
@@ -57,7 +61,7 @@ export async function deviceChangeStatus(db: Database, id: number, token: string
   return { requestId: request.id, status, expiresAt: request.expiresAt.toISOString() };
 }
 
-async function resolve(db: Database, id: number, decision: 'approved' | 'declined', expectedIp: ExpectedIp, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
+async function resolve(db: Database, id: number, decision: 'approved' | 'declined', seen: SeenLock, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
   const code = await db.read((handle) => findRequest(handle, id).then((request) => request && participantCodeById(handle, request.participantId)));
   if (!code) throw new NotFoundError('No such device-change request.');
   await withTransaction(db, async (tx) => {
@@ -68,26 +72,23 @@ async function resolve(db: Database, id: number, decision: 'approved' | 'decline
     if (request.status !== 'pending') throw new RequestClosedError(request.status);
     if (request.expired) throw new RequestClosedError('expired');
     if (decision === 'approved') {
-      if (expectedIp !== undefined && participant.lockedIp !== expectedIp) throw new LockChangedError([participant.code]);
+      if (lockChanged(participant, seen)) throw new LockChangedError([participant.code]);
       await resolveRequest(tx, id, 'approved', actor.name);
-      await moveLock(tx, participant, request.requesterIp, reason ?? 'Device change request approved', actor);
+      const asked = request.requesterDevice === null ? undefined : await latestMovableAttemptOf(tx, participant.id, request.requesterDevice);
+      moveLock(tx, participant, { ip: request.requesterIp, device: request.requesterDevice, event: asked?.id ?? null }, reason ?? 'Device change request approved', actor);
     } else {
-      await resolveRequest(tx, id, 'declined', actor.name);
-      insertAuditEvent(tx, {
-        participantId: participant.id, code: participant.code, type: 'device_change_declined', sourceIp: actor.ip, userAgent: null,
-        requestId: actor.requestId, actor: actor.name, reason, statusBefore: participant.status, statusAfter: participant.status,
-        lockedIpBefore: participant.lockedIp, lockedIpAfter: participant.lockedIp, at: participant.now,
+      recordEvent(tx, participant, {
+        type: 'device_change_declined', sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name, reason,
       });
     }
   });
-  notifyAuditCommitted();
-  return (await db.read((handle) => proctorParticipant(handle, code)))!;
+  return (await participantViews(db, [code]))[0]!;
 }
 
-export function approveDeviceChange(db: Database, id: number, expectedIp: ExpectedIp, reason: string | null, actor: Actor) {
-  return resolve(db, id, 'approved', expectedIp, reason, actor);
+export function approveDeviceChange(db: Database, id: number, seen: SeenLock, reason: string | null, actor: Actor) {
+  return resolve(db, id, 'approved', seen, reason, actor);
 }
 
 export function declineDeviceChange(db: Database, id: number, reason: string | null, actor: Actor) {
-  return resolve(db, id, 'declined', undefined, reason, actor);
+  return resolve(db, id, 'declined', { expectedIp: undefined }, reason, actor);
 }

@@ -1,26 +1,40 @@
 import { Router } from 'express';
-import type { Database } from '../lib/database.ts';
+import { clusterState, type Database } from '../lib/database.ts';
+import type { ClusterState } from '../lib/database-url.ts';
 import { pendingMigrations } from '../lib/migrate.ts';
 
 // /healthz: the process answers. /readyz: it can do its job (database reachable and fully migrated), so a
-// load balancer sends traffic only to instances that can check people in.
+// load balancer sends traffic only to instances that can check people in. Both through the pool: a probe
+// must not cost a connection of its own, however often it comes.
 export function healthRoutes(db: Database): Router {
   const router = Router();
+  // Applied migrations are never taken back: once none is pending, reachability is all that is left to ask.
+  let migrated = false;
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // On a Galera cluster the node in use must be Primary and Synced; the answer names it and the cluster's size.
   router.get('/readyz', async (_req, res) => {
+    let pending: string[];
+    let cluster: ClusterState | undefined;
     try {
-      await db.read((handle) => handle.rows('SELECT 1'));
-      const pending = await pendingMigrations(db.options.url);
-      if (pending.length > 0) {
-        res.status(503).json({ status: 'not_ready', reason: `pending migrations: ${pending.join(', ')}` });
-        return;
-      }
-      res.json({ status: 'ready' });
+      [pending, cluster] = await db.read(async (handle) => [migrated ? [] : await pendingMigrations(handle), await clusterState(handle)] as const);
     } catch {
       res.status(503).setHeader('Retry-After', String(db.options.retryAfterS)).json({ status: 'not_ready', reason: 'database unreachable' });
+      return;
     }
+    const clusterInfo = cluster ? { cluster: { size: cluster.size, node: db.node, state: cluster.state } } : {};
+    if (cluster && !cluster.ready) {
+      db.nodeUnavailable();
+      res.status(503).setHeader('Retry-After', String(db.options.retryAfterS)).json({ status: 'not_ready', reason: `database node not ready (${cluster.status}, ${cluster.state})`, ...clusterInfo });
+      return;
+    }
+    if (pending.length > 0) {
+      res.status(503).json({ status: 'not_ready', reason: `pending migrations: ${pending.join(', ')}` });
+      return;
+    }
+    migrated = true;
+    res.json({ status: 'ready', ...clusterInfo });
   });
   return router;
 }

@@ -33,6 +33,13 @@ export async function ensureClientBuild(log: (message: string) => void): Promise
   } catch {
     throw new Error('The web client is not built and Vite is not installed: run `npm install` (with dev dependencies) or `npm run build`.');
   }
-  await vite.build({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  // vite.config.ts builds with NODE_ENV=production; this process keeps its own.
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await vite.build({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   return CLIENT_DIST;
 }

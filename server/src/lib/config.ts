@@ -54,20 +54,23 @@ export const ConfigSchema = z.object({
   TX_MAX_ATTEMPTS: integer(4, 1, 20),
   RETRY_AFTER_S: integer(2, 1, 600),
   CHECKIN_FAILURE_WINDOW_S: integer(300, 10, 24 * 3600),
-  CHECKIN_MAX_FAILURES_PER_IP_AND_CODE: integer(10, 1, 100_000),
-  CHECKIN_MAX_FAILURES_PER_CODE: integer(30, 1, 100_000),
-  CHECKIN_MAX_FAILURES_PER_IP: integer(100, 1, 1_000_000),
+  CHECKIN_MAX_FAILURES_PER_DEVICE: integer(10, 1, 100_000),
+  CHECKIN_MAX_FAILURES_PER_ADDRESS_AND_CODE: integer(10, 1, 100_000),
   PROCTOR_IDLE_TIMEOUT_MIN: integer(120, 1, 24 * 60),
   PROCTOR_SESSION_MAX_HOURS: integer(14, 1, 24 * 7),
   LOGIN_FAILURE_WINDOW_MIN: integer(15, 1, 24 * 60),
-  LOGIN_MAX_FAILURES_PER_USER: integer(10, 1, 10_000),
-  LOGIN_MAX_FAILURES_PER_IP: integer(50, 1, 100_000),
+  LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS: integer(10, 1, 10_000),
+  LOGIN_MAX_FAILURES_PER_USER: integer(50, 1, 100_000),
   DEVICE_CHANGE_REQUEST_TTL_S: integer(600, 10, 24 * 3600),
   STREAM_POLL_MS: integer(100, 10, 10_000),
   STREAM_HEARTBEAT_S: integer(15, 1, 600),
   SEED_DEMO: boolean(true),
   SERVE_CLIENT: boolean(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // How often the log says how many check-ins happened (only while they happen); 0 turns it off.
+  CHECKIN_SUMMARY_S: integer(10, 0, 3600),
+  // auto: readable lines when standard output is a terminal, JSON lines otherwise.
+  LOG_FORMAT: z.enum(['auto', 'human', 'json']).default('auto'),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -79,10 +82,22 @@ export class ConfigError extends Error {
   }
 }
 
+// Limits that could refuse an honest exam hall, or let a stranger lock a participant or proctor out, are
+// gone; a deployment that still sets them is told what replaced them rather than silently ignored.
+const RETIRED: Record<string, string> = {
+  CHECKIN_MAX_FAILURES_PER_IP_AND_CODE: 'CHECKIN_MAX_FAILURES_PER_ADDRESS_AND_CODE',
+  CHECKIN_MAX_FAILURES_PER_CODE: 'CHECKIN_MAX_FAILURES_PER_ADDRESS_AND_CODE (no limit counts a code alone any more)',
+  CHECKIN_MAX_FAILURES_PER_IP: 'CHECKIN_MAX_FAILURES_PER_DEVICE (no limit counts an address alone any more)',
+  LOGIN_MAX_FAILURES_PER_IP: 'LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS (no limit counts an address alone any more)',
+};
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const retired = Object.keys(RETIRED)
+    .filter((name) => env[name] !== undefined)
+    .map((name) => `${name}: no longer used; see ${RETIRED[name]}`);
+  if (!parsed.success || retired.length > 0) {
+    throw new ConfigError([...(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []), ...retired]);
   }
   return Object.freeze(parsed.data);
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { CLUSTER_STATUS, type ClusterState, clusterStateOf, describeNode, nodeUrls, probeNode, type StatusRow } from './database-url.ts';
 import { UnavailableError } from './errors.ts';
 
 export interface DatabaseOptions {
@@ -23,6 +24,7 @@ const RETRYABLE_ERRNOS = new Set([
 
 const UNAVAILABLE_ERRNOS = new Set([
   1040, // ER_CON_COUNT_ERROR
+  1047, // ER_UNKNOWN_COM_ERROR: a Galera node outside the primary component ("WSREP has not yet prepared node")
   1053, // ER_SERVER_SHUTDOWN
   1927, // ER_CONNECTION_KILLED (MariaDB)
   2002, 2003, 2006, 2013, // client: can't connect, gone away, lost connection
@@ -109,15 +111,24 @@ export interface Statement {
 // A Tx saves round trips: BEGIN travels with the first statement, and writes whose results nobody reads
 // (`defer`) travel with the next statement or with COMMIT. A check-in is then two round trips instead of
 // five, with every decision still made under the row lock: deferred writes run before anything that
-// follows them, in order, inside the same transaction.
+// follows them, in order, inside the same transaction. What a transaction `publish`es is announced only
+// after its COMMIT (see withTransaction), so no caller can announce a change that was rolled back.
 export class Tx extends SqlHandle {
   #begun = false;
+  // On a Galera node, a transaction rolled back by a replicated write (a "brute-force abort") between two
+  // statements of one multi-statement packet does not stop the packet: the statements after it run on their
+  // own, autocommitted. A check-in's audit row would then be rolled back and its participant update kept
+  // (seen in the cluster tests: rows pointing at audit ids that do not exist). Each packet is checked for an
+  // abort before it runs, so there every write travels in a packet of its own.
+  readonly #oneStatementPerPacket: boolean;
   #committed = false;
   #deferred: Statement[] = [];
+  #published: { topic: string; item: unknown }[] = [];
 
-  constructor(token: symbol, connection: PoolConnection, timeoutMs: number) {
+  constructor(token: symbol, connection: PoolConnection, timeoutMs: number, oneStatementPerPacket: boolean) {
     if (token !== transactionToken) throw new Error('Tx is created by withTransaction only');
     super(connection, timeoutMs);
+    this.#oneStatementPerPacket = oneStatementPerPacket;
   }
 
   get begun(): boolean {
@@ -132,6 +143,21 @@ export class Tx extends SqlHandle {
     if (!this.#begun) batch.push({ sql: 'START TRANSACTION', values: [] });
     batch.push(...this.#deferred.splice(0), ...statements);
     this.#begun = true;
+    if (this.#oneStatementPerPacket && batch.length > 1) {
+      // BEGIN may share its packet with the statement after it (nothing can abort a transaction before it
+      // holds a lock); every other statement goes alone.
+      const packets = batch[0]!.sql === 'START TRANSACTION' ? [batch.slice(0, 2), ...batch.slice(2).map((item) => [item])] : batch.map((item) => [item]);
+      const results: unknown[] = [];
+      for (const packet of packets) {
+        const [result] = await this.connection.query({
+          sql: packet.map((item) => item.sql).join(';\n'),
+          values: packet.flatMap((item) => item.values),
+          timeout: this.timeoutMs,
+        });
+        results.push(...(packet.length === 1 ? [result] : (result as unknown[])));
+      }
+      return results.slice(batch.length - statements.length);
+    }
     const [results] = await this.connection.query({
       sql: batch.map((item) => item.sql).join(';\n'),
       values: batch.flatMap((item) => item.values),
@@ -154,16 +180,14 @@ export class Tx extends SqlHandle {
     this.#deferred.push({ sql, values });
   }
 
-  // Runs `sql` (after BEGIN and the deferred writes) and COMMIT in one round trip, and returns the rows of
-  // its first result set. For a stored procedure that takes its locks, decides and writes inside the
-  // database: nothing is left for the application to do under those locks, so the transaction ends here.
-  async callAndCommit<T extends RowDataPacket>(sql: string, values: SqlValue[] = []): Promise<T[]> {
-    const results = await this.#send([{ sql, values }, { sql: 'COMMIT', values: [] }]);
-    this.#committed = true;
-    // A CALL answers with its result sets and then an OK packet of its own.
-    const rows = results[0];
-    if (!Array.isArray(rows)) throw new Error(`Expected a result set from ${sql}`);
-    return rows as T[];
+  // Handed to the database's `events` under `topic` once this transaction has committed, and dropped if
+  // it rolls back: listeners hear only of what is really in the database.
+  publish(topic: string, item: unknown): void {
+    this.#published.push({ topic, item });
+  }
+
+  get published(): readonly { topic: string; item: unknown }[] {
+    return this.#published;
   }
 
   async commit(): Promise<void> {
@@ -173,14 +197,48 @@ export class Tx extends SqlHandle {
   }
 }
 
+// Galera's view of the node this handle is connected to; undefined when the server is not a Galera node.
+export async function clusterState(handle: SqlHandle): Promise<ClusterState | undefined> {
+  return clusterStateOf(await handle.rows<RowDataPacket & StatusRow>(CLUSTER_STATUS, [], { dateStrings: true }));
+}
+
+export async function databaseNow(handle: SqlHandle): Promise<Date> {
+  const [row] = await handle.rows<RowDataPacket & { now: Date }>('SELECT UTC_TIMESTAMP(3) AS now');
+  return row!.now;
+}
+
 export class Database {
-  readonly pool: Pool;
-  // Observability hooks ('retry', 'row-lock'), so metrics need not reach into the data layer.
+  // Observability hooks ('retry', 'row-lock', 'failover') and what committed transactions published (by
+  // topic), so metrics and the live stream need not reach into the data layer.
   readonly events = new EventEmitter();
+  // The nodes DATABASE_URL names, in order; the pool talks to one of them at a time.
+  readonly nodes: string[];
+  #node = 0;
+  #pool: Pool;
+  // Whether the database is a Galera node (see Tx); found out on the first transaction.
+  #galera: Promise<boolean> | undefined;
+  #failingOver: Promise<void> | undefined;
+  #closed = false;
 
   constructor(readonly options: DatabaseOptions) {
-    this.pool = mysql.createPool({
-      uri: options.url,
+    this.events.setMaxListeners(0);
+    this.nodes = nodeUrls(options.url);
+    this.#pool = this.#createPool(this.nodes[0]!);
+  }
+
+  get pool(): Pool {
+    return this.#pool;
+  }
+
+  // Where the pool points now, for messages and /readyz.
+  get node(): string {
+    return describeNode(this.nodes[this.#node]!);
+  }
+
+  #createPool(url: string): Pool {
+    const options = this.options;
+    const pool = mysql.createPool({
+      uri: url,
       connectionLimit: options.poolSize,
       maxIdle: options.poolSize,
       idleTimeout: 60_000,
@@ -202,7 +260,7 @@ export class Database {
     });
     // READ COMMITTED: every decision is made under a row lock, so we gain nothing from REPEATABLE READ's
     // snapshots and would pay for its gap locks (a lookup of an unknown code would block roster inserts).
-    this.pool.pool.on('connection', (connection) => {
+    pool.pool.on('connection', (connection) => {
       const destroyOnError = (error: Error | null) => {
         if (error) connection.destroy();
       };
@@ -212,6 +270,49 @@ export class Database {
       );
       connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', destroyOnError);
     });
+    return pool;
+  }
+
+  // Told of every failure that looked like the node going away. With several nodes, the current one is
+  // checked and, if it cannot serve, the pool moves to the first node (in the listed order) that can. The
+  // requests that failed meanwhile were answered 503 with Retry-After; their transactions either
+  // committed (a retry then finds the device already let in) or did not, never both.
+  nodeUnavailable(): void {
+    if (this.nodes.length < 2 || this.#closed) return;
+    this.#failingOver ??= this.#failOver().finally(() => {
+      this.#failingOver = undefined;
+    });
+  }
+
+  isGalera(connection: PoolConnection): Promise<boolean> {
+    this.#galera ??= connection
+      .query<RowDataPacket[]>("SHOW VARIABLES LIKE 'wsrep_on'")
+      .then(([rows]) => rows[0]?.Value === 'ON')
+      .catch((error: unknown) => {
+        this.#galera = undefined;
+        throw error;
+      });
+    return this.#galera;
+  }
+
+  // At start-up: the first listed node that can serve, rather than the first listed.
+  async chooseReadyNode(): Promise<void> {
+    if (this.nodes.length > 1) await this.#failOver();
+  }
+
+  async #failOver(): Promise<void> {
+    for (let step = 0; step < this.nodes.length; step++) {
+      const candidate = (this.#node + step) % this.nodes.length;
+      if (!(await probeNode(this.nodes[candidate]!)).ready) continue;
+      if (candidate === this.#node || this.#closed) return;
+      const from = this.node;
+      const old = this.#pool;
+      this.#node = candidate;
+      this.#pool = this.#createPool(this.nodes[candidate]!);
+      this.events.emit('failover', { from, to: this.node });
+      void old.end().catch(() => {});
+      return;
+    }
   }
 
   unavailable(reason: string, cause?: unknown): UnavailableError {
@@ -240,7 +341,9 @@ export class Database {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          reject(classifyDatabaseError(error) === 'other' ? error : this.unavailable('cannot reach the database', error));
+          if (classifyDatabaseError(error) === 'other') return reject(asError(error));
+          this.nodeUnavailable();
+          reject(this.unavailable('cannot reach the database', error));
         },
       );
     });
@@ -262,12 +365,20 @@ export class Database {
 
   translate(error: unknown): unknown {
     if (error instanceof UnavailableError) return error;
-    return classifyDatabaseError(error) === 'unavailable' ? this.unavailable('lost the database connection', error) : error;
+    if (classifyDatabaseError(error) !== 'unavailable') return error;
+    this.nodeUnavailable();
+    return this.unavailable('lost the database connection', error);
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    this.#closed = true;
+    await this.#failingOver;
+    await this.#pool.end();
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -289,14 +400,15 @@ export async function withTransaction<T>(db: Database, work: (tx: Tx) => Promise
   for (let attempt = 1; ; attempt++) {
     const connection = await db.acquire();
     let reusable = true;
-    const tx = new Tx(transactionToken, connection, queryTimeoutMs);
+    let tx: Tx | undefined;
+    let result: T;
     try {
-      const result = await work(tx);
+      tx = new Tx(transactionToken, connection, queryTimeoutMs, await db.isGalera(connection));
+      result = await work(tx);
       await tx.commit();
-      return result;
     } catch (error) {
       const kind = classifyDatabaseError(error);
-      reusable = kind !== 'unavailable' && (!tx.begun || (await rollbackOrDestroy(connection, queryTimeoutMs)));
+      reusable = kind !== 'unavailable' && (!tx?.begun || (await rollbackOrDestroy(connection, queryTimeoutMs)));
       if (kind === 'retryable' && attempt < maxAttempts) {
         db.events.emit('retry');
         await sleep(Math.random() * 20 * attempt);
@@ -308,5 +420,14 @@ export async function withTransaction<T>(db: Database, work: (tx: Tx) => Promise
       if (reusable) connection.release();
       else connection.destroy();
     }
+    announce(db, tx.published);
+    return result;
   }
+}
+
+function announce(db: Database, published: readonly { topic: string; item: unknown }[]): void {
+  if (published.length === 0) return;
+  const byTopic = new Map<string, unknown[]>();
+  for (const { topic, item } of published) byTopic.set(topic, [...(byTopic.get(topic) ?? []), item]);
+  for (const [topic, items] of byTopic) db.events.emit(topic, items);
 }

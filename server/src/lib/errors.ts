@@ -9,6 +9,8 @@ export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
   abstract readonly status: number;
   readonly headers: Record<string, string> = {};
+  // Fields the error envelope carries besides code and message (see contracts/errors.ts).
+  readonly details: Record<string, string> = {};
 }
 
 export class InvalidInputError extends AppError {
@@ -43,6 +45,40 @@ export class DeviceLockedError extends AppError {
   readonly status = 409;
   constructor() {
     super('This code is already in use on another device. Ask a proctor to move your check-in to this device.');
+  }
+}
+
+export class NotOpenYetError extends AppError {
+  readonly code = 'not_open_yet';
+  readonly status = 403;
+  constructor(opensAt: Date, timeZone: string) {
+    super(`Check-in for this exam opens at ${opensAt.toISOString()}. Please come back then.`);
+    this.details.opensAt = opensAt.toISOString();
+    this.details.timeZone = timeZone;
+  }
+}
+
+export class CheckInClosedError extends AppError {
+  readonly code = 'check_in_closed';
+  readonly status = 403;
+  constructor() {
+    super('Check-in for this exam has closed. Ask a proctor if you still need to get in.');
+  }
+}
+
+export class OutsideAllowedNetworksError extends AppError {
+  readonly code = 'outside_allowed_networks';
+  readonly status = 403;
+  constructor() {
+    super("This exam only accepts check-ins from the exam network. Connect to the exam room's network and try again.");
+  }
+}
+
+export class StaleUpdateError extends AppError {
+  readonly code = 'stale_update';
+  readonly status = 409;
+  constructor(what: string) {
+    super(`${what} changed since you loaded it. Nothing was changed; reload and try again.`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, openSync, closeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,7 +59,24 @@ export function findServerBinaries(dirs = defaultSearchDirs()): ServerBinaries {
   return { server, flavour: 'mysql' };
 }
 
-function freePort(): Promise<number> {
+export function initialise(binaries: ServerBinaries, dataDir: string, user = os.userInfo().username): void {
+  const result =
+    binaries.flavour === 'mariadb'
+      ? spawnSync(
+          binaries.installer!,
+          ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
+          { encoding: 'utf8' },
+        )
+      : spawnSync(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, `--user=${user}`], {
+          encoding: 'utf8',
+        });
+  if (result.status !== 0) {
+    rmSync(path.join(dataDir, 'mysql'), { recursive: true, force: true });
+    throw new Error(`Could not initialise a database in ${dataDir}:\n${result.stderr || result.stdout}`);
+  }
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.unref();
@@ -71,7 +88,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function tailOf(file: string, lines = 15): string {
+export function tailOf(file: string, lines = 15): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
@@ -79,7 +96,7 @@ function tailOf(file: string, lines = 15): string {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -88,9 +105,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function canConnect(port: number): Promise<boolean> {
+async function canConnect(port: number, password: string | undefined): Promise<boolean> {
   try {
-    const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
+    const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password, connectTimeout: 1000 });
     await connection.end();
     return true;
   } catch {
@@ -104,69 +121,160 @@ export interface LocalDatabaseOptions {
   // Durable commits (innodb_flush_log_at_trx_commit=1) for `npm start` and benchmarks; tests trade them
   // for speed because their data is thrown away.
   durable: boolean;
+  // Told when a server left running by an earlier run is taken over.
+  say?: (line: string) => void;
 }
 
 export interface LocalDatabase {
   // Through the Unix socket: on loopback TCP every write also runs the receiver's TCP stack, which cost a
   // quarter of the server's CPU in the check-in benchmark. `port` serves whoever needs TCP.
   url: string;
+  // The server without a database, over TCP: for tools that create databases (the tests).
+  serverUrl: string;
   port: number;
   pid: number;
   dataDir: string;
-  // False when another examgate process already runs a server on this data directory and we reuse it.
+  // False when another examgate process runs this server and we only use it; it stops it, not us.
   owned: boolean;
   stop(): Promise<void>;
-  kill(): void;
+  // SIGKILL, as a crash would; resolves once the server process is gone.
+  kill(): Promise<void>;
   restart(): Promise<void>;
 }
 
-function initialise(binaries: ServerBinaries, dataDir: string): void {
-  const user = os.userInfo().username;
-  const result =
-    binaries.flavour === 'mariadb'
-      ? spawnSync(
-          binaries.installer!,
-          ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
-          { encoding: 'utf8' },
-        )
-      : spawnSync(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, `--user=${user}`], {
-          encoding: 'utf8',
-        });
-  if (result.status !== 0) {
-    rmSync(path.join(dataDir, 'mysql'), { recursive: true, force: true });
-    throw new Error(`Could not initialise a database in ${dataDir}:\n${result.stderr || result.stdout}`);
+// Who runs the private server: its pid and port, and the examgate process responsible for stopping it.
+interface ServerState {
+  pid: number;
+  port: number;
+  ownerPid: number;
+}
+
+export interface PrivateServerFiles {
+  dataDir: string;
+  stateFile: string;
+  passwordFile: string;
+  logFile: string;
+}
+
+export function privateServerFiles(dataDir: string): PrivateServerFiles {
+  const dir = path.resolve(dataDir);
+  return { dataDir: dir, stateFile: path.join(dir, 'examgate-server.json'), passwordFile: path.join(dir, 'root-password'), logFile: path.join(dir, 'server.log') };
+}
+
+export function readServerState(files: PrivateServerFiles): ServerState | undefined {
+  try {
+    return JSON.parse(readFileSync(files.stateFile, 'utf8')) as ServerState;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+// Other users of the machine must not reach the private server: its files are ours alone (0700/0600), its
+// socket sits in a directory only we can enter, and root has a generated password kept in a 0600 file.
+function privateDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stats = statSync(dir);
+  if (typeof process.getuid === 'function' && stats.uid !== process.getuid()) {
+    throw new Error(`${dir} belongs to another user; examgate will not put its database there.`);
+  }
+  chmodSync(dir, 0o700);
+}
+
+async function secureRoot(port: number, passwordFile: string): Promise<string> {
+  const password = randomBytes(24).toString('base64url');
+  const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' });
+  try {
+    const [accounts] = await connection.query<mysql.RowDataPacket[]>("SELECT User AS user, Host AS host FROM mysql.user WHERE User IN ('root', '')");
+    for (const { user, host } of accounts) {
+      try {
+        if (user === '') await connection.query('DROP USER ?@?', [user, host]);
+        else await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
+      } catch (error) {
+        // An account for a host name (a data directory initialised before --skip-name-resolve) is ignored
+        // by a server that resolves no names: nobody can log in with it, and it cannot be altered.
+        if ((error as { errno?: number }).errno !== 1396) throw error;
+      }
+    }
+  } finally {
+    await connection.end();
+  }
+  writePrivate(passwordFile, `${password}\n`);
+  return password;
+}
+
+export async function stopServerProcess(pid: number, timeoutMs = 15_000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 export async function startLocalDatabase(options: LocalDatabaseOptions): Promise<LocalDatabase> {
-  const dataDir = path.resolve(options.dataDir);
-  const stateFile = path.join(dataDir, 'examgate-server.json');
-  // Unix socket paths are limited to about 100 bytes, so the socket lives in the temp dir.
-  const socket = path.join(os.tmpdir(), `examgate-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}.sock`);
-  const url = () => `mysql://root@localhost/${options.database}?socketPath=${encodeURIComponent(socket)}`;
+  const files = privateServerFiles(options.dataDir);
+  const { dataDir } = files;
+  privateDirectory(dataDir);
+  // Unix socket paths are limited to about 100 bytes, so the socket lives in the temp dir, in a directory
+  // of its own that no other user can enter.
+  const socketDir = path.join(os.tmpdir(), `examgate-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`);
+  privateDirectory(socketDir);
+  const socket = path.join(socketDir, 'mysqld.sock');
+  let password = existsSync(files.passwordFile) ? readFileSync(files.passwordFile, 'utf8').trim() : undefined;
+  const urls = (port: number) => {
+    const auth = `root:${encodeURIComponent(password ?? '')}`;
+    return {
+      url: `mysql://${auth}@localhost/${options.database}?socketPath=${encodeURIComponent(socket)}`,
+      serverUrl: `mysql://${auth}@127.0.0.1:${port}`,
+    };
+  };
 
-  if (existsSync(stateFile)) {
-    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; port: number };
-    if (isAlive(state.pid) && (await canConnect(state.port))) {
-      await createDatabase(state.port, options.database);
-      return {
-        url: url(), port: state.port, pid: state.pid, dataDir, owned: false,
-        stop: async () => {}, kill: () => {}, restart: async () => {},
-      };
+  const state = readServerState(files);
+  if (state && isPrivateServer(state.pid, files) && (await canConnect(state.port, password))) {
+    await createDatabase(state.port, password, options.database);
+    if (state.ownerPid !== process.pid && isAlive(state.ownerPid)) {
+      // Another examgate process (npm start while the CLI runs) owns it: use it, leave it running.
+      return { ...urls(state.port), port: state.port, pid: state.pid, dataDir, owned: false, stop: async () => {}, kill: async () => {}, restart: async () => {} };
     }
+    // Left behind by a run that crashed: ours now, and stopped when we stop.
+    options.say?.(`Found the private database server of an earlier run still running (pid ${state.pid}); taking it over. It stops when examgate stops.`);
+    writePrivate(files.stateFile, JSON.stringify({ ...state, ownerPid: process.pid }));
+    const stop = async () => {
+      await stopServerProcess(state.pid);
+      rmSync(files.stateFile, { force: true });
+    };
+    return {
+      ...urls(state.port), port: state.port, pid: state.pid, dataDir, owned: true, stop,
+      kill: async () => {
+        process.kill(state.pid, 'SIGKILL');
+        while (isAlive(state.pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+      restart: () => Promise.reject(new Error('an adopted server cannot be restarted')),
+    };
   }
 
   const binaries = findServerBinaries();
   const dbDir = path.join(dataDir, 'db');
-  mkdirSync(dbDir, { recursive: true });
+  mkdirSync(dbDir, { recursive: true, mode: 0o700 });
   if (!existsSync(path.join(dbDir, 'mysql'))) initialise(binaries, dbDir);
 
-  const logFile = path.join(dataDir, 'server.log');
   const port = await freePort();
   let child: ChildProcess;
 
   const launch = async () => {
-    const logFd = openSync(logFile, 'a');
+    const logFd = openSync(files.logFile, 'a', 0o600);
     const args = [
       '--no-defaults',
       `--datadir=${dbDir}`,
@@ -175,7 +283,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
       `--port=${port}`,
       `--socket=${socket}`,
       `--pid-file=${path.join(dataDir, 'server.pid')}`,
-      `--log-error=${logFile}`,
+      `--log-error=${files.logFile}`,
       '--skip-log-bin',
       '--skip-name-resolve',
       '--character-set-server=utf8mb4',
@@ -188,16 +296,19 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     child = spawn(binaries.server, args, { stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`The database server exited (code ${code}) while starting:\n${tailOf(logFile)}`))),
+      child.once('exit', (code) => reject(new Error(`The database server exited (code ${code}) while starting:\n${tailOf(files.logFile)}`))),
     );
     exited.catch(() => {});
     const deadline = Date.now() + 60_000;
-    while (!(await canConnect(port))) {
+    // Without a password file (a new data directory, or one from before root had a password) root answers
+    // without one, once: it gets one right after.
+    while (!(await canConnect(port, password))) {
       if (child.exitCode !== null) await exited;
-      if (Date.now() > deadline) throw new Error(`The database server did not start within 60 s:\n${tailOf(logFile)}`);
+      if (Date.now() > deadline) throw new Error(`The database server did not start within 60 s:\n${tailOf(files.logFile)}`);
       await Promise.race([new Promise((resolve) => setTimeout(resolve, 50)), exited]);
     }
-    writeFileSync(stateFile, JSON.stringify({ pid: child.pid, port }));
+    password ??= await secureRoot(port, files.passwordFile);
+    writePrivate(files.stateFile, JSON.stringify({ pid: child.pid!, port, ownerPid: process.pid } satisfies ServerState));
   };
 
   const stop = async () => {
@@ -207,16 +318,16 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
-    rmSync(stateFile, { force: true });
+    rmSync(files.stateFile, { force: true });
   };
 
   await launch();
-  await createDatabase(port, options.database);
+  await createDatabase(port, password, options.database);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   return {
-    url: url(),
+    ...urls(port),
     get port() {
       return port;
     },
@@ -229,8 +340,11 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
       process.removeListener('exit', killOnExit);
       await stop();
     },
-    kill: () => {
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
+      await exited;
     },
     // Same port, same data: a client pool pointed at the old URL must be able to reconnect.
     restart: async () => {
@@ -240,11 +354,39 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
   };
 }
 
-async function createDatabase(port: number, database: string): Promise<void> {
-  const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' });
+async function createDatabase(port: number, password: string | undefined, database: string): Promise<void> {
+  const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password });
   try {
     await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database.replace(/`/g, '')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await connection.end();
+  }
+}
+
+export type StopOutcome = { stopped: number } | { notRunning: true } | { inUseBy: number };
+
+// `db stop`: the private server of DATA_DIR, unless a running examgate uses it (stopping it under that
+// process would turn every check-in into a 503).
+export async function stopPrivateServer(dataDir: string): Promise<StopOutcome> {
+  const files = privateServerFiles(dataDir);
+  const state = readServerState(files);
+  if (!state || !isPrivateServer(state.pid, files)) {
+    rmSync(files.stateFile, { force: true });
+    return { notRunning: true };
+  }
+  if (state.ownerPid !== process.pid && isAlive(state.ownerPid)) return { inUseBy: state.ownerPid };
+  await stopServerProcess(state.pid);
+  rmSync(files.stateFile, { force: true });
+  return { stopped: state.pid };
+}
+
+// A recorded pid may have been reused by an unrelated process since: only a server started on our data
+// directory counts (where /proc tells; elsewhere, any live process).
+function isPrivateServer(pid: number, files: PrivateServerFiles): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--datadir=${path.join(files.dataDir, 'db')}`);
+  } catch {
+    return true;
   }
 }

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from './database.ts';
+import { clusterState, type Database } from './database.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -55,7 +55,22 @@ export function createMetrics(db: Database, connectedDashboards: () => number): 
       this.set(connectedDashboards());
     },
   });
+  new Gauge({
+    name: 'examgate_db_cluster_size',
+    help: 'Nodes in the Galera cluster as the node in use sees it (0: not a Galera cluster, or not reachable)',
+    registers: [registry],
+    async collect() {
+      this.set((await db.read((handle) => clusterState(handle)).catch(() => undefined))?.size ?? 0);
+    },
+  });
+  const failovers = new Counter({
+    name: 'examgate_db_failovers_total',
+    help: 'Moves of the connection pool to another database node',
+    registers: [registry],
+  });
   const onRetry = () => retries.inc();
+  const onFailover = () => failovers.inc();
+  db.events.on('failover', onFailover);
   const onRowLock = (seconds: number) => rowLock.observe(seconds);
   db.events.on('retry', onRetry);
   db.events.on('row-lock', onRowLock);
@@ -65,6 +80,7 @@ export function createMetrics(db: Database, connectedDashboards: () => number): 
     close: () => {
       db.events.off('retry', onRetry);
       db.events.off('row-lock', onRowLock);
+      db.events.off('failover', onFailover);
     },
   };
 }

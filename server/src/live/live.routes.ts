@@ -1,20 +1,43 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import type { RowDataPacket } from 'mysql2/promise';
 import type { StreamEvent } from '../../../contracts/proctor.ts';
-import type { Database } from '../lib/database.ts';
+import { auditRowsAfter, toStreamEvent } from '../audit/audit-events.repo.ts';
 import { exemptFromAdmission } from '../lib/admission.ts';
-import { AUDIT_EVENT_COLUMNS, type AuditEventRow, toStreamEvent } from '../proctor/proctor.repo.ts';
+import type { Database } from '../lib/database.ts';
+import type { ProctorGuard } from '../lib/http.ts';
 import type { AuditTail } from './audit-tail.ts';
 
 const BACKLOG_PAGE = 1000;
 
-// Every connected dashboard receives the same text: serialise each event once, not once per dashboard.
+// Every connected dashboard receives the same text: each event is serialised once, and each batch the tail
+// delivers becomes one string and one write per dashboard (a write per event per dashboard cost the
+// server a fifth more CPU per check-in with 50 dashboards open).
+// The SSE id names the event and the instance that sent it (`<audit id>@<instance>`), so that a resume can
+// tell whether this instance's record of what it delivered is the one the dashboard followed.
+const INSTANCE = randomBytes(4).toString('hex');
+// How far back a resume served by another instance reaches (its tail saw the same events, at moments a
+// poll or two apart).
+const RESUME_OVERLAP_MS = 2000;
 const formatted = new WeakMap<StreamEvent, string>();
 function format(event: StreamEvent): string {
   let text = formatted.get(event);
   if (text === undefined) {
-    text = `id: ${event.id}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
+    text = `id: ${event.id}@${INSTANCE}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
     formatted.set(event, text);
+  }
+  return text;
+}
+
+function parseLastEventId(value: string | undefined): { id: number; ours: boolean } | undefined {
+  const match = /^(\d+)(?:@([0-9a-f]+))?$/.exec(value?.trim() ?? '');
+  return match ? { id: Number(match[1]), ours: match[2] === INSTANCE } : undefined;
+}
+const batchTexts = new WeakMap<readonly StreamEvent[], string>();
+function formatBatch(batch: readonly StreamEvent[]): string {
+  let text = batchTexts.get(batch);
+  if (text === undefined) {
+    text = batch.map(format).join('');
+    batchTexts.set(batch, text);
   }
   return text;
 }
@@ -24,13 +47,32 @@ export interface LiveStreams {
   closeAll(): void;
 }
 
-export function liveRoutes(db: Database, tail: AuditTail, heartbeatS: number): { router: Router; streams: LiveStreams } {
-  const router = Router();
-  const open = new Set<() => void>();
+// How often open streams are held against their proctor sessions: a stream ends at most this long (plus a
+// query) after its session did (logout, expiry, a password change, the proctor's removal).
+export const STREAM_SESSION_CHECK_MS = 2000;
 
-  router.get('/api/proctor/stream', async (req, res) => {
+export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, heartbeatS: number): { router: Router; streams: LiveStreams } {
+  const router = Router();
+  // Each open stream's close, with the session it was opened under.
+  const open = new Map<() => void, string>();
+  let checker: NodeJS.Timeout | undefined;
+  const checkSessions = async () => {
+    if (open.size === 0) return;
+    try {
+      const alive = await guard.alive([...new Set(open.values())]);
+      for (const [close, session] of [...open]) if (!alive.has(session)) close();
+    } catch {
+      // The database is away: streams stay until it answers again.
+    }
+  };
+  const watchSessions = () => {
+    checker ??= setInterval(() => void checkSessions(), STREAM_SESSION_CHECK_MS);
+    checker.unref();
+  };
+
+  router.get('/api/proctor/stream', guard.read, async (req, res) => {
     await tail.start();
-    const lastEventId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? NaN);
+    const resumeFrom = parseLastEventId(req.get('last-event-id') ?? (typeof req.query.lastEventId === 'string' ? req.query.lastEventId : undefined));
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
@@ -41,46 +83,55 @@ export function liveRoutes(db: Database, tail: AuditTail, heartbeatS: number): {
     // A stream stays open for hours; it must not hold one of the slots check-ins are admitted by.
     exemptFromAdmission(res);
 
-    // Subscribe before reading the backlog so nothing falls between the two; the tail delivers strictly
-    // above its watermark, and the backlog is read up to the watermark seen at subscription.
-    const queued: StreamEvent[] = [];
+    // Subscribe before reading the backlog so nothing falls between the two; batches that arrive meanwhile
+    // wait, and whatever the backlog already sent is not sent again.
+    const queued: (readonly StreamEvent[])[] = [];
     let live = false;
-    let sentUpTo = Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : tail.watermark;
-    const send = (event: StreamEvent) => {
-      if (event.id <= sentUpTo) return;
-      sentUpTo = event.id;
-      res.write(format(event));
-    };
-    const unsubscribe = tail.subscribe((event) => (live ? send(event) : queued.push(event)));
+    const unsubscribe = tail.subscribe((batch) => (live ? res.write(formatBatch(batch)) : queued.push(batch)));
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatS * 1000);
     const close = () => {
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(close);
+      if (open.size === 0) {
+        clearInterval(checker);
+        checker = undefined;
+      }
       res.end();
     };
-    open.add(close);
+    open.set(close, req.proctor!.tokenHash);
+    watchSessions();
     req.on('close', close);
 
     try {
-      const upTo = tail.watermark;
-      if (sentUpTo < upTo) {
-        await db.read(async (handle) => {
-          while (sentUpTo < upTo) {
-            const rows = await handle.rows<AuditEventRow & RowDataPacket>(
-              `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ${BACKLOG_PAGE}`,
-              [sentUpTo, upTo],
-            );
-            if (rows.length === 0) break;
-            for (const row of rows) send(toStreamEvent(row));
-          }
-        });
-      } else if (!(Number.isInteger(lastEventId) && lastEventId >= 0)) {
+      const sent = new Set<number>();
+      const send = (events: readonly StreamEvent[]) => {
+        for (const event of events) sent.add(event.id);
+        if (events.length > 0) res.write(events.map(format).join(''));
+      };
+      if (resumeFrom === undefined) {
         // A fresh client learns where it stands, so a reconnect resumes from here.
-        res.write(`id: ${upTo}\nevent: ready\ndata: ${JSON.stringify({ watermark: upTo })}\n\n`);
+        res.write(`id: ${tail.lastDelivered}@${INSTANCE}\nevent: ready\ndata: ${JSON.stringify({ lastEventId: tail.lastDelivered })}\n\n`);
+      } else {
+        // What this instance delivered after that event (from a little earlier if the dashboard followed
+        // another instance); if it no longer remembers the event (over a minute ago), the events with
+        // higher ids (see README, "The live stream").
+        const remembered = tail.deliveredAfter(resumeFrom.id, resumeFrom.ours ? 0 : RESUME_OVERLAP_MS);
+        if (remembered) send(remembered);
+        else {
+          await db.read(async (handle) => {
+            let after = resumeFrom.id;
+            for (;;) {
+              const rows = await auditRowsAfter(handle, after, BACKLOG_PAGE);
+              send(rows.map(toStreamEvent));
+              if (rows.length < BACKLOG_PAGE) break;
+              after = Number(rows.at(-1)!.id);
+            }
+          });
+        }
       }
+      for (const batch of queued.splice(0)) send(batch.filter((event) => !sent.has(event.id)));
       live = true;
-      for (const event of queued.splice(0)) send(event);
     } catch {
       close();
     }
@@ -91,7 +142,7 @@ export function liveRoutes(db: Database, tail: AuditTail, heartbeatS: number): {
     streams: {
       connected: () => open.size,
       closeAll: () => {
-        for (const close of [...open]) close();
+        for (const close of [...open.keys()]) close();
       },
     },
   };

@@ -24,36 +24,6 @@ export async function upsertProctor(db: SqlHandle, username: string, passwordHas
   return result.affectedRows === 1 ? 'created' : 'updated';
 }
 
-export interface FailureCounts {
-  byUser: number;
-  byIp: number;
-  oldestByUserAgeS: number;
-  oldestByIpAgeS: number;
-}
-
-const COUNT_FAILURES = `
-  SELECT
-    (SELECT COUNT(*) FROM login_failures WHERE username = ? AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? MINUTE) AS by_user,
-    (SELECT COUNT(*) FROM login_failures WHERE source_ip = ? AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? MINUTE) AS by_ip,
-    (SELECT TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)) FROM login_failures
-      WHERE username = ? AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? MINUTE) AS user_age,
-    (SELECT TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)) FROM login_failures
-      WHERE source_ip = ? AND created_at > UTC_TIMESTAMP(3) - INTERVAL ? MINUTE) AS ip_age`;
-
-export async function countRecentFailures(db: SqlHandle, username: string, ip: string, windowMin: number): Promise<FailureCounts> {
-  const [row] = await db.rows<RowDataPacket>(COUNT_FAILURES, [username, windowMin, ip, windowMin, username, windowMin, ip, windowMin]);
-  return {
-    byUser: Number(row?.by_user ?? 0),
-    byIp: Number(row?.by_ip ?? 0),
-    oldestByUserAgeS: Number(row?.user_age ?? 0),
-    oldestByIpAgeS: Number(row?.ip_age ?? 0),
-  };
-}
-
-export async function recordFailure(db: SqlHandle, username: string, ip: string): Promise<void> {
-  await db.run('INSERT INTO login_failures (username, source_ip, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [username.slice(0, 64), ip]);
-}
-
 export async function insertSession(
   db: SqlHandle,
   session: { tokenHash: string; proctorId: number; csrfToken: string; maxHours: number },
@@ -99,4 +69,37 @@ export async function touchSession(db: SqlHandle, tokenHash: string): Promise<vo
 
 export async function deleteSession(db: SqlHandle, tokenHash: string): Promise<void> {
   await db.run('DELETE FROM proctor_sessions WHERE token_hash = ?', [tokenHash]);
+}
+
+// Of these sessions, the ones still valid; those with an open live stream are touched (at most once a
+// minute), since a proctor watching the dashboard is not idle.
+export async function aliveSessions(db: SqlHandle, tokenHashes: string[], idleMin: number): Promise<Set<string>> {
+  const marks = tokenHashes.map(() => '?').join(', ');
+  const rows = await db.rows<RowDataPacket & { token_hash: string }>(
+    `SELECT token_hash FROM proctor_sessions
+      WHERE token_hash IN (${marks}) AND expires_at > UTC_TIMESTAMP(3) AND last_seen_at > UTC_TIMESTAMP(3) - INTERVAL ? MINUTE`,
+    [...tokenHashes, idleMin],
+  );
+  const alive = rows.map((row) => row.token_hash);
+  if (alive.length > 0) {
+    await db.run(
+      `UPDATE proctor_sessions SET last_seen_at = UTC_TIMESTAMP(3)
+        WHERE token_hash IN (${alive.map(() => '?').join(', ')}) AND last_seen_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND`,
+      alive,
+    );
+  }
+  return new Set(alive);
+}
+
+export async function deleteSessionsOf(db: SqlHandle, proctorId: number): Promise<number> {
+  return (await db.run('DELETE FROM proctor_sessions WHERE proctor_id = ?', [proctorId])).affectedRows;
+}
+
+export async function deleteProctor(db: SqlHandle, proctorId: number): Promise<void> {
+  await db.run('DELETE FROM proctors WHERE id = ?', [proctorId]);
+}
+
+export async function countProctors(db: SqlHandle): Promise<number> {
+  const [row] = await db.rows<RowDataPacket & { n: number }>('SELECT COUNT(*) AS n FROM proctors');
+  return Number(row!.n);
 }

@@ -1,45 +1,37 @@
-import { type Request, type RequestHandler, Router } from 'express';
+import { type Request, Router } from 'express';
 import { LoginRequest, type ProctorSession } from '../../../contracts/proctor.ts';
 import { clientIp } from '../lib/client-ip.ts';
 import type { Config } from '../lib/config.ts';
 import type { Database } from '../lib/database.ts';
-import { parseBody, requireJsonBody } from '../lib/http.ts';
-import type { ActiveSession } from './proctor-auth.repo.ts';
-import { authenticate, checkCsrf, logIn, logOut } from './proctor-auth.service.ts';
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Request {
-      proctor?: ActiveSession;
-    }
-  }
-}
+import { type ProctorGuard, parseBody, readCookie, requireJsonBody } from '../lib/http.ts';
+import { aliveSessions } from './proctor-auth.repo.ts';
+import { authenticate, checkCsrf, checkOrigin, logIn, logOut } from './proctor-auth.service.ts';
 
 export const SESSION_COOKIE = 'examgate_proctor';
 
 function sessionToken(req: Request): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
+  return readCookie(req, SESSION_COOKIE);
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-// Every /api/proctor route but login needs a session; every state-changing one also needs the session's
-// CSRF token in a header, which a cross-site form or image cannot send.
-export function requireProctor(db: Database, config: Config): RequestHandler {
-  return async (req, _res, next) => {
-    const session = await authenticate(db, config, sessionToken(req));
-    if (!SAFE_METHODS.has(req.method)) checkCsrf(session, req.get('x-csrf-token'));
-    req.proctor = session;
-    next();
+export function proctorGuard(db: Database, config: Config): ProctorGuard {
+  return {
+    read: async (req, _res, next) => {
+      req.proctor = await authenticate(db, config, sessionToken(req));
+      next();
+    },
+    // A cross-site form or image cannot send a header: the CSRF token proves the page is ours. A browser
+    // that names the page's origin must name ours.
+    write: async (req, _res, next) => {
+      req.proctor = await authenticate(db, config, sessionToken(req));
+      checkCsrf(req.proctor, req.get('x-csrf-token'));
+      checkOrigin(req.get('origin'), `${req.protocol}://${req.get('host') ?? ''}`);
+      next();
+    },
+    alive: (tokenHashes) => db.read((handle) => aliveSessions(handle, tokenHashes, config.PROCTOR_IDLE_TIMEOUT_MIN)),
   };
 }
 
-export function proctorAuthRoutes(db: Database, config: Config): Router {
+export function proctorAuthRoutes(db: Database, config: Config, guard: ProctorGuard): Router {
   const router = Router();
 
   router.post('/api/proctor/login', requireJsonBody(), async (req, res) => {
@@ -56,15 +48,13 @@ export function proctorAuthRoutes(db: Database, config: Config): Router {
     res.json(body);
   });
 
-  router.use('/api/proctor', requireProctor(db, config));
-
-  router.get('/api/proctor/session', (req, res) => {
+  router.get('/api/proctor/session', guard.read, (req, res) => {
     const body: ProctorSession = { proctor: { username: req.proctor!.username }, csrfToken: req.proctor!.csrfToken };
     res.json(body);
   });
 
-  router.post('/api/proctor/logout', async (req, res) => {
-    await logOut(db, sessionToken(req)!);
+  router.post('/api/proctor/logout', guard.write, async (req, res) => {
+    await logOut(db, req.proctor!.tokenHash);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.json({ ok: true });
   });

@@ -1,16 +1,22 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../lib/hashing.ts';
 import type { Config } from '../lib/config.ts';
 import type { Database } from '../lib/database.ts';
-import { CsrfError, InvalidCredentialsError, RateLimitedError, UnauthenticatedError } from '../lib/errors.ts';
+import { recordAccountChange } from '../audit/audit.repo.ts';
+import { CsrfError, InvalidCredentialsError, InvalidInputError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../lib/errors.ts';
+import type { Actor } from '../lib/http.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+import { reserveAttempt, type ScopeFailures, uncountAttempt } from '../attempts/attempt-failures.repo.ts';
+import { loginScope, loginUserScope } from '../attempts/attempt-scopes.ts';
+import { databaseNow, withTransaction } from '../lib/database.ts';
 import {
   type ActiveSession,
-  countRecentFailures,
+  deleteProctor,
   deleteSession,
+  deleteSessionsOf,
   findActiveSession,
   findProctor,
   insertSession,
-  recordFailure,
   touchSession,
   upsertProctor,
 } from './proctor-auth.repo.ts';
@@ -18,19 +24,47 @@ import {
 export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
-export async function addProctor(db: Database, username: string, password: string): Promise<'created' | 'updated'> {
-  if (!USERNAME_PATTERN.test(username)) throw new Error('A username has 1 to 64 letters, digits, dots, hyphens or underscores.');
-  if (password.length < 10) throw new Error('A password needs at least 10 characters.');
+export async function addProctor(db: Database, username: string, password: string, actor: Actor): Promise<'created' | 'updated'> {
+  if (!USERNAME_PATTERN.test(username)) throw new InvalidInputError('A username has 1 to 64 letters, digits, dots, hyphens or underscores.');
+  if (password.length < 10) throw new InvalidInputError('A password needs at least 10 characters.');
   const passwordHash = await hashPassword(password);
-  return db.read((handle) => upsertProctor(handle, username, passwordHash));
+  return withTransaction(db, async (tx) => {
+    const outcome = await upsertProctor(tx, username, passwordHash);
+    // A new password ends every session opened with the old one, live streams included.
+    const proctor = outcome === 'updated' ? await findProctor(tx, username) : undefined;
+    const sessionsEnded = proctor ? await deleteSessionsOf(tx, proctor.id) : 0;
+    recordAccountChange(tx, byActor(actor), { username, change: outcome === 'created' ? 'added' : 'password_changed', sessionsEnded, at: await databaseNow(tx) });
+    return outcome;
+  });
+}
+
+// Removal and "log out everywhere" both end every session of the account (open streams close within
+// STREAM_SESSION_CHECK_MS); removal also deletes the account.
+async function endProctorSessions(db: Database, username: string, change: 'removed' | 'sessions_revoked', reason: string | null, actor: Actor): Promise<number> {
+  return withTransaction(db, async (tx) => {
+    const proctor = await findProctor(tx, username.toLowerCase());
+    if (!proctor) throw new NotFoundError(`No proctor is called ${username}.`);
+    const sessionsEnded = await deleteSessionsOf(tx, proctor.id);
+    if (change === 'removed') await deleteProctor(tx, proctor.id);
+    recordAccountChange(tx, { ...byActor(actor), reason }, { username: proctor.username, change, sessionsEnded, at: await databaseNow(tx) });
+    return sessionsEnded;
+  });
+}
+
+export const removeProctor = (db: Database, username: string, reason: string | null, actor: Actor) => endProctorSessions(db, username, 'removed', reason, actor);
+export const revokeProctorSessions = (db: Database, username: string, reason: string | null, actor: Actor) =>
+  endProctorSessions(db, username, 'sessions_revoked', reason, actor);
+
+function byActor(actor: Actor) {
+  return { sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name };
 }
 
 type AuthConfig = Pick<
   Config,
-  'LOGIN_FAILURE_WINDOW_MIN' | 'LOGIN_MAX_FAILURES_PER_USER' | 'LOGIN_MAX_FAILURES_PER_IP' | 'PROCTOR_SESSION_MAX_HOURS' | 'PROCTOR_IDLE_TIMEOUT_MIN'
+  'LOGIN_FAILURE_WINDOW_MIN' | 'LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS' | 'LOGIN_MAX_FAILURES_PER_USER' | 'PROCTOR_SESSION_MAX_HOURS' | 'PROCTOR_IDLE_TIMEOUT_MIN'
 >;
 
 export interface LoginResult {
@@ -39,27 +73,44 @@ export interface LoginResult {
   username: string;
 }
 
+// The attempt is counted before the password is checked (argon2 takes tens of milliseconds, long enough
+// for a burst of guesses to all pass a check made before any of them counted). Limits: per account and
+// address, so a stranger elsewhere cannot lock a proctor out; and per account, which, once reached, refuses
+// only the addresses that have already failed for it, so that guessing one account stays slow however many
+// addresses the guesser has, and the proctor's own address still gets in.
 export async function logIn(db: Database, config: AuthConfig, attempt: { username: string; password: string; ip: string }): Promise<LoginResult> {
   const username = attempt.username.toLowerCase();
   const windowS = config.LOGIN_FAILURE_WINDOW_MIN * 60;
-  const failures = await db.read((handle) => countRecentFailures(handle, username, attempt.ip, config.LOGIN_FAILURE_WINDOW_MIN));
-  if (failures.byUser >= config.LOGIN_MAX_FAILURES_PER_USER) {
-    throw new RateLimitedError('Too many failed logins for this username. Wait and try again.', windowS - failures.oldestByUserAgeS);
-  }
-  if (failures.byIp >= config.LOGIN_MAX_FAILURES_PER_IP) {
-    throw new RateLimitedError('Too many failed logins from this address. Wait and try again.', windowS - failures.oldestByIpAgeS);
-  }
+  const pair = loginScope(username, attempt.ip);
+  const account = loginUserScope(username);
+  await withTransaction(db, async (tx) => {
+    const { now, counts } = await reserveAttempt(
+      tx,
+      [
+        { scope: pair, limit: { windowS, max: config.LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS } },
+        { scope: account, limit: { windowS, max: config.LOGIN_MAX_FAILURES_PER_USER } },
+      ],
+      { address: attempt.ip, code: null },
+    );
+    const fromHere = counts.get(pair)!;
+    const overall = counts.get(account)!;
+    const clearsIn = (row: ScopeFailures) => windowS - (now.getTime() - row.windowStartedAt.getTime()) / 1000;
+    if (fromHere.failures > config.LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS) {
+      throw new RateLimitedError('Too many failed logins for this username from this address. Wait and try again.', clearsIn(fromHere));
+    }
+    if (overall.failures > config.LOGIN_MAX_FAILURES_PER_USER && fromHere.failures > 1) {
+      throw new RateLimitedError('Too many failed logins for this username. Wait and try again.', clearsIn(overall));
+    }
+  });
   const proctor = USERNAME_PATTERN.test(username) ? await db.read((handle) => findProctor(handle, username)) : undefined;
   const valid = await verifyPassword(proctor?.passwordHash ?? (await dummyPasswordHash()), attempt.password);
-  if (!proctor || !valid) {
-    await db.read((handle) => recordFailure(handle, username, attempt.ip));
-    throw new InvalidCredentialsError();
-  }
+  if (!proctor || !valid) throw new InvalidCredentialsError();
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
-  await db.read((handle) =>
-    insertSession(handle, { tokenHash: hashToken(token), proctorId: proctor.id, csrfToken, maxHours: config.PROCTOR_SESSION_MAX_HOURS }),
-  );
+  await db.read(async (handle) => {
+    await uncountAttempt(handle, [pair, account]);
+    await insertSession(handle, { tokenHash: hashToken(token), proctorId: proctor.id, csrfToken, maxHours: config.PROCTOR_SESSION_MAX_HOURS });
+  });
   return { token, csrfToken, username: proctor.username };
 }
 
@@ -73,12 +124,16 @@ export async function authenticate(db: Database, config: AuthConfig, token: stri
   return session;
 }
 
-export function checkCsrf(session: ActiveSession, header: string | undefined): void {
+export function checkOrigin(origin: string | undefined, ours: string): void {
+  if (origin !== undefined && origin !== ours) throw new CsrfError();
+}
+
+export function checkCsrf(session: Pick<ActiveSession, 'csrfToken'>, header: string | undefined): void {
   const expected = Buffer.from(session.csrfToken);
   const given = Buffer.from(header ?? '');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CsrfError();
 }
 
-export async function logOut(db: Database, token: string): Promise<void> {
-  await db.read((handle) => deleteSession(handle, hashToken(token)));
+export async function logOut(db: Database, tokenHash: string): Promise<void> {
+  await db.read((handle) => deleteSession(handle, tokenHash));
 }

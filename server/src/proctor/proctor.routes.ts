@@ -1,96 +1,88 @@
 import { type Request, Router } from 'express';
-import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { ParticipantCode } from '../../../contracts/checkin.ts';
+import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import {
-  ApproveRequest,
+  AddressUnthrottleRequest,
   BulkResetLockRequest,
   BulkStatusChangeRequest,
-  DeclineRequest,
+  countParticipants,
   type ParticipantsResponse,
   ResetLockRequest,
   StatusChangeRequest,
   type SummaryResponse,
   TransferLockRequest,
 } from '../../../contracts/proctor.ts';
-import { clientIp } from '../lib/client-ip.ts';
+import { auditEventsBefore, auditRowsAfter } from '../audit/audit-events.repo.ts';
 import type { Database } from '../lib/database.ts';
-import { NotFoundError } from '../lib/errors.ts';
-import { parseBody, requireJsonBody, sendJsonTimed } from '../lib/http.ts';
-import { approveDeviceChange, declineDeviceChange } from '../device-change/device-change.service.ts';
-import { AUDIT_EVENT_COLUMNS, auditEventsBefore, listSessions } from './proctor.repo.ts';
-import { type Actor, resetLocks, sessionParticipants, setExpired, transferLock } from './proctor.service.ts';
+import { normaliseIp } from '../lib/client-ip.ts';
+import { csvCell } from '../lib/csv.ts';
+import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import { parseBody, type ProctorGuard, proctorActor, requireJsonBody, sendJsonTimed } from '../lib/http.ts';
+import { listSessions } from '../exam-sessions/exam-sessions.repo.ts';
+import { participantsNeedingAttention, participantsOfSession } from '../participants/participant-view.repo.ts';
+import { sessionsOverview } from '../exam-sessions/exam-sessions.service.ts';
+import { letTryAgain } from '../attempts/attempts.service.ts';
+import { participantViews, resetLocks, setExpired, transferLock } from './proctor.service.ts';
 
-const SessionQuery = z.object({ session: z.coerce.number().int().positive().optional() });
+const SessionQuery = z.object({ session: z.union([z.literal('all'), z.coerce.number().int().positive()]).optional() });
 const EventsQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
-const RequestIdParam = z.object({ id: z.coerce.number().int().positive() });
-
-function actorOf(req: Request): Actor {
-  return { name: req.proctor!.username, ip: clientIp(req), requestId: req.id };
-}
+const CSV_PAGE = 2000;
 
 function codeParam(req: Request): string {
   return parseBody(z.object({ code: ParticipantCode }), req.params).code;
 }
 
-// Spreadsheet programs execute cells that start with these; a participant-supplied user agent must not.
-function csvCell(value: unknown): string {
-  let text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function proctorRoutes(db: Database): Router {
+export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
 
   const loadParticipants = async (req: Request): Promise<ParticipantsResponse> => {
     const { session: requested } = parseBody(SessionQuery, req.query);
-    const sessions = await db.read(listSessions);
-    const session = requested === undefined ? sessions[0] : sessions.find((candidate) => candidate.id === requested);
-    if (requested !== undefined && !session) throw new NotFoundError(`No exam session ${requested}.`);
-    return { session: session ?? null, sessions, participants: session ? await sessionParticipants(db, session.id) : [] };
+    return db.read(async (handle) => {
+      const sessions = await listSessions(handle);
+      if (requested === 'all') return { session: null, sessions, participants: await participantsNeedingAttention(handle) };
+      const id = requested ?? (await sessionsOverview(handle)).current;
+      const session = sessions.find((candidate) => candidate.id === id);
+      if (requested !== undefined && !session) throw new NotFoundError(`No exam session ${requested}.`);
+      return { session: session ?? null, sessions, participants: session ? await participantsOfSession(handle, session.id) : [] };
+    });
   };
 
-  router.get('/api/proctor/participants', async (req, res) => {
+  router.get('/api/proctor/participants', guard.read, async (req, res) => {
     sendJsonTimed(req, res, await loadParticipants(req));
   });
 
-  router.get('/api/proctor/summary', async (req, res) => {
+  router.get('/api/proctor/summary', guard.read, async (req, res) => {
     const { session, participants } = await loadParticipants(req);
-    const count = (predicate: (p: (typeof participants)[number]) => boolean) => participants.filter(predicate).length;
-    const body: SummaryResponse = {
-      session,
-      total: participants.length,
-      unused: count((p) => p.status === 'unused'),
-      inProgress: count((p) => p.status === 'in_progress'),
-      expired: count((p) => p.status === 'expired'),
-      openConflicts: count((p) => p.openConflict),
-      pendingRequests: count((p) => p.pendingRequest !== null),
-    };
+    const body: SummaryResponse = { session, ...countParticipants(participants) };
     res.json(body);
   });
 
-  router.get('/api/proctor/events', async (req, res) => {
+  router.get('/api/proctor/events', guard.read, async (req, res) => {
     const { before, limit } = parseBody(EventsQuery, req.query);
     const events = await db.read((handle) => auditEventsBefore(handle, before ?? Number.MAX_SAFE_INTEGER, limit));
     res.json({ events, nextBefore: events.length === limit ? events.at(-1)!.id : null });
   });
 
-  router.get('/api/proctor/events.csv', async (_req, res) => {
+  router.get('/api/proctor/events.csv', guard.read, async (_req, res) => {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="examgate-audit.csv"');
-    res.write('id,at,type,code,ip,user_agent,actor,reason,status_after,locked_ip_before,locked_ip_after\n');
+    res.write('id,at,type,code,ip,device,user_agent,actor,reason,status_after,locked_ip_before,locked_ip_after,locked_device_before,locked_device_after,lock_policy\n');
     // Paged by id rather than one huge result, so memory stays flat and the client sees rows at once.
     let after = 0;
     await db.read(async (handle) => {
       for (;;) {
-        const rows = await handle.rows<RowDataPacket>(`SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id > ? ORDER BY id LIMIT 2000`, [after]);
+        const rows = await auditRowsAfter(handle, after, CSV_PAGE);
         if (rows.length === 0) break;
         const lines = rows.map((row) =>
-          [row.id, row.created_at, row.event_type, row.code, row.source_ip, row.user_agent, row.actor, row.reason, row.status_after, row.locked_ip_before, row.locked_ip_after]
+          // Devices as the dashboard shows them: fingerprints, never the stored key hashes.
+          [
+            row.id, row.created_at, row.event_type, row.code, row.source_ip, deviceFingerprint(row.device), row.user_agent, row.actor, row.reason, row.status_after,
+            row.locked_ip_before, row.locked_ip_after, deviceFingerprint(row.locked_device_before), deviceFingerprint(row.locked_device_after), row.lock_policy,
+          ]
             .map(csvCell)
             .join(','),
         );
@@ -101,58 +93,61 @@ export function proctorRoutes(db: Database): Router {
     res.end();
   });
 
-  router.post('/api/proctor/participants/:code/reset-lock', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/reset-lock', guard.write, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
-    const { reason, expectedIp } = parseBody(ResetLockRequest, req.body);
-    const [participant] = await resetLocks(db, [{ code, expectedIp }], reason, actorOf(req));
+    const { reason, expectedIp, expectedDevice } = parseBody(ResetLockRequest, req.body);
+    const [participant] = await resetLocks(db, [{ code, expectedIp, expectedDevice }], reason, proctorActor(req));
     res.json({ participant });
   });
 
-  router.post('/api/proctor/participants/:code/transfer-lock', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/transfer-lock', guard.write, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
-    const { reason, expectedIp, toIp } = parseBody(TransferLockRequest, req.body);
-    res.json({ participant: await transferLock(db, code, toIp, expectedIp, reason, actorOf(req)) });
+    const { reason, expectedIp, expectedDevice, toIp, toAttempt } = parseBody(TransferLockRequest, req.body);
+    const target = toAttempt !== undefined ? { toAttempt } : { toIp: toIp! };
+    res.json({ participant: await transferLock(db, code, target, { expectedIp, expectedDevice }, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/participants/:code/expire', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/expire', guard.write, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason } = parseBody(StatusChangeRequest, req.body);
-    const [participant] = await setExpired(db, [code], true, reason, actorOf(req));
+    const [participant] = await setExpired(db, [code], true, reason, proctorActor(req));
     res.json({ participant });
   });
 
-  router.post('/api/proctor/participants/:code/reopen', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/reopen', guard.write, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason } = parseBody(StatusChangeRequest, req.body);
-    const [participant] = await setExpired(db, [code], false, reason, actorOf(req));
+    const [participant] = await setExpired(db, [code], false, reason, proctorActor(req));
     res.json({ participant });
   });
 
-  router.post('/api/proctor/bulk/reset-lock', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/let-try-again', guard.write, requireJsonBody(), async (req, res) => {
+    const code = codeParam(req);
+    const { reason } = parseBody(StatusChangeRequest, req.body);
+    await letTryAgain(db, { code }, reason, proctorActor(req));
+    res.json({ participant: (await participantViews(db, [code]))[0] });
+  });
+
+  router.post('/api/proctor/addresses/let-try-again', guard.write, requireJsonBody(), async (req, res) => {
+    const { address: given, reason } = parseBody(AddressUnthrottleRequest, req.body);
+    const address = normaliseIp(given);
+    if (!address) throw new InvalidInputError('Give an IPv4 or IPv6 address.', [{ path: 'address', message: 'not an IP address' }]);
+    res.json({ address, cleared: await letTryAgain(db, { address }, reason, proctorActor(req)) });
+  });
+
+  router.post('/api/proctor/bulk/reset-lock', guard.write, requireJsonBody(), async (req, res) => {
     const { reason, items } = parseBody(BulkResetLockRequest, req.body);
-    res.json({ participants: await resetLocks(db, items, reason, actorOf(req)) });
+    res.json({ participants: await resetLocks(db, items, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/bulk/expire', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/bulk/expire', guard.write, requireJsonBody(), async (req, res) => {
     const { reason, codes } = parseBody(BulkStatusChangeRequest, req.body);
-    res.json({ participants: await setExpired(db, codes, true, reason, actorOf(req)) });
+    res.json({ participants: await setExpired(db, codes, true, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/bulk/reopen', requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/bulk/reopen', guard.write, requireJsonBody(), async (req, res) => {
     const { reason, codes } = parseBody(BulkStatusChangeRequest, req.body);
-    res.json({ participants: await setExpired(db, codes, false, reason, actorOf(req)) });
-  });
-
-  router.post('/api/proctor/device-change-requests/:id/approve', requireJsonBody(), async (req, res) => {
-    const { id } = parseBody(RequestIdParam, req.params);
-    const { reason, expectedIp } = parseBody(ApproveRequest, req.body);
-    res.json({ participant: await approveDeviceChange(db, id, expectedIp, reason ?? null, actorOf(req)) });
-  });
-
-  router.post('/api/proctor/device-change-requests/:id/decline', requireJsonBody(), async (req, res) => {
-    const { id } = parseBody(RequestIdParam, req.params);
-    const { reason } = parseBody(DeclineRequest, req.body);
-    res.json({ participant: await declineDeviceChange(db, id, reason ?? null, actorOf(req)) });
+    res.json({ participants: await setExpired(db, codes, false, reason, proctorActor(req)) });
   });
 
   return router;

@@ -1,47 +1,39 @@
+import { type DeviceRef, deviceFingerprint } from '../../../contracts/lock-policy.ts';
+import type { AuditEventType } from '../../../contracts/participant-state.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
-import type { ParticipantStatus } from '../../../contracts/checkin.ts';
-import { type AuditEventType, insertAuditEvent } from '../audit/audit.repo.ts';
+import { latestMovableAttemptFrom, movableAttempt } from '../audit/audit-events.repo.ts';
+import { recordEvent } from '../audit/audit.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
-import { CodeExpiredError, LockChangedError, NotFoundError } from '../lib/errors.ts';
-import { notifyAuditCommitted } from '../live/audit-notifier.ts';
-import {
-  type LockedParticipant,
-  clearDeviceLock,
-  lockParticipantByCode,
-  moveDeviceLock,
-  setStatus,
-} from '../participants/participants.repo.ts';
-import { participantsOfSession, proctorParticipant } from './proctor.repo.ts';
+import type { Actor } from '../lib/http.ts';
+import { CodeExpiredError, InvalidInputError, LockChangedError, NotFoundError } from '../lib/errors.ts';
+import { proctorParticipant } from '../participants/participant-view.repo.ts';
+import { type LockedParticipant, lockParticipantByCode } from '../participants/participants.repo.ts';
 
-export interface Actor {
-  name: string;
-  ip: string | null;
-  requestId: string;
+// What the proctor saw of the lock; an action on a lock that changed since is refused. `undefined` skips a
+// check (the CLI acts on what it reads itself, and a device is only compared when the proctor sent one);
+// null means "I saw no lock" or "no device".
+export interface SeenLock {
+  expectedIp: string | null | undefined;
+  expectedDevice?: string | null | undefined;
 }
 
-// `undefined` skips the check (the CLI acts on what it reads itself); null means "I saw no lock".
-export type ExpectedIp = string | null | undefined;
+export type TransferTarget = { toIp: string } | { toAttempt: number };
 
-function notFound(code: string): NotFoundError {
-  return new NotFoundError(`No participant has the code ${code}.`);
+export function lockChanged(participant: LockedParticipant, seen: SeenLock): boolean {
+  if (seen.expectedIp !== undefined && participant.lockedIp !== seen.expectedIp) return true;
+  return seen.expectedDevice !== undefined && deviceFingerprint(participant.lockedDevice) !== seen.expectedDevice;
 }
 
-function audit(tx: Tx, participant: LockedParticipant, actor: Actor, reason: string | null, type: AuditEventType, after: { status: ParticipantStatus; lockedIp: string | null }) {
-  insertAuditEvent(tx, {
-    participantId: participant.id,
-    code: participant.code,
-    type,
-    sourceIp: actor.ip,
-    userAgent: null,
-    requestId: actor.requestId,
-    actor: actor.name,
-    reason,
-    statusBefore: participant.status,
-    statusAfter: after.status,
-    lockedIpBefore: participant.lockedIp,
-    lockedIpAfter: after.lockedIp,
-    at: participant.now,
-  });
+// Where a lock is moved: a device, and the attempt it is known by (its browser), if any.
+export interface MoveTarget extends DeviceRef {
+  event: number | null;
+}
+
+function byActor(actor: Actor, reason: string | null, type: AuditEventType, target?: MoveTarget) {
+  return {
+    type, sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name, reason,
+    targetIp: target?.ip ?? null, targetDevice: target?.device ?? null, targetEvent: target?.event ?? null,
+  };
 }
 
 // Rows are locked in code order, so two bulk actions over overlapping selections cannot deadlock each other.
@@ -49,13 +41,13 @@ async function lockAll(tx: Tx, codes: string[]): Promise<LockedParticipant[]> {
   const locked: LockedParticipant[] = [];
   for (const code of [...new Set(codes)].sort()) {
     const participant = await lockParticipantByCode(tx, code);
-    if (!participant) throw notFound(code);
+    if (!participant) throw new NotFoundError(`No participant has the code ${code}.`);
     locked.push(participant);
   }
   return locked;
 }
 
-async function views(db: Database, codes: string[]): Promise<ProctorParticipant[]> {
+export async function participantViews(db: Database, codes: string[]): Promise<ProctorParticipant[]> {
   return db.read(async (handle) => {
     const result: ProctorParticipant[] = [];
     for (const code of codes) {
@@ -66,59 +58,49 @@ async function views(db: Database, codes: string[]): Promise<ProctorParticipant[
   });
 }
 
-export async function resetLocks(db: Database, items: { code: string; expectedIp: ExpectedIp }[], reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
-  const expected = new Map(items.map((item) => [item.code, item.expectedIp]));
+export async function resetLocks(db: Database, items: ({ code: string } & SeenLock)[], reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
+  const seen = new Map(items.map((item) => [item.code, item]));
   await withTransaction(db, async (tx) => {
     const participants = await lockAll(tx, items.map((item) => item.code));
-    const changed = participants.filter((p) => expected.get(p.code) !== undefined && p.lockedIp !== expected.get(p.code));
+    const changed = participants.filter((p) => lockChanged(p, seen.get(p.code)!));
     if (changed.length > 0) throw new LockChangedError(changed.map((p) => p.code));
-    for (const participant of participants) {
-      clearDeviceLock(tx, participant.id);
-      audit(tx, participant, actor, reason, 'lock_reset', { status: participant.status, lockedIp: null });
-    }
+    for (const participant of participants) recordEvent(tx, participant, byActor(actor, reason, 'lock_reset'));
   });
-  notifyAuditCommitted();
-  return views(db, items.map((item) => item.code));
+  return participantViews(db, items.map((item) => item.code));
 }
 
-// The lock goes from the old holder straight to `toIp` inside one transaction: there is no moment without
-// a holder in which a third device could check in.
-export async function transferLock(db: Database, code: string, toIp: string, expectedIp: ExpectedIp, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
+// The lock goes from the old holder straight to the target inside one transaction: there is no moment
+// without a holder in which a third device could check in. A target named by a refused attempt is exactly
+// that device, even behind an address it shares with others.
+export async function transferLock(db: Database, code: string, target: TransferTarget, seen: SeenLock, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
   await withTransaction(db, async (tx) => {
     const [participant] = await lockAll(tx, [code]);
-    if (expectedIp !== undefined && participant!.lockedIp !== expectedIp) throw new LockChangedError([code]);
-    await moveLock(tx, participant!, toIp, reason, actor);
+    if (lockChanged(participant!, seen)) throw new LockChangedError([code]);
+    let to: MoveTarget;
+    if ('toAttempt' in target) {
+      const attempt = await movableAttempt(tx, participant!.id, target.toAttempt);
+      if (!attempt) throw new InvalidInputError(`Attempt ${target.toAttempt} is not a refused attempt or device-change request of ${code}.`, [{ path: 'toAttempt', message: 'not a refused attempt of this participant' }]);
+      to = { ...attempt, event: attempt.id };
+    } else {
+      const latest = await latestMovableAttemptFrom(tx, participant!.id, target.toIp);
+      to = { ip: target.toIp, device: latest?.device ?? null, event: latest?.id ?? null };
+    }
+    moveLock(tx, participant!, to, reason, actor);
   });
-  notifyAuditCommitted();
-  return (await views(db, [code]))[0]!;
+  return (await participantViews(db, [code]))[0]!;
 }
 
-export async function moveLock(tx: Tx, participant: LockedParticipant, toIp: string, reason: string | null, actor: Actor): Promise<void> {
+export function moveLock(tx: Tx, participant: LockedParticipant, to: MoveTarget, reason: string | null, actor: Actor): void {
   if (participant.status === 'expired') throw new CodeExpiredError();
-  moveDeviceLock(tx, participant.id, toIp, participant.now);
-  audit(tx, participant, actor, reason, 'lock_transferred', { status: 'in_progress', lockedIp: toIp });
+  recordEvent(tx, participant, byActor(actor, reason, 'lock_transferred', to));
 }
 
 export async function setExpired(db: Database, codes: string[], expired: boolean, reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
   await withTransaction(db, async (tx) => {
-    const participants = await lockAll(tx, codes);
-    for (const participant of participants) {
-      if (expired) {
-        if (participant.status === 'expired') continue;
-        setStatus(tx, participant.id, 'expired', participant.now);
-        audit(tx, participant, actor, reason, 'expired', { status: 'expired', lockedIp: participant.lockedIp });
-      } else {
-        if (participant.status !== 'expired') continue;
-        const status: ParticipantStatus = participant.lockedIp !== null || participant.enteredAt !== null ? 'in_progress' : 'unused';
-        setStatus(tx, participant.id, status, participant.now);
-        audit(tx, participant, actor, reason, 'reopened', { status, lockedIp: participant.lockedIp });
-      }
+    for (const participant of await lockAll(tx, codes)) {
+      if ((participant.status === 'expired') === expired) continue;
+      recordEvent(tx, participant, byActor(actor, reason, expired ? 'expired' : 'reopened'));
     }
   });
-  notifyAuditCommitted();
-  return views(db, codes);
-}
-
-export async function sessionParticipants(db: Database, sessionId: number): Promise<ProctorParticipant[]> {
-  return db.read((handle) => participantsOfSession(handle, sessionId));
+  return participantViews(db, codes);
 }

@@ -15,9 +15,10 @@ export const DEMO_SESSION_NAME = 'Demo exam';
 // Only on an empty database, so a real deployment's data is never mixed with demo rows.
 export async function seedDemoIfEmpty(db: Database): Promise<ImportedParticipant[] | undefined> {
   if ((await db.read(countSessions)) > 0) return undefined;
-  return importRoster(
+  const { participants } = await importRoster(
     db,
     DEMO_SESSION_NAME,
     DEMO_NAMES.map((fullName, index) => ({ line: index + 1, code: '', fullName })),
   );
+  return participants;
 }

@@ -1,5 +1,4 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { nameCheck } from '../checkin/full-name.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
 const FIND_SESSION = 'SELECT id FROM exam_sessions WHERE name = ? FOR UPDATE';
@@ -30,10 +29,10 @@ export async function insertParticipants(tx: Tx, sessionId: number, participants
   const BATCH = 100;
   for (let start = 0; start < participants.length; start += BATCH) {
     const batch = participants.slice(start, start + BATCH);
-    const sql = `INSERT INTO participants (session_id, code, full_name, name_check, status, status_updated_at) VALUES ${batch
-      .map(() => "(?, ?, ?, ?, 'unused', UTC_TIMESTAMP(3))")
+    const sql = `INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES ${batch
+      .map(() => "(?, ?, ?, 'unused', UTC_TIMESTAMP(3))")
       .join(', ')}`;
-    await tx.run(sql, batch.flatMap((participant) => [sessionId, participant.code, participant.fullName, nameCheck(participant.fullName)]));
+    await tx.run(sql, batch.flatMap((participant) => [sessionId, participant.code, participant.fullName]));
   }
 }
 

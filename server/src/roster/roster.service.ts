@@ -1,6 +1,6 @@
 import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../contracts/checkin.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
-import { generateParticipantCode } from './participant-codes.ts';
+import { estimatedCodeBits, generateParticipantCode, MIN_CODE_BITS } from './participant-codes.ts';
 import { existingCodes, insertParticipants, lockOrCreateSession } from './roster.repo.ts';
 
 export interface RosterRow {
@@ -19,6 +19,29 @@ export class RosterRejectedError extends Error {
     super(`The roster was not imported: ${problems.length} problem(s)`);
     this.name = 'RosterRejectedError';
   }
+}
+
+// Codes chosen by the organiser that a guesser could find (see MIN_CODE_BITS); refused unless the
+// operator accepts them knowingly.
+export class ShortCodesError extends Error {
+  constructor(readonly short: ShortCodes) {
+    super(`${short.count} code(s) are short enough to be guessed`);
+    this.name = 'ShortCodesError';
+  }
+}
+
+export interface ShortCodes {
+  count: number;
+  weakest: { line: number; code: string; bits: number };
+}
+
+export interface ImportOptions {
+  allowShortCodes?: boolean;
+}
+
+export interface ImportResult {
+  participants: ImportedParticipant[];
+  shortCodes: ShortCodes | undefined;
 }
 
 export interface ImportedParticipant {
@@ -59,11 +82,26 @@ function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[];
   return { participants, problems };
 }
 
+function findShortCodes(participants: ImportedParticipant[]): ShortCodes | undefined {
+  let weakest: ShortCodes['weakest'] | undefined;
+  let count = 0;
+  for (const participant of participants) {
+    if (participant.generated) continue;
+    const bits = estimatedCodeBits(participant.code);
+    if (bits >= MIN_CODE_BITS) continue;
+    count++;
+    if (!weakest || bits < weakest.bits) weakest = { line: participant.line, code: participant.code, bits };
+  }
+  return weakest && { count, weakest };
+}
+
 // All or nothing: every problem is reported with its line, and a single bad row imports nothing.
-export async function importRoster(db: Database, sessionName: string, rows: RosterRow[]): Promise<ImportedParticipant[]> {
+export async function importRoster(db: Database, sessionName: string, rows: RosterRow[], options: ImportOptions = {}): Promise<ImportResult> {
   const { participants, problems } = validateRows(rows);
   if (problems.length > 0) throw new RosterRejectedError(problems);
-  return withTransaction(db, async (tx) => {
+  const shortCodes = findShortCodes(participants);
+  if (shortCodes && !options.allowShortCodes) throw new ShortCodesError(shortCodes);
+  const imported = await withTransaction(db, async (tx) => {
     const sessionId = await lockOrCreateSession(tx, sessionName);
     const taken = await existingCodes(tx, participants.map((participant) => participant.code));
     if (taken.size > 0) {
@@ -81,4 +119,5 @@ export async function importRoster(db: Database, sessionName: string, rows: Rost
     await insertParticipants(tx, sessionId, participants);
     return participants;
   });
+  return { participants: imported, shortCodes };
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type mysql from 'mysql2/promise';
-import { nameCheck } from '../../src/checkin/full-name.ts';
+import type { LockPolicy } from '../../../contracts/lock-policy.ts';
 
 export interface TestParticipant {
   code: string;
   fullName: string;
+  sessionId: number;
 }
 
 let sequence = 0;
@@ -15,8 +16,28 @@ export function uniqueCode(prefix = 'T'): string {
   return `${prefix}${sequence}-${randomBytes(5).toString('hex')}`.toUpperCase();
 }
 
-export async function createSession(sql: mysql.Connection, name = `Session ${uniqueCode()}`): Promise<number> {
-  const [result] = await sql.query<mysql.ResultSetHeader>('INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', [name]);
+export interface SessionOptions {
+  // The tests written before lock policies run under `address`, the behaviour they specify.
+  lockPolicy?: LockPolicy;
+  allowedNetworks?: string[];
+  opensAt?: string;
+  closesAt?: string;
+  timeZone?: string;
+}
+
+export async function createSession(sql: mysql.Connection, options: SessionOptions = {}): Promise<number> {
+  const [result] = await sql.query<mysql.ResultSetHeader>(
+    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone)
+     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?)`,
+    [
+      `Session ${uniqueCode()}`,
+      options.lockPolicy ?? 'address',
+      options.allowedNetworks?.join(',') ?? null,
+      options.opensAt ? new Date(options.opensAt) : null,
+      options.closesAt ? new Date(options.closesAt) : null,
+      options.timeZone ?? 'UTC',
+    ],
+  );
   return result.insertId;
 }
 
@@ -26,25 +47,22 @@ export async function createParticipants(
   options: {
     status?: 'unused' | 'in_progress' | 'expired';
     fullName?: (index: number) => string;
-    // Stored by the roster import; without it (rows from before migration 007) every attempt is decided
-    // by the application, which then stores it.
-    nameCheck?: boolean;
-    // A code that guessed within the failure window: the check-in procedure leaves all its attempts to
-    // the application, which counts the failures first.
-    guessedRecently?: boolean;
+    session?: SessionOptions;
   } = {},
 ): Promise<TestParticipant[]> {
-  const sessionId = await createSession(sql);
+  const sessionId = await createSession(sql, options.session);
   const participants = Array.from({ length: count }, (_, index) => ({
     code: uniqueCode(),
     fullName: options.fullName?.(index) ?? `Participant ${index} ${randomBytes(3).toString('hex')}`,
+    sessionId,
   }));
   for (const participant of participants) {
-    await sql.query(
-      `INSERT INTO participants (session_id, code, full_name, name_check, status, status_updated_at, last_guess_at)
-       VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ${options.guessedRecently ? 'UTC_TIMESTAMP(3)' : 'NULL'})`,
-      [sessionId, participant.code, participant.fullName, options.nameCheck === false ? null : nameCheck(participant.fullName), options.status ?? 'unused'],
-    );
+    await sql.query('INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))', [
+      sessionId,
+      participant.code,
+      participant.fullName,
+      options.status ?? 'unused',
+    ]);
   }
   return participants;
 }
@@ -103,4 +121,18 @@ export async function holdRowLock(url: string, code: string): Promise<{ release(
       await holder.end();
     },
   };
+}
+
+// Transactions of this database's connections that are waiting for a row lock (the test database server
+// is shared by files running in parallel, hence the filter). InnoDB refreshes innodb_trx only when it
+// has not been read for 100 ms: poll it at LOCK_WAIT_POLL, or it never changes.
+export const LOCK_WAIT_POLL = { intervalMs: 150 };
+
+export async function lockWaits(sql: mysql.Connection, database: string): Promise<number> {
+  const [[row]] = await sql.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS waiting FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+      WHERE t.trx_state = 'LOCK WAIT' AND p.db = ?`,
+    [database],
+  );
+  return Number(row!.waiting);
 }

@@ -28,7 +28,7 @@ export default async function setup(project: TestProject) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  project.provide('databaseServerUrl', `mysql://root@127.0.0.1:${server.port}`);
+  project.provide('databaseServerUrl', server.serverUrl);
   return async () => {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });

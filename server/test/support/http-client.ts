@@ -56,3 +56,33 @@ export function deviceAddress(index: number): string {
 export function checkIn(baseUrl: string, body: unknown, localAddress?: string, headers?: Record<string, string>) {
   return request(`${baseUrl}/api/check-in`, { json: body, localAddress, headers });
 }
+
+// A browser as the server sees it: one source address and one cookie jar, so the device key the server
+// hands out comes back with every later request. Two of them on one address are a NAT hall.
+export class TestDevice {
+  readonly cookies = new Map<string, string>();
+
+  constructor(readonly ip: string) {}
+
+  async send(url: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await request(url, { ...options, localAddress: this.ip, headers: { ...(cookie ? { cookie } : {}), ...options.headers } });
+    for (const line of ([] as string[]).concat(response.headers['set-cookie'] ?? [])) {
+      const [pair] = line.split(';');
+      const separator = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, separator), pair!.slice(separator + 1));
+    }
+    return response;
+  }
+
+  checkIn(baseUrl: string, body: unknown): Promise<HttpResponse> {
+    return this.send(`${baseUrl}/api/check-in`, { json: body });
+  }
+
+  // The same browser from another network: the cookie jar moves with it.
+  movedTo(ip: string): TestDevice {
+    const moved = new TestDevice(ip);
+    for (const [name, value] of this.cookies) moved.cookies.set(name, value);
+    return moved;
+  }
+}

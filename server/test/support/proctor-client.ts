@@ -14,7 +14,7 @@ export interface ProctorClient {
 export async function createProctor(db: Database): Promise<{ username: string; password: string }> {
   const username = `proctor-${randomBytes(4).toString('hex')}`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  await addProctor(db, username, password);
+  await addProctor(db, username, password, { name: 'test', ip: null, requestId: randomBytes(8).toString('hex') });
   return { username, password };
 }
 

@@ -79,5 +79,6 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
 }
 
 export function auditIds(messages: SseMessage[]): number[] {
-  return messages.filter((message) => message.event === 'audit').map((message) => Number(message.id));
+  // An event's SSE id is `<audit id>@<instance>`.
+  return messages.filter((message) => message.event === 'audit').map((message) => Number((message.id ?? '').split('@')[0]));
 }

@@ -69,7 +69,7 @@ export function useDisposableDatabaseServer(): DisposableServer {
     const { startLocalDatabase } = await import('../../src/lib/local-database.ts');
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-disposable-'));
     disposable.local = await startLocalDatabase({ dataDir, database: 'bootstrap', durable: false });
-    disposable.database = await createTestDatabase(`mysql://root@127.0.0.1:${disposable.local.port}`);
+    disposable.database = await createTestDatabase(disposable.local.serverUrl);
   });
   afterAll(async () => {
     await disposable.database?.drop().catch(() => {});

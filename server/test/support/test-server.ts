@@ -1,18 +1,20 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { type AdmissionGate, listenWithAdmission } from '../../src/lib/admission.ts';
+import { createHttpServer } from '../../src/lib/http-server.ts';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { Database } from '../../src/lib/database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface TestServer {
+  app: Express;
   baseUrl: string;
   port: number;
   gate: AdmissionGate;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
@@ -21,7 +23,7 @@ export async function startTestServer(db: Database, config: Partial<Config> = {}
   // Listening as main.ts does: admission control, and its accept queue. With Node's default 511, the
   // 5,000-connection race overflowed the queue and the refused SYNs came back after TCP's 1, 3, 7, 15 s
   // retransmission timeouts: the same test took 15 s or 30 s depending on luck.
-  const server = http.createServer(app);
+  const server = createHttpServer(app);
   const gate = listenWithAdmission(server, { port: 0, host: '127.0.0.1', backlog: 4096, maxInFlight: fullConfig.MAX_IN_FLIGHT_REQUESTS });
   await new Promise<void>((resolve, reject) => {
     gate.server.once('listening', resolve);
@@ -29,6 +31,7 @@ export async function startTestServer(db: Database, config: Partial<Config> = {}
   });
   const { port } = gate.server.address() as AddressInfo;
   return {
+    app,
     baseUrl: `http://127.0.0.1:${port}`,
     port,
     gate,

@@ -1,7 +1,27 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery } from '@tanstack/react-query';
 import type { CheckInRequest } from '../../../../../contracts/checkin.ts';
 import { DeviceChangeCreated, DeviceChangeStatus } from '../../../../../contracts/proctor.ts';
 import { apiRequest } from '../../../lib/api-client.ts';
+
+export interface DeviceChangeTicket {
+  requestId: number;
+  token: string;
+}
+
+export const deviceChangeKeys = {
+  all: ['device-change'] as const,
+  status: (requestId: number) => [...deviceChangeKeys.all, 'status', requestId] as const,
+};
+
+// Polled once a second while pending: one small request per waiting participant is cheap, and the
+// approval then reaches the page within about a second.
+export const deviceChangeStatusQuery = (ticket: DeviceChangeTicket) =>
+  queryOptions({
+    queryKey: deviceChangeKeys.status(ticket.requestId),
+    queryFn: () => apiRequest(`/api/device-change-requests/${ticket.requestId}`, DeviceChangeStatus, { headers: { 'x-request-token': ticket.token } }),
+    refetchInterval: (query) => (query.state.data?.status === 'pending' || query.state.data === undefined ? 1000 : false),
+    retry: 3,
+  });
 
 export function useAskForDeviceChange() {
   return useMutation({
@@ -9,14 +29,6 @@ export function useAskForDeviceChange() {
   });
 }
 
-// Polled once a second while pending: one small request per waiting participant is cheap, and the
-// approval then reaches the page within about a second.
-export function useDeviceChangeStatus(request: { requestId: number; token: string } | undefined) {
-  return useQuery({
-    queryKey: ['device-change', request?.requestId],
-    queryFn: () => apiRequest(`/api/device-change-requests/${request!.requestId}`, DeviceChangeStatus, { headers: { 'x-request-token': request!.token } }),
-    enabled: request !== undefined,
-    refetchInterval: (query) => (query.state.data?.status === 'pending' || query.state.data === undefined ? 1000 : false),
-    retry: 3,
-  });
+export function useDeviceChangeStatus(ticket: DeviceChangeTicket | undefined) {
+  return useQuery({ ...deviceChangeStatusQuery(ticket ?? { requestId: 0, token: '' }), enabled: ticket !== undefined });
 }

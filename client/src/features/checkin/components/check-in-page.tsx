@@ -1,27 +1,16 @@
-import { type FormEvent, useCallback, useId, useRef, useState } from 'react';
-import { ApiError } from '../../../lib/api-client.ts';
-import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../../../contracts/checkin.ts';
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { useIntl } from 'react-intl';
 import { TextField } from '../../../components/text-field.tsx';
+import { PageFrame } from '../../../components/page-frame.tsx';
+import { ApiError } from '../../../lib/api-client.ts';
 import { navigate } from '../../../lib/router.ts';
 import { useCheckIn } from '../api/check-in.ts';
+import { type FieldErrors, NAME_LIMIT, validateCheckIn } from '../checkin-form.ts';
 import { DeviceChangePanel } from './device-change-panel.tsx';
 import { refusalFor } from './refusal-message.ts';
 
-interface FieldErrors {
-  code?: string;
-  fullName?: string;
-}
-
-function validate(code: string, fullName: string): FieldErrors {
-  const errors: FieldErrors = {};
-  if (code.trim() === '') errors.code = 'Enter your participant code.';
-  else if (!PARTICIPANT_CODE_PATTERN.test(code.trim())) errors.code = 'A participant code has 4 to 32 letters, digits or hyphens.';
-  if (fullName.trim() === '') errors.fullName = 'Enter your full name.';
-  else if (fullName.length > FULL_NAME_MAX_LENGTH) errors.fullName = `A name has at most ${FULL_NAME_MAX_LENGTH} characters.`;
-  return errors;
-}
-
 export function CheckInPage() {
+  const intl = useIntl();
   const [code, setCode] = useState('');
   const [fullName, setFullName] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -34,7 +23,7 @@ export function CheckInPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (checkIn.isPending) return;
-    const errors = validate(code, fullName);
+    const errors = validateCheckIn(code, fullName);
     setFieldErrors(errors);
     setTouched(true);
     if (errors.code) return codeRef.current?.focus();
@@ -43,73 +32,75 @@ export function CheckInPage() {
   };
 
   const revalidate = (nextCode: string, nextName: string) => {
-    if (touched) setFieldErrors(validate(nextCode, nextName));
+    if (touched) setFieldErrors(validateCheckIn(nextCode, nextName));
   };
 
-  const refusal = checkIn.isError ? refusalFor(checkIn.error) : undefined;
-  const lockedElsewhere = checkIn.error instanceof ApiError && checkIn.error.code === 'locked_to_another_device';
+  const refusal = checkIn.isError ? refusalFor(checkIn.error, intl) : undefined;
+  const errorCode = checkIn.error instanceof ApiError ? checkIn.error.code : 'internal';
   const submitted = checkIn.variables;
-  const retryAfterApproval = useCallback(() => {
+  const retryAfterApproval = () => {
     if (submitted) checkIn.mutate(submitted, { onSuccess: () => navigate('/start') });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [submitted]);
+  };
 
   return (
-    <main className="page">
-      <section className="card" aria-labelledby="check-in-title">
-        <p className="brand">examgate</p>
-        <h1 id="check-in-title">Check in to your exam</h1>
-        <p id={hintId} className="muted">Enter the participant code you were given and your full name as registered.</p>
-        <form onSubmit={submit} noValidate aria-describedby={hintId}>
-          <TextField
-            label="Participant code"
-            inputRef={codeRef}
-            name="code"
-            value={code}
-            onValueChange={(value) => {
-              setCode(value);
-              revalidate(value, fullName);
-            }}
-            error={fieldErrors.code}
-            autoComplete="off"
-            autoCapitalize="characters"
-            spellCheck={false}
-            inputMode="text"
-            maxLength={64}
-            readOnly={checkIn.isPending}
-            className="code-input"
-          />
-          <TextField
-            label="Full name"
-            inputRef={nameRef}
-            name="fullName"
-            value={fullName}
-            onValueChange={(value) => {
-              setFullName(value);
-              revalidate(code, value);
-            }}
-            error={fieldErrors.fullName}
-            autoComplete="name"
-            maxLength={FULL_NAME_MAX_LENGTH + 50}
-            readOnly={checkIn.isPending}
-          />
-          <button type="submit" className="primary" aria-disabled={checkIn.isPending} aria-busy={checkIn.isPending}>
-            {checkIn.isPending ? 'Checking in…' : 'Check in'}
-          </button>
-        </form>
-        <div role="alert" aria-live="assertive" className="alert-slot">
-          {refusal && (
-            <div className={`notice notice-${checkIn.error && 'code' in checkIn.error ? String(checkIn.error.code) : 'error'}`}>
-              <p className="notice-title">
-                <span aria-hidden="true">⚠ </span>
-                {refusal.title}
-              </p>
-              <p>{refusal.detail}</p>
-            </div>
-          )}
-        </div>
-        {lockedElsewhere && submitted && <DeviceChangePanel key={`${submitted.code}|${submitted.fullName}`} credentials={submitted} onApproved={retryAfterApproval} />}
-      </section>
-    </main>
+    <PageFrame labelledBy="check-in-title">
+      <h1 id="check-in-title">{intl.formatMessage({ id: 'checkin.title' })}</h1>
+      <p id={hintId} className="muted">
+        {intl.formatMessage({ id: 'checkin.hint' })}
+      </p>
+      <form onSubmit={submit} noValidate aria-describedby={hintId}>
+        <TextField
+          label={intl.formatMessage({ id: 'checkin.code.label' })}
+          inputRef={codeRef}
+          name="code"
+          value={code}
+          onValueChange={(value) => {
+            setCode(value);
+            revalidate(value, fullName);
+          }}
+          error={fieldErrors.code && intl.formatMessage({ id: fieldErrors.code })}
+          autoComplete="off"
+          autoCapitalize="characters"
+          spellCheck={false}
+          inputMode="text"
+          dir="ltr"
+          maxLength={64}
+          readOnly={checkIn.isPending}
+          className="code-input"
+        />
+        <TextField
+          label={intl.formatMessage({ id: 'checkin.name.label' })}
+          inputRef={nameRef}
+          name="fullName"
+          value={fullName}
+          onValueChange={(value) => {
+            setFullName(value);
+            revalidate(code, value);
+          }}
+          error={fieldErrors.fullName && intl.formatMessage({ id: fieldErrors.fullName }, { max: NAME_LIMIT })}
+          autoComplete="name"
+          dir="auto"
+          maxLength={NAME_LIMIT + 50}
+          readOnly={checkIn.isPending}
+        />
+        <button type="submit" className="primary" aria-disabled={checkIn.isPending} aria-busy={checkIn.isPending}>
+          {intl.formatMessage({ id: checkIn.isPending ? 'checkin.submitting' : 'checkin.submit' })}
+        </button>
+      </form>
+      <div role="alert" aria-live="assertive" className="alert-slot">
+        {refusal && (
+          <div className={`notice notice-${errorCode}`}>
+            <p className="notice-title">
+              <span aria-hidden="true">⚠ </span>
+              {refusal.title}
+            </p>
+            <p>{refusal.detail}</p>
+          </div>
+        )}
+      </div>
+      {errorCode === 'locked_to_another_device' && submitted && (
+        <DeviceChangePanel key={`${submitted.code}|${submitted.fullName}`} credentials={submitted} onApproved={retryAfterApproval} />
+      )}
+    </PageFrame>
   );
 }

@@ -1,24 +1,33 @@
-import { useEffect } from 'react';
+import { useEffect, useEffectEvent } from 'react';
+import { useIntl } from 'react-intl';
 import type { CheckInRequest } from '../../../../../contracts/checkin.ts';
 import { useAskForDeviceChange, useDeviceChangeStatus } from '../api/device-change.ts';
 import { refusalFor } from './refusal-message.ts';
 
 export function DeviceChangePanel({ credentials, onApproved }: { credentials: CheckInRequest; onApproved: () => void }) {
+  const intl = useIntl();
   const ask = useAskForDeviceChange();
   const status = useDeviceChangeStatus(ask.data);
   const state = status.data?.status;
 
+  // Once per approval, whatever the parent passes on later renders.
+  const approved = useEffectEvent(onApproved);
   useEffect(() => {
-    if (state === 'approved') onApproved();
-  }, [state, onApproved]);
+    if (state === 'approved') approved();
+  }, [state]);
 
   if (!ask.data) {
+    const refusal = ask.isError ? refusalFor(ask.error, intl) : undefined;
     return (
       <div className="device-change">
         <button type="button" onClick={() => ask.mutate(credentials)} aria-busy={ask.isPending}>
-          {ask.isPending ? 'Sending…' : 'Ask the proctor to move my check-in to this device'}
+          {intl.formatMessage({ id: ask.isPending ? 'deviceChange.sending' : 'deviceChange.ask' })}
         </button>
-        {ask.isError && <p className="field-error">{refusalFor(ask.error).title}: {refusalFor(ask.error).detail}</p>}
+        {refusal && (
+          <p className="field-error" role="alert">
+            {refusal.title}: {refusal.detail}
+          </p>
+        )}
       </div>
     );
   }
@@ -26,22 +35,22 @@ export function DeviceChangePanel({ credentials, onApproved }: { credentials: Ch
     <div className="device-change" role="status" aria-live="polite">
       {state === 'declined' ? (
         <p>
-          <strong>The proctor declined the request.</strong> Please talk to a proctor.
+          <strong>{intl.formatMessage({ id: 'deviceChange.declined.title' })}</strong> {intl.formatMessage({ id: 'deviceChange.declined.detail' })}
         </p>
       ) : state === 'expired' ? (
         <>
           <p>
-            <strong>The request expired</strong> before a proctor answered.
+            <strong>{intl.formatMessage({ id: 'deviceChange.expired.title' })}</strong> {intl.formatMessage({ id: 'deviceChange.expired.detail' })}
           </p>
           <button type="button" onClick={() => ask.mutate(credentials)}>
-            Ask again
+            {intl.formatMessage({ id: 'deviceChange.askAgain' })}
           </button>
         </>
       ) : state === 'approved' ? (
-        <p>Approved. Checking you in…</p>
+        <p>{intl.formatMessage({ id: 'deviceChange.approved' })}</p>
       ) : (
         <p>
-          <span className="spinner" aria-hidden="true" /> Request sent. Waiting for a proctor to approve it — this page continues by itself.
+          <span className="spinner" aria-hidden="true" /> {intl.formatMessage({ id: 'deviceChange.waiting' })}
         </p>
       )}
     </div>

@@ -1,3 +1,4 @@
+import type { IntlShape } from 'react-intl';
 import { ApiError } from '../../../lib/api-client.ts';
 
 export interface Refusal {
@@ -5,33 +6,25 @@ export interface Refusal {
   detail: string;
 }
 
-export function refusalFor(error: unknown): Refusal {
-  if (!(error instanceof ApiError)) return { title: 'Something went wrong', detail: 'Please try again.' };
-  switch (error.code) {
-    case 'locked_to_another_device':
-      return {
-        title: 'This code is in use on another device',
-        detail: 'Only one device can use a participant code. Ask a proctor to move your check-in to this device.',
-      };
-    case 'code_expired':
-      return { title: 'This code has expired', detail: 'It can no longer be used to check in. Ask a proctor if you think this is a mistake.' };
-    case 'not_recognised':
-      return { title: 'Code and name not recognised', detail: 'Check your participant code and your full name as registered, then try again.' };
-    case 'invalid_input':
-      return { title: 'Please check what you typed', detail: error.message };
-    case 'unavailable':
-      return {
-        title: 'The check-in service is busy',
-        detail: `Please try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} seconds` : ' in a moment'}.`,
-      };
-    case 'rate_limited':
-      return {
-        title: 'Too many failed attempts',
-        detail: `Please wait${error.retryAfterSeconds ? ` ${Math.ceil(error.retryAfterSeconds / 60)} minute(s)` : ' a few minutes'} and try again, or ask a proctor for help.`,
-      };
-    case 'network':
-      return { title: 'No connection to the server', detail: error.message };
-    default:
-      return { title: 'Something went wrong', detail: error.message };
-  }
+// Every error code has a title and a next step in each catalog (error.<code>.title / .detail); the API's
+// English message is never shown.
+export function refusalFor(error: unknown, intl: IntlShape): Refusal {
+  const code = error instanceof ApiError ? error.code : 'internal';
+  const retryAfter = error instanceof ApiError ? error.retryAfterSeconds : undefined;
+  const opensAt = error instanceof ApiError && error.details.opensAt ? new Date(error.details.opensAt) : undefined;
+  const values = {
+    seconds: retryAfter ?? 0,
+    minutes: Math.max(1, Math.ceil((retryAfter ?? 60) / 60)),
+    opensAt: opensAt
+      ? intl.formatDate(opensAt, {
+          weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+          timeZone: error instanceof ApiError ? error.details.timeZone : undefined,
+        })
+      : '',
+    known: retryAfter === undefined ? 'no' : 'yes',
+  };
+  return {
+    title: intl.formatMessage({ id: `error.${code}.title` }, values),
+    detail: intl.formatMessage({ id: `error.${code}.detail` }, values),
+  };
 }

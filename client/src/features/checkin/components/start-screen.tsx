@@ -1,13 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { useIntl } from 'react-intl';
+import { PageFrame } from '../../../components/page-frame.tsx';
 import { navigate } from '../../../lib/router.ts';
 import { currentCheckInQuery } from '../api/check-in.ts';
 import { forgetCheckIn, rememberedCheckIn } from '../checkin-storage.ts';
 import { refusalFor } from './refusal-message.ts';
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-
 export function StartScreen() {
+  const intl = useIntl();
   const hasCredentials = rememberedCheckIn() !== undefined;
   const current = useQuery({ ...currentCheckInQuery, enabled: hasCredentials });
 
@@ -24,74 +25,70 @@ export function StartScreen() {
 
   if (current.isPending) {
     return (
-      <main className="page">
-        <section className="card" aria-busy="true">
-          <p className="brand">examgate</p>
-          <p role="status">Checking your check-in…</p>
-        </section>
-      </main>
+      <PageFrame busy>
+        <p role="status">{intl.formatMessage({ id: 'start.checking' })}</p>
+      </PageFrame>
     );
   }
 
   if (current.isError) {
-    const refusal = refusalFor(current.error);
+    const refusal = refusalFor(current.error, intl);
     return (
-      <main className="page">
-        <section className="card" aria-labelledby="start-error-title">
-          <p className="brand">examgate</p>
-          <div role="alert" className="notice notice-error">
-            <h1 id="start-error-title" className="notice-title">
-              {refusal.title}
-            </h1>
-            <p>{refusal.detail}</p>
-          </div>
-          <div className="actions">
-            <button type="button" className="primary" onClick={() => void current.refetch()}>
-              Try again
-            </button>
-            <button type="button" onClick={leave}>
-              Back to check-in
-            </button>
-          </div>
-        </section>
-      </main>
+      <PageFrame labelledBy="start-error-title">
+        <div role="alert" className="notice notice-error">
+          <h1 id="start-error-title" className="notice-title">
+            {refusal.title}
+          </h1>
+          <p>{refusal.detail}</p>
+        </div>
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => void current.refetch()}>
+            {intl.formatMessage({ id: 'start.retry' })}
+          </button>
+          <button type="button" onClick={leave}>
+            {intl.formatMessage({ id: 'start.back' })}
+          </button>
+        </div>
+      </PageFrame>
     );
   }
 
   const { participant, examSession } = current.data;
+  const code = <bdi className="code">{participant.code}</bdi>;
   return (
-    <main className="page">
-      <section className="card" aria-labelledby="start-title">
-        <p className="brand">examgate</p>
-        <p className="success-badge">
-          <span aria-hidden="true">✓ </span>Checked in
-        </p>
-        <h1 id="start-title">Welcome, {participant.fullName}</h1>
-        <dl className="facts">
-          <div>
-            <dt>Exam</dt>
-            <dd>{examSession.name}</dd>
-          </div>
-          <div>
-            <dt>Participant code</dt>
-            <dd className="code">{participant.code}</dd>
-          </div>
-          <div>
-            <dt>This device was locked</dt>
-            <dd>
-              <time dateTime={participant.deviceLockedAt}>{timeFormat.format(new Date(participant.deviceLockedAt))}</time>
-            </dd>
-          </div>
-        </dl>
-        <p className="muted">
-          Your code is now tied to this device. Keep this page open; if you have to switch devices, ask a proctor.
-        </p>
-        <div className="actions">
-          <button type="button" onClick={leave}>
-            Not you? Check in with another code
-          </button>
+    <PageFrame labelledBy="start-title">
+      <p className="success-badge">
+        <span aria-hidden="true">✓ </span>
+        {intl.formatMessage({ id: 'start.badge' })}
+      </p>
+      <h1 id="start-title">{intl.formatMessage({ id: 'start.welcome' }, { name: participant.fullName })}</h1>
+      <p className="device-binding">{intl.formatMessage({ id: 'start.binding' }, { code })}</p>
+      <dl className="facts">
+        <div>
+          <dt>{intl.formatMessage({ id: 'start.exam' })}</dt>
+          <dd>
+            <bdi>{examSession.name}</bdi>
+          </dd>
         </div>
-      </section>
-    </main>
+        <div>
+          <dt>{intl.formatMessage({ id: 'start.code' })}</dt>
+          <dd>{code}</dd>
+        </div>
+        <div>
+          <dt>{intl.formatMessage({ id: 'start.lockedAt' })}</dt>
+          <dd>
+            <time dateTime={participant.deviceLockedAt}>
+              <bdi>{intl.formatDate(participant.deviceLockedAt, { dateStyle: 'medium', timeStyle: 'medium' })}</bdi>
+            </time>
+          </dd>
+        </div>
+      </dl>
+      <p className="muted">{intl.formatMessage({ id: 'start.keepOpen' })}</p>
+      <div className="actions">
+        <button type="button" onClick={leave}>
+          {intl.formatMessage({ id: 'start.notYou' })}
+        </button>
+      </div>
+    </PageFrame>
   );
 }

@@ -1,44 +1,25 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
+import { EVENT_RULES } from '../../../../../contracts/participant-state.ts';
 import { type ProctorParticipant, type StreamEvent, StreamEvent as StreamEventSchema } from '../../../../../contracts/proctor.ts';
+import { proctorKeys } from '../../proctor-auth/api/session.ts';
+import { applyEvent, refetchDelayMs } from './apply-event.ts';
 import { participantKeys, patchParticipantsBatch } from './participants.ts';
+import { sessionKeys } from './sessions.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
-const SETTLING = new Set<StreamEvent['type']>(['checked_in', 'lock_reset', 'lock_transferred', 'expired', 'reopened']);
-
-function applyEvent(participant: ProctorParticipant, event: StreamEvent): ProctorParticipant {
-  const next = { ...participant };
-  if (event.statusAfter) next.status = event.statusAfter;
-  if (event.type === 'checked_in' || event.type === 'lock_transferred') {
-    next.lockedIp = event.lockedIpAfter;
-    next.deviceLockedAt = event.at;
-    next.enteredAt ??= event.at;
-  }
-  if (event.type === 'lock_reset') {
-    next.lockedIp = null;
-    next.deviceLockedAt = null;
-  }
-  if (event.type === 'device_conflict') {
-    next.refusedAttempts += 1;
-    next.lastRefused = { ip: event.ip, userAgent: event.userAgent, at: event.at };
-    next.openConflict = next.status !== 'expired';
-  }
-  if (SETTLING.has(event.type)) next.openConflict = false;
-  if (event.type === 'lock_transferred' || event.type === 'device_change_declined') next.pendingRequest = null;
-  return next;
-}
+const RECENT_IDS_KEPT = 20_000;
 
 // One EventSource for the dashboard: audit events patch the cached rows they concern (in batches of
-// 50 ms); events the cache
-// cannot express on its own (a new device-change request) refetch the list; a reconnect refetches all.
+// 50 ms); events the cache cannot express on its own (see refetchDelayMs) refetch the list; a reconnect
+// refetches all.
 export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>('connecting');
   // A closed EventSource (the server answered an error instead of a stream) does not retry by itself.
   const [generation, setGeneration] = useState(0);
-  const onEventRef = useRef(onEvent);
-  onEventRef.current = onEvent;
+  const announce = useEffectEvent(onEvent);
 
   useEffect(() => {
     const source = new EventSource('/api/proctor/stream');
@@ -53,38 +34,76 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
         queryClient,
         events.map((event) => ({ code: event.code, patch: (participant: ProctorParticipant) => applyEvent(participant, event) })),
       );
-      if (events.some((event) => event.type === 'device_change_requested' && known.has(event.code))) refetchSoon();
+      const delays = events.filter((event) => known.has(event.code)).map(refetchDelayMs).filter((delay) => delay !== undefined);
+      if (delays.length > 0) refetchWithin(Math.min(...delays));
+      // The overview's counts, and the all-sessions list, which lacks whoever just started needing a proctor.
+      const attention = events.filter((event) => {
+        const rule = EVENT_RULES[event.type];
+        return rule.conflict !== 'keep' || rule.request !== 'keep' || rule.unthrottles || rule.countsFailure;
+      });
+      if (attention.length > 0) {
+        allListMissesSome ||= attention.some((event) => !known.has(event.code));
+        clearTimeout(overviewTimer);
+        overviewTimer = setTimeout(() => {
+          void queryClient.invalidateQueries({ queryKey: sessionKeys.overview() });
+          if (allListMissesSome) void queryClient.invalidateQueries({ queryKey: participantKeys.list({ session: 'all' }) });
+          allListMissesSome = false;
+        }, 300);
+      }
+      if (events.some((event) => event.type === 'session_changed')) void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
     };
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    // A reconnect served by another instance may repeat a few events (see the README's live stream); a
+    // refusal must not be counted twice.
+    const recentIds = new Set<number>();
+    const alreadyApplied = (id: number) => {
+      if (recentIds.has(id)) return true;
+      recentIds.add(id);
+      if (recentIds.size > RECENT_IDS_KEPT) recentIds.delete(recentIds.values().next().value!);
+      return false;
+    };
+    let overviewTimer: ReturnType<typeof setTimeout> | undefined;
+    let allListMissesSome = false;
     let refetchTimer: ReturnType<typeof setTimeout> | undefined;
-    const refetchSoon = () => {
+    let refetchAt = Number.POSITIVE_INFINITY;
+    // One refetch for everything that asked for one, as early as the most urgent asked.
+    const refetchWithin = (ms: number) => {
+      if (Date.now() + ms >= refetchAt) return;
       clearTimeout(refetchTimer);
-      refetchTimer = setTimeout(() => void queryClient.invalidateQueries({ queryKey: participantKeys.all }), 150);
+      refetchAt = Date.now() + ms;
+      refetchTimer = setTimeout(() => {
+        refetchAt = Number.POSITIVE_INFINITY;
+        void queryClient.invalidateQueries({ queryKey: participantKeys.all });
+      }, ms);
     };
     source.onopen = () => {
       setStatus('live');
-      if (opened) refetchSoon();
+      if (opened) {
+        refetchWithin(150);
+        void queryClient.invalidateQueries({ queryKey: sessionKeys.overview() });
+      }
       opened = true;
     };
     source.onerror = () => {
       setStatus('reconnecting');
       if (source.readyState === EventSource.CLOSED) {
         // Maybe the session ended: the session query then sends the proctor to the login page.
-        void queryClient.invalidateQueries({ queryKey: ['proctor', 'session'] });
+        void queryClient.invalidateQueries({ queryKey: proctorKeys.session() });
         retryTimer = setTimeout(() => setGeneration((value) => value + 1), 2000);
       }
     };
     source.addEventListener('audit', (message) => {
       const parsed = StreamEventSchema.safeParse(JSON.parse((message as MessageEvent<string>).data));
-      if (!parsed.success) return;
+      if (!parsed.success || alreadyApplied(parsed.data.id)) return;
       queued.push(parsed.data);
       flushTimer ??= setTimeout(flush, 50);
-      onEventRef.current(parsed.data);
+      announce(parsed.data);
     });
     return () => {
       clearTimeout(flushTimer);
       clearTimeout(refetchTimer);
       clearTimeout(retryTimer);
+      clearTimeout(overviewTimer);
       source.close();
     };
   }, [queryClient, generation]);

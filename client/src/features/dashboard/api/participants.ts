@@ -5,11 +5,15 @@ import { apiRequest } from '../../../lib/api-client.ts';
 export const participantKeys = {
   all: ['participants'] as const,
   lists: () => [...participantKeys.all, 'list'] as const,
-  list: (filters: { session: number | null }) => [...participantKeys.lists(), filters] as const,
+  list: (filters: { session: SessionView }) => [...participantKeys.lists(), filters] as const,
 };
 
+// A session's participants; 'all': everyone who needs a proctor, in every session; null: the session the
+// server finds current.
+export type SessionView = number | 'all' | null;
+
 // The stream keeps this fresh; refetching on a timer would only fight it.
-export const participantsQuery = (session: number | null) =>
+export const participantsQuery = (session: SessionView) =>
   queryOptions({
     queryKey: participantKeys.list({ session }),
     queryFn: () => apiRequest(`/api/proctor/participants${session === null ? '' : `?session=${session}`}`, ParticipantsSchema),

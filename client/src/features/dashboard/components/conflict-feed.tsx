@@ -1,92 +1,81 @@
-import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
-import { resetLockPrompt, transferLockPrompt } from './action-prompts.ts';
-import type { PendingAction } from './confirm-dialog.tsx';
-import { formatTime, shortAgent } from './format.ts';
+import { useIntl } from 'react-intl';
+import { approvePrompt, declinePrompt, resetLockPrompt, transferLockPrompt } from './action-prompts.ts';
+import { DeviceBadge } from './device-badge.tsx';
+import { formatTime } from './format.ts';
+import { needsAttention, type ParticipantListProps } from './participants-table.tsx';
 
-export function ConflictFeed({ participants, onAction }: { participants: ProctorParticipant[]; onAction: (action: PendingAction) => void }) {
+export function ConflictFeed({ participants, timeZone, onAction, sessionNames }: ParticipantListProps) {
+  const intl = useIntl();
   const items = participants
-    .filter((p) => p.openConflict || p.pendingRequest)
+    .filter(needsAttention)
     .sort((a, b) => (b.pendingRequest?.createdAt ?? b.lastRefused?.at ?? '').localeCompare(a.pendingRequest?.createdAt ?? a.lastRefused?.at ?? ''));
   return (
     <section className="panel feed" aria-labelledby="feed-title">
       <h2 id="feed-title">
-        Conflicts and requests <span className="count">{items.length}</span>
+        {intl.formatMessage({ id: 'feed.title' })} <span className="count">{intl.formatNumber(items.length)}</span>
       </h2>
       {items.length === 0 ? (
-        <p className="muted">No open conflicts. Refused devices and device-change requests appear here as they happen.</p>
+        <p className="muted">{intl.formatMessage({ id: 'feed.empty' })}</p>
       ) : (
         <ul className="feed-list">
           {items.map((p) => {
             const request = p.pendingRequest;
-            const refusedIp = request?.requesterIp ?? p.lastRefused?.ip ?? null;
+            const refused = p.lastRefused;
             return (
               <li key={p.code} className={`feed-item${request ? ' has-request' : ''}`} aria-label={`${p.fullName}, ${p.code}`}>
                 <p className="feed-head">
-                  <strong>{p.fullName}</strong> <span className="code">{p.code}</span>
-                  {request ? <span className="tag tag-request">⇄ Asks to move</span> : <span className="tag tag-conflict">⚠ Refused device</span>}
+                  <strong>
+                    <bdi>{p.fullName}</bdi>
+                  </strong>{' '}
+                  <bdi className="code">{p.code}</bdi>
+                  {sessionNames && (
+                    <span className="tag tag-session">
+                      <bdi>{sessionNames.get(p.sessionId) ?? p.sessionId}</bdi>
+                    </span>
+                  )}
+                  {request ? (
+                    <span className="tag tag-request">{intl.formatMessage({ id: 'feed.asksToMove' })}</span>
+                  ) : (
+                    <span className="tag tag-conflict">{intl.formatMessage({ id: 'feed.refusedDevice' })}</span>
+                  )}
                 </p>
                 <div className="sides">
                   <div className="side">
-                    <p className="side-label">Holds the lock</p>
-                    <p className="ip">{p.lockedIp ?? 'nobody'}</p>
-                    <p className="muted">since {formatTime(p.deviceLockedAt)}</p>
+                    <p className="side-label">{intl.formatMessage({ id: 'feed.holder' })}</p>
+                    <DeviceBadge ip={p.lockedIp} device={p.lockedDevice} userAgent={p.lockedUserAgent} />
+                    <p className="muted">{intl.formatMessage({ id: 'feed.since' }, { time: formatTime(intl, p.deviceLockedAt, timeZone) })}</p>
                   </div>
                   <div className="side refused">
-                    <p className="side-label">{request ? 'Requesting device' : `Refused (${p.refusedAttempts}×)`}</p>
-                    <p className="ip">{refusedIp ?? '—'}</p>
-                    <p className="muted">
-                      {shortAgent(request?.userAgent ?? p.lastRefused?.userAgent ?? null)} · {formatTime(request?.createdAt ?? p.lastRefused?.at ?? null)}
+                    <p className="side-label">
+                      {request ? intl.formatMessage({ id: 'feed.requester' }) : intl.formatMessage({ id: 'feed.refused' }, { count: p.refusedAttempts })}
                     </p>
+                    {request ? (
+                      <DeviceBadge ip={request.requesterIp} device={request.requesterDevice} userAgent={request.userAgent} />
+                    ) : (
+                      <DeviceBadge ip={refused?.ip ?? null} device={refused?.device ?? null} userAgent={refused?.userAgent ?? null} />
+                    )}
+                    <p className="muted">{formatTime(intl, request?.createdAt ?? refused?.at ?? null, timeZone)}</p>
                   </div>
                 </div>
                 <div className="actions">
                   {request ? (
                     <>
-                      <button
-                        type="button"
-                        className="primary"
-                        onClick={() =>
-                          onAction({
-                            action: { kind: 'approve', requestId: request.id, code: p.code, expectedIp: p.lockedIp },
-                            title: `Move ${p.code} to ${request.requesterIp}?`,
-                            description: `The lock moves from ${p.lockedIp ?? 'nobody'} straight to ${request.requesterIp}, which then continues by itself.`,
-                            confirmLabel: 'Approve and move',
-                            defaultReason: 'Device change approved',
-                          })
-                        }
-                      >
-                        Approve
+                      <button type="button" className="primary" onClick={() => onAction(approvePrompt(intl, p, request))}>
+                        {intl.formatMessage({ id: 'feed.approve' })}
                       </button>
-                      <button
-                        type="button"
-                        onClick={() =>
-                          onAction({
-                            action: { kind: 'decline', requestId: request.id, code: p.code },
-                            title: `Decline the request for ${p.code}?`,
-                            description: `The lock stays with ${p.lockedIp ?? 'nobody'}; the requesting device is told.`,
-                            confirmLabel: 'Decline',
-                          })
-                        }
-                      >
-                        Decline
+                      <button type="button" onClick={() => onAction(declinePrompt(intl, p, request))}>
+                        {intl.formatMessage({ id: 'feed.decline' })}
                       </button>
                     </>
                   ) : (
                     <>
-                      {refusedIp && (
-                        <button
-                          type="button"
-                          className="primary"
-                          onClick={() => onAction(transferLockPrompt(p, refusedIp))}
-                        >
-                          Move to this device
+                      {refused?.ip && (
+                        <button type="button" className="primary" onClick={() => onAction(transferLockPrompt(intl, p, refused))}>
+                          {intl.formatMessage({ id: 'feed.moveHere' })}
                         </button>
                       )}
-                      <button
-                        type="button"
-                        onClick={() => onAction(resetLockPrompt(p))}
-                      >
-                        Reset
+                      <button type="button" onClick={() => onAction(resetLockPrompt(intl, p))}>
+                        {intl.formatMessage({ id: 'feed.reset' })}
                       </button>
                     </>
                   )}

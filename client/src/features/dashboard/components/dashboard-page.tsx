@@ -1,33 +1,47 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
-import type { StreamEvent } from '../../../../../contracts/proctor.ts';
+import { type IntlShape, useIntl } from 'react-intl';
+import { countParticipants, type ProctorParticipant, type StreamEvent } from '../../../../../contracts/proctor.ts';
+import { LanguageSwitcher } from '../../../i18n/language-switcher.tsx';
 import { ApiError } from '../../../lib/api-client.ts';
 import { navigate } from '../../../lib/router.ts';
 import { proctorSessionQuery, useLogOut } from '../../proctor-auth/api/session.ts';
+import { recentEventsQuery } from '../api/events.ts';
 import { useLiveEvents } from '../api/live-events.ts';
-import { participantsQuery } from '../api/participants.ts';
+import { participantsQuery, type SessionView } from '../api/participants.ts';
+import { sessionSettingsQuery, sessionsOverviewQuery } from '../api/sessions.ts';
+import { ActivityFeed, NOTABLE } from './activity-feed.tsx';
+import { AddressUnthrottle } from './address-unthrottle.tsx';
 import { ConfirmDialog, type PendingAction } from './confirm-dialog.tsx';
 import { ConflictFeed } from './conflict-feed.tsx';
 import { ParticipantsTable } from './participants-table.tsx';
+import { SessionPanel } from './session-panel.tsx';
+import { OtherSessionsBanner, SessionSwitcher } from './session-switcher.tsx';
 
 function isUnauthenticated(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'unauthenticated';
 }
 
 export function DashboardPage() {
+  const intl = useIntl();
   const session = useQuery(proctorSessionQuery);
   useEffect(() => {
     if (isUnauthenticated(session.error)) navigate('/proctor/login', { replace: true });
   }, [session.error]);
-  if (session.isPending) return <p className="page muted" role="status">Loading…</p>;
+  if (session.isPending) {
+    return (
+      <p className="page muted" role="status">
+        {intl.formatMessage({ id: 'dashboard.loading' })}
+      </p>
+    );
+  }
   if (session.isError) {
     return isUnauthenticated(session.error) ? null : (
       <main className="page">
         <div role="alert" className="notice">
-          <p className="notice-title">Cannot load the dashboard</p>
-          <p>{session.error.message}</p>
+          <p className="notice-title">{intl.formatMessage({ id: 'dashboard.loadFailed' })}</p>
           <button type="button" onClick={() => void session.refetch()}>
-            Try again
+            {intl.formatMessage({ id: 'dashboard.retry' })}
           </button>
         </div>
       </main>
@@ -36,101 +50,148 @@ export function DashboardPage() {
   return <Dashboard username={session.data.proctor.username} />;
 }
 
-function describeEvent(event: StreamEvent): string | undefined {
-  if (event.type === 'device_conflict') return `Conflict: ${event.code} refused on ${event.ip ?? 'an unknown address'}`;
-  if (event.type === 'device_change_requested') return `${event.code} asks to move to ${event.ip ?? 'another device'}`;
+function describeEvent(intl: IntlShape, event: StreamEvent): string | undefined {
+  if (event.type === 'device_conflict') return intl.formatMessage({ id: 'announce.conflict' }, { code: event.code, ip: event.ip ?? '?' });
+  if (event.type === 'device_change_requested') return intl.formatMessage({ id: 'announce.request' }, { code: event.code, ip: event.ip ?? '?' });
   return undefined;
 }
 
+const ACTIVITY_KEPT = 40;
+
+const VIEW_KEY = 'examgate.dashboard.session';
+
+function parseView(value: string | null): SessionView {
+  if (value === 'all') return 'all';
+  const id = Number(value);
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
+// The address bar wins (a shared link), then the proctor's last choice, then the session the server finds
+// current (its check-in window is open, or it had the latest check-in).
+function initialView(): SessionView {
+  return parseView(new URLSearchParams(window.location.search).get('session')) ?? parseView(localStorage.getItem(VIEW_KEY));
+}
+
 function Dashboard({ username }: { username: string }) {
-  const [sessionId, setSessionIdState] = useState<number | null>(() => {
-    const fromUrl = Number(new URLSearchParams(window.location.search).get('session'));
-    return Number.isInteger(fromUrl) && fromUrl > 0 ? fromUrl : null;
-  });
-  const setSessionId = (id: number) => {
-    setSessionIdState(id);
-    window.history.replaceState(null, '', `/proctor?session=${id}`);
+  const intl = useIntl();
+  const [view, setViewState] = useState<SessionView>(initialView);
+  const setView = (next: SessionView) => {
+    setViewState(next);
+    if (next === null) localStorage.removeItem(VIEW_KEY);
+    else localStorage.setItem(VIEW_KEY, String(next));
+    window.history.replaceState(null, '', next === null ? '/proctor' : `/proctor?session=${next}`);
   };
-  const participants = useQuery(participantsQuery(sessionId));
+  const participants = useQuery(participantsQuery(view));
+  const overview = useQuery(sessionsOverviewQuery);
+  // A remembered or linked session that has since been deleted.
+  const sessionGone = participants.error instanceof ApiError && participants.error.code === 'not_found';
+  const allSessions = view === 'all';
+  const shownSession = participants.data?.session ?? null;
+  const sessionNames = new Map((participants.data?.sessions ?? []).map((session) => [session.id, session.name]));
+  const settings = useQuery({ ...sessionSettingsQuery(shownSession?.id ?? 0), enabled: shownSession !== null });
+  const timeZone = settings.data?.timeZone;
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  const [activity, setActivity] = useState<StreamEvent[]>([]);
+  const recent = useQuery(recentEventsQuery);
   const logOut = useLogOut();
-  const onEvent = useCallback((event: StreamEvent) => {
-    const text = describeEvent(event);
-    if (text) setAnnouncement(text);
-  }, []);
+  const onEvent = useCallback(
+    (event: StreamEvent) => {
+      const text = describeEvent(intl, event);
+      if (text) setAnnouncement(text);
+      if (NOTABLE.has(event.type)) setActivity((current) => [event, ...current].slice(0, ACTIVITY_KEPT));
+    },
+    [intl],
+  );
   const live = useLiveEvents(onEvent);
 
-  const list = participants.data?.participants ?? [];
-  const counters = [
-    { label: 'Total', value: list.length },
-    { label: 'Not checked in', value: list.filter((p) => p.status === 'unused').length },
-    { label: 'In progress', value: list.filter((p) => p.status === 'in_progress').length },
-    { label: 'Finished', value: list.filter((p) => p.status === 'expired').length },
-    { label: 'Open conflicts', value: list.filter((p) => p.openConflict).length, alert: true },
-    { label: 'Pending requests', value: list.filter((p) => p.pendingRequest).length, alert: true },
+  const list: ProctorParticipant[] = participants.data?.participants ?? [];
+  const codes = new Set(list.map((p) => p.code));
+  const earlier = recent.data?.filter((event) => NOTABLE.has(event.type) && !activity.some((live) => live.id === event.id)) ?? [];
+  const sessionActivity = [...activity, ...earlier]
+    // A session's own changes, its participants' events, and what concerns every session (an address let
+    // try again); on the all-sessions view, everything.
+    .filter((event) => allSessions || (event.type === 'session_changed' ? event.sessionId === shownSession?.id : event.code === '' || codes.has(event.code)))
+    .slice(0, ACTIVITY_KEPT);
+  const counts = countParticipants(list);
+  const attentionCounters = [
+    { label: 'counter.conflicts', value: counts.openConflicts, alert: true },
+    { label: 'counter.requests', value: counts.pendingRequests, alert: true },
   ];
+  const counters = allSessions
+    ? [...attentionCounters, { label: 'counter.throttled', value: list.filter((p) => p.throttled).length, alert: true }]
+    : [
+        { label: 'counter.total', value: counts.total, alert: false },
+        { label: 'counter.unused', value: counts.unused, alert: false },
+        { label: 'counter.inProgress', value: counts.inProgress, alert: false },
+        { label: 'counter.expired', value: counts.expired, alert: false },
+        ...attentionCounters,
+      ];
+  const overviewSessions = overview.data?.sessions ?? [];
 
   return (
     <div className="dashboard">
       <header className="dash-header">
         <div>
-          <p className="brand">examgate · proctor</p>
-          <h1>{participants.data?.session?.name ?? 'No exam session yet'}</h1>
-          {participants.data && participants.data.sessions.length > 1 && (
-            <label>
-              Exam session{' '}
-              <select value={participants.data.session?.id ?? ''} onChange={(e) => setSessionId(Number(e.target.value))}>
-                {participants.data.sessions.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          <p className="brand">{intl.formatMessage({ id: 'brand.proctor' })}</p>
+          <h1>{allSessions ? intl.formatMessage({ id: 'dashboard.allSessions' }) : shownSession ? <bdi>{shownSession.name}</bdi> : intl.formatMessage({ id: 'dashboard.noSession' })}</h1>
+          {overviewSessions.length > 1 && <SessionSwitcher sessions={overviewSessions} shown={allSessions ? 'all' : (shownSession?.id ?? null)} onChange={setView} />}
         </div>
         <p className={`live live-${live}`} role="status">
           <span aria-hidden="true">{live === 'live' ? '● ' : '◌ '}</span>
-          {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          {intl.formatMessage({ id: `live.${live}` })}
         </p>
         <div className="who">
           <span>{username}</span>
+          <LanguageSwitcher />
           <a href="/api/proctor/events.csv" download>
-            Export audit log (CSV)
+            {intl.formatMessage({ id: 'dashboard.export' })}
           </a>
           <button type="button" onClick={() => logOut.mutate(undefined, { onSettled: () => navigate('/proctor/login', { replace: true }) })}>
-            Log out
+            {intl.formatMessage({ id: 'dashboard.logout' })}
           </button>
         </div>
       </header>
-      <ul className="counters" aria-label="Counters">
+      <ul className="counters" aria-label={intl.formatMessage({ id: 'counter.region' })}>
         {counters.map((counter) => (
           <li key={counter.label} className={counter.alert && counter.value > 0 ? 'counter alert' : 'counter'}>
-            <span className="counter-value">{counter.value}</span>
-            <span className="counter-label">{counter.label}</span>
+            <span className="counter-value">{intl.formatNumber(counter.value)}</span>
+            <span className="counter-label">{intl.formatMessage({ id: counter.label })}</span>
           </li>
         ))}
       </ul>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
         {announcement}
       </div>
-      {participants.isError ? (
+      {!allSessions && <OtherSessionsBanner sessions={overviewSessions} shownId={shownSession?.id} onShow={setView} />}
+      {allSessions && <p className="muted">{intl.formatMessage({ id: 'dashboard.allSessions.hint' })}</p>}
+      {sessionGone ? (
         <div role="alert" className="notice">
-          <p className="notice-title">Cannot load participants</p>
-          <p>{participants.error.message}</p>
+          <p className="notice-title">{intl.formatMessage({ id: 'dashboard.sessionGone' })}</p>
+          <button type="button" onClick={() => setView(null)}>
+            {intl.formatMessage({ id: 'dashboard.showCurrent' })}
+          </button>
+        </div>
+      ) : participants.isError ? (
+        <div role="alert" className="notice">
+          <p className="notice-title">{intl.formatMessage({ id: 'dashboard.participantsFailed' })}</p>
           <button type="button" onClick={() => void participants.refetch()}>
-            Try again
+            {intl.formatMessage({ id: 'dashboard.retry' })}
           </button>
         </div>
       ) : participants.isPending ? (
         <p className="muted" role="status">
-          Loading participants…
+          {intl.formatMessage({ id: 'dashboard.loadingParticipants' })}
         </p>
       ) : (
         <div className="dash-body">
-          <ConflictFeed participants={list} onAction={setPending} />
-          <ParticipantsTable participants={list} onAction={setPending} />
+          <div className="dash-side">
+            {shownSession && <SessionPanel sessionId={shownSession.id} />}
+            <ConflictFeed participants={list} timeZone={timeZone} onAction={setPending} sessionNames={allSessions ? sessionNames : undefined} />
+            <ActivityFeed events={sessionActivity} timeZone={timeZone} />
+          </div>
+          <ParticipantsTable participants={list} timeZone={timeZone} onAction={setPending} sessionNames={allSessions ? sessionNames : undefined} />
+          <AddressUnthrottle onAction={setPending} />
         </div>
       )}
       <ConfirmDialog pending={pending} onClose={() => setPending(null)} />

@@ -1,20 +1,37 @@
-import type { ParticipantStatus } from '../../../../../contracts/checkin.ts';
+import type { IntlShape } from 'react-intl';
 
-const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-
-export function formatTime(iso: string | null): string {
-  return iso ? time.format(new Date(iso)) : '—';
+// Times on the dashboard are shown in the exam's time zone.
+export function formatTime(intl: IntlShape, iso: string | null, timeZone: string | undefined): string {
+  return iso ? intl.formatTime(iso, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }) : '—';
 }
 
-export const STATUS_LABEL: Record<ParticipantStatus, { icon: string; text: string }> = {
-  unused: { icon: '○', text: 'Not checked in' },
-  in_progress: { icon: '●', text: 'In progress' },
-  expired: { icon: '✓', text: 'Finished' },
-};
+export function formatDateTime(intl: IntlShape, iso: string, timeZone: string | undefined): string {
+  return intl.formatDate(iso, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+}
 
-export function shortAgent(userAgent: string | null): string {
-  if (!userAgent) return 'unknown browser';
-  const match = /(Firefox|Edg|Chrome|Safari|HeadlessChrome)\/[\d.]+/.exec(userAgent);
-  const os = /(Android|iPhone|iPad|Windows|Mac OS X|Linux)/.exec(userAgent);
-  return [match?.[0].split('.')[0], os?.[0]].filter(Boolean).join(' on ') || userAgent.slice(0, 40);
+const BROWSERS: [RegExp, string][] = [
+  [/Edg\//, 'Edge'],
+  [/OPR\//, 'Opera'],
+  [/SamsungBrowser\//, 'Samsung Internet'],
+  [/Firefox\//, 'Firefox'],
+  [/HeadlessChrome\//, 'Chrome'],
+  [/Chrome\//, 'Chrome'],
+  [/Safari\//, 'Safari'],
+];
+const SYSTEMS: [RegExp, string][] = [
+  [/Android/, 'Android'],
+  [/iPhone|iPad/, 'iOS'],
+  [/Windows/, 'Windows'],
+  [/CrOS/, 'ChromeOS'],
+  [/Mac OS X|Macintosh/, 'macOS'],
+  [/Linux/, 'Linux'],
+];
+
+// "Firefox on Windows": enough to tell two laptops behind one address apart at a glance.
+export function deviceLabel(intl: IntlShape, userAgent: string | null): string {
+  if (!userAgent) return intl.formatMessage({ id: 'device.unknown' });
+  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (browser && system) return intl.formatMessage({ id: 'device.label' }, { browser, system });
+  return browser ?? system ?? userAgent.slice(0, 40);
 }

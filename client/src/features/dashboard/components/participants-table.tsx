@@ -1,25 +1,41 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useId, useMemo, useRef, useState } from 'react';
+import { useIntl } from 'react-intl';
 import type { ParticipantStatus } from '../../../../../contracts/checkin.ts';
 import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
-import { resetLockPrompt } from './action-prompts.ts';
+import { useMediaQuery } from '../../../lib/use-media-query.ts';
+import { bulkPrompt, letTryAgainPrompt, resetLockPrompt, statusPrompt } from './action-prompts.ts';
 import type { PendingAction } from './confirm-dialog.tsx';
-import { formatTime, STATUS_LABEL } from './format.ts';
+import { DeviceBadge } from './device-badge.tsx';
+import { formatTime } from './format.ts';
 
 type SortKey = 'code' | 'fullName' | 'status' | 'lockedIp' | 'deviceLockedAt' | 'refusedAttempts';
 const COLUMNS: { key: SortKey; label: string }[] = [
-  { key: 'code', label: 'Code' },
-  { key: 'fullName', label: 'Name' },
-  { key: 'status', label: 'Status' },
-  { key: 'lockedIp', label: 'Lock holder' },
-  { key: 'deviceLockedAt', label: 'Locked at' },
-  { key: 'refusedAttempts', label: 'Refused' },
+  { key: 'code', label: 'table.code' },
+  { key: 'fullName', label: 'table.name' },
+  { key: 'status', label: 'table.status' },
+  { key: 'lockedIp', label: 'table.holder' },
+  { key: 'deviceLockedAt', label: 'table.lockedAt' },
+  { key: 'refusedAttempts', label: 'table.refused' },
 ];
+const STATUS_ICON: Record<ParticipantStatus, string> = { unused: '○', in_progress: '●', expired: '✓' };
+// On a phone each participant is a card of five lines; elsewhere a row.
 const ROW_HEIGHT = 44;
+const CARD_HEIGHT = 176;
 
-const needsAttention = (p: ProctorParticipant) => p.openConflict || p.pendingRequest !== null;
+// What the conflict feed lists and the table's "needs attention" filter shows.
+export const needsAttention = (p: ProctorParticipant) => p.openConflict || p.pendingRequest !== null;
 
-export function ParticipantsTable({ participants, onAction }: { participants: ProctorParticipant[]; onAction: (action: PendingAction) => void }) {
+export interface ParticipantListProps {
+  participants: ProctorParticipant[];
+  timeZone: string | undefined;
+  onAction: (action: PendingAction) => void;
+  // On the all-sessions view, each row names its session.
+  sessionNames?: Map<number, string>;
+}
+
+export function ParticipantsTable({ participants, timeZone, onAction, sessionNames }: ParticipantListProps) {
+  const intl = useIntl();
   const [status, setStatus] = useState<ParticipantStatus | 'all' | 'attention'>('all');
   const [search, setSearch] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; direction: 1 | -1 }>({ key: 'code', direction: 1 });
@@ -27,6 +43,7 @@ export function ParticipantsTable({ participants, onAction }: { participants: Pr
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const scrollRef = useRef<HTMLDivElement>(null);
   const ids = { search: useId(), status: useId(), pin: useId() };
+  const cards = useMediaQuery('(max-width: 640px)');
 
   const rows = useMemo(() => {
     const needle = search.trim().toLowerCase();
@@ -44,7 +61,8 @@ export function ParticipantsTable({ participants, onAction }: { participants: Pr
     });
   }, [participants, status, search, sort, pinAttention]);
 
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const rowHeight = cards ? CARD_HEIGHT : ROW_HEIGHT;
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => rowHeight, overscan: 12 });
   const selectedRows = participants.filter((p) => selected.has(p.code));
   const toggle = (code: string) =>
     setSelected((current) => {
@@ -57,148 +75,125 @@ export function ParticipantsTable({ participants, onAction }: { participants: Pr
   return (
     <section className="panel table-panel" aria-labelledby="table-title">
       <div className="table-toolbar">
-        <h2 id="table-title">Participants</h2>
+        <h2 id="table-title">{intl.formatMessage({ id: 'table.title' })}</h2>
         <label htmlFor={ids.search} className="visually-hidden">
-          Search by code or name
+          {intl.formatMessage({ id: 'table.search.label' })}
         </label>
-        <input id={ids.search} type="search" placeholder="Search code or name" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <label htmlFor={ids.status}>Show</label>
-        <select id={ids.status} value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
-          <option value="all">All</option>
-          <option value="attention">Needs attention</option>
-          <option value="unused">Not checked in</option>
-          <option value="in_progress">In progress</option>
-          <option value="expired">Finished</option>
-        </select>
+        <input id={ids.search} type="search" placeholder={intl.formatMessage({ id: 'table.search.placeholder' })} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <span className="toolbar-field">
+          <label htmlFor={ids.status}>{intl.formatMessage({ id: 'table.show' })}</label>
+          <select id={ids.status} value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
+            <option value="all">{intl.formatMessage({ id: 'table.filter.all' })}</option>
+            <option value="attention">{intl.formatMessage({ id: 'table.filter.attention' })}</option>
+            <option value="unused">{intl.formatMessage({ id: 'status.unused' })}</option>
+            <option value="in_progress">{intl.formatMessage({ id: 'status.in_progress' })}</option>
+            <option value="expired">{intl.formatMessage({ id: 'status.expired' })}</option>
+          </select>
+        </span>
         <label className="checkbox" htmlFor={ids.pin}>
-          <input id={ids.pin} type="checkbox" checked={pinAttention} onChange={(e) => setPinAttention(e.target.checked)} /> Pin conflicts to top
+          <input id={ids.pin} type="checkbox" checked={pinAttention} onChange={(e) => setPinAttention(e.target.checked)} /> {intl.formatMessage({ id: 'table.pin' })}
         </label>
       </div>
       {selectedRows.length > 0 && (
-        <div className="bulk-bar" role="region" aria-label="Bulk actions">
-          <span>{selectedRows.length} selected</span>
-          <button
-            type="button"
-            onClick={() =>
-              onAction({
-                action: { kind: 'bulk-reset', items: selectedRows.map((p) => ({ code: p.code, expectedIp: p.lockedIp })) },
-                title: `Reset ${selectedRows.length} device lock(s)?`,
-                description: 'All or nothing: if any lock changed since you looked, nothing is reset.',
-                confirmLabel: 'Reset locks',
-              })
-            }
-          >
-            Reset locks
+        <div className="bulk-bar" role="region" aria-label={intl.formatMessage({ id: 'bulk.region' })}>
+          <span>{intl.formatMessage({ id: 'bulk.selected' }, { count: selectedRows.length })}</span>
+          <button type="button" onClick={() => onAction(bulkPrompt(intl, 'bulk-reset', selectedRows))}>
+            {intl.formatMessage({ id: 'bulk.reset.button' })}
           </button>
-          <button
-            type="button"
-            onClick={() =>
-              onAction({
-                action: { kind: 'bulk-expire', codes: selectedRows.map((p) => p.code) },
-                title: `Mark ${selectedRows.length} participant(s) finished?`,
-                description: 'Their codes expire: further check-ins are refused.',
-                confirmLabel: 'Mark finished',
-              })
-            }
-          >
-            Mark finished
+          <button type="button" onClick={() => onAction(bulkPrompt(intl, 'bulk-expire', selectedRows))}>
+            {intl.formatMessage({ id: 'bulk.expire.button' })}
           </button>
-          <button
-            type="button"
-            onClick={() =>
-              onAction({
-                action: { kind: 'bulk-reopen', codes: selectedRows.map((p) => p.code) },
-                title: `Reopen ${selectedRows.length} participant(s)?`,
-                description: 'Finished codes become usable again.',
-                confirmLabel: 'Reopen',
-              })
-            }
-          >
-            Reopen
+          <button type="button" onClick={() => onAction(bulkPrompt(intl, 'bulk-reopen', selectedRows))}>
+            {intl.formatMessage({ id: 'bulk.reopen.button' })}
           </button>
           <button type="button" onClick={() => setSelected(new Set())}>
-            Clear selection
+            {intl.formatMessage({ id: 'bulk.clear' })}
           </button>
         </div>
       )}
-      <div role="table" aria-label="Participants" aria-rowcount={rows.length + 1} className="grid-table">
+      <div role="table" aria-label={intl.formatMessage({ id: 'table.title' })} aria-rowcount={rows.length + 1} className={`grid-table${cards ? ' as-cards' : ''}`}>
         <div role="rowgroup">
           <div role="row" className="grid-row grid-head" aria-rowindex={1}>
             <span role="columnheader" className="cell-select">
-              <span className="visually-hidden">Select</span>
+              <span className="visually-hidden">{intl.formatMessage({ id: 'table.select' })}</span>
             </span>
             {COLUMNS.map((column) => (
-              <span
-                role="columnheader"
-                key={column.key}
-                aria-sort={sort.key === column.key ? (sort.direction === 1 ? 'ascending' : 'descending') : 'none'}
-              >
+              <span role="columnheader" key={column.key} className={`cell-${column.key}`} aria-sort={sort.key === column.key ? (sort.direction === 1 ? 'ascending' : 'descending') : 'none'}>
                 <button
                   type="button"
                   className="sort"
                   onClick={() => setSort((current) => ({ key: column.key, direction: current.key === column.key ? (-current.direction as 1 | -1) : 1 }))}
                 >
-                  {column.label}
+                  {intl.formatMessage({ id: column.label })}
                   <span aria-hidden="true">{sort.key === column.key ? (sort.direction === 1 ? ' ▲' : ' ▼') : ''}</span>
                 </button>
               </span>
             ))}
-            <span role="columnheader">Actions</span>
+            <span role="columnheader" className="cell-actions">
+              {intl.formatMessage({ id: 'table.actions' })}
+            </span>
           </div>
         </div>
         <div ref={scrollRef} className="grid-scroll" role="rowgroup">
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((item) => {
               const p = rows[item.index]!;
-              const label = STATUS_LABEL[p.status];
               return (
                 <div
                   role="row"
                   key={p.code}
                   aria-rowindex={item.index + 2}
                   className={`grid-row${needsAttention(p) ? ' attention' : ''}`}
-                  style={{ position: 'absolute', top: 0, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT, width: '100%' }}
+                  style={{ position: 'absolute', top: 0, insetInlineStart: 0, transform: `translateY(${item.start}px)`, height: rowHeight, width: '100%' }}
                 >
                   <span role="cell" className="cell-select">
-                    <input type="checkbox" aria-label={`Select ${p.code}`} checked={selected.has(p.code)} onChange={() => toggle(p.code)} />
+                    <input type="checkbox" aria-label={intl.formatMessage({ id: 'table.selectOne' }, { code: p.code })} checked={selected.has(p.code)} onChange={() => toggle(p.code)} />
                   </span>
-                  <span role="cell" className="code">
-                    {p.code}
+                  <span role="cell" className="cell-code code">
+                    <bdi>{p.code}</bdi>
                   </span>
-                  <span role="cell" className="name">
-                    {p.fullName}
+                  <span role="cell" className="cell-fullName name">
+                    <bdi>{p.fullName}</bdi>
+                    {sessionNames && (
+                      <span className="tag tag-session">
+                        <span className="visually-hidden">{intl.formatMessage({ id: 'table.session' })}: </span>
+                        <bdi>{sessionNames.get(p.sessionId) ?? p.sessionId}</bdi>
+                      </span>
+                    )}
                   </span>
-                  <span role="cell">
+                  <span role="cell" className="cell-status">
                     <span className={`status status-${p.status}`}>
-                      <span aria-hidden="true">{label.icon} </span>
-                      {label.text}
+                      <span aria-hidden="true">{STATUS_ICON[p.status]} </span>
+                      {intl.formatMessage({ id: `status.${p.status}` })}
                     </span>
-                    {p.pendingRequest && <span className="tag tag-request">⇄ request</span>}
-                    {p.openConflict && !p.pendingRequest && <span className="tag tag-conflict">⚠ conflict</span>}
+                    {p.pendingRequest && <span className="tag tag-request">{intl.formatMessage({ id: 'table.tag.request' })}</span>}
+                    {p.openConflict && !p.pendingRequest && <span className="tag tag-conflict">{intl.formatMessage({ id: 'table.tag.conflict' })}</span>}
+                    {p.throttled && <span className="tag tag-throttled">{intl.formatMessage({ id: 'table.tag.throttled' })}</span>}
                   </span>
-                  <span role="cell" className="ip">
-                    {p.lockedIp ?? '—'}
+                  <span role="cell" className="cell-lockedIp">
+                    <DeviceBadge ip={p.lockedIp} device={p.lockedDevice} userAgent={p.lockedUserAgent} compact />
                   </span>
-                  <span role="cell">{formatTime(p.deviceLockedAt)}</span>
-                  <span role="cell">{p.refusedAttempts}</span>
-                  <span role="cell" className="row-actions">
+                  <span role="cell" className="cell-deviceLockedAt">
+                    {formatTime(intl, p.deviceLockedAt, timeZone)}
+                  </span>
+                  <span role="cell" className="cell-refusedAttempts">
+                    {intl.formatNumber(p.refusedAttempts)}
+                  </span>
+                  <span role="cell" className="cell-actions row-actions">
                     {p.lockedIp && (
-                      <button type="button" onClick={() => onAction(resetLockPrompt(p))}>
-                        Reset<span className="visually-hidden"> lock of {p.code}</span>
+                      <button type="button" onClick={() => onAction(resetLockPrompt(intl, p))}>
+                        {intl.formatMessage({ id: 'table.reset' })}
+                        <span className="visually-hidden"> {p.code}</span>
                       </button>
                     )}
-                    <button
-                      type="button"
-                      onClick={() =>
-                        onAction({
-                          action: p.status === 'expired' ? { kind: 'reopen', code: p.code } : { kind: 'expire', code: p.code },
-                          title: p.status === 'expired' ? `Reopen ${p.code}?` : `Mark ${p.code} finished?`,
-                          description: p.status === 'expired' ? 'The code can be used to check in again.' : 'The code expires: further check-ins are refused.',
-                          confirmLabel: p.status === 'expired' ? 'Reopen' : 'Mark finished',
-                        })
-                      }
-                    >
-                      {p.status === 'expired' ? 'Reopen' : 'Finish'}
+                    {p.throttled && (
+                      <button type="button" onClick={() => onAction(letTryAgainPrompt(intl, p))}>
+                        {intl.formatMessage({ id: 'table.letTryAgain' })}
+                        <span className="visually-hidden"> {p.code}</span>
+                      </button>
+                    )}
+                    <button type="button" onClick={() => onAction(statusPrompt(intl, p))}>
+                      {intl.formatMessage({ id: p.status === 'expired' ? 'table.reopen' : 'table.expire' })}
                       <span className="visually-hidden"> {p.code}</span>
                     </button>
                   </span>
@@ -208,7 +203,7 @@ export function ParticipantsTable({ participants, onAction }: { participants: Pr
           </div>
         </div>
       </div>
-      {rows.length === 0 && <p className="muted empty">No participant matches.</p>}
+      {rows.length === 0 && <p className="muted empty">{intl.formatMessage({ id: 'table.empty' })}</p>}
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../lib/hashing.ts';
 
 // Names are compared as people perceive them: case, surrounding and repeated whitespace, and the
 // composed/decomposed forms of accented letters (NFC) must not matter. Upper- then lower-casing
@@ -12,11 +12,5 @@ export function sameName(a: string, b: string): boolean {
 }
 
 export function nameHash(name: string): string {
-  return createHash('sha256').update(comparableName(name)).digest('hex');
-}
-
-// Stored per participant for the check-in procedure (migration 007), which cannot normalise names
-// itself: it confirms a typed name by recomputing this from the typed name's hash and the stored name.
-export function nameCheck(fullName: string): string {
-  return createHash('sha256').update(`${nameHash(fullName)}:${fullName}`).digest('hex');
+  return sha256Hex(comparableName(name));
 }

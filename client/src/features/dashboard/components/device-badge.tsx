@@ -1,0 +1,33 @@
+import { useIntl } from 'react-intl';
+import { deviceLabel } from './format.ts';
+
+// A lock holder or a refused device as a proctor tells it apart: address, browser, and key fingerprint.
+export function DeviceBadge({ ip, device, userAgent, compact = false }: { ip: string | null; device: string | null; userAgent: string | null; compact?: boolean }) {
+  const intl = useIntl();
+  if (ip === null) return <span className="muted">{intl.formatMessage({ id: 'device.nobody' })}</span>;
+  const label = deviceLabel(intl, userAgent);
+  const fingerprint = device && intl.formatMessage({ id: 'device.fingerprint' }, { fingerprint: device });
+  if (compact) {
+    return (
+      <span className="device-badge" title={[ip, label, fingerprint].filter(Boolean).join(' · ')}>
+        <bdi className="ip">{ip}</bdi>
+        <span className="muted"> · {label}</span>
+        {device && <bdi className="fingerprint"> · {device}</bdi>}
+      </span>
+    );
+  }
+  return (
+    <span className="device-badge">
+      <bdi className="ip">{ip}</bdi>
+      <span className="device-line">
+        {label}
+        {fingerprint && (
+          <>
+            {' · '}
+            <bdi className="fingerprint">{fingerprint}</bdi>
+          </>
+        )}
+      </span>
+    </span>
+  );
+}

@@ -1,0 +1,165 @@
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { type IntlShape, useIntl } from 'react-intl';
+import type { ExamSessionSettings } from '../../../../../contracts/exam-session.ts';
+import { type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
+import { ApiError } from '../../../lib/api-client.ts';
+import { useNow } from '../../../lib/use-now.ts';
+import { utcToWallTime, wallTimeToUtc } from '../../../lib/zoned-time.ts';
+import { sessionSettingsQuery, useChangeSession } from '../api/sessions.ts';
+import { formatDateTime } from './format.ts';
+
+function countdown(intl: IntlShape, ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return intl.formatRelativeTime(seconds, 'second');
+  if (seconds < 2 * 3600) return intl.formatRelativeTime(Math.round(seconds / 60), 'minute');
+  return intl.formatRelativeTime(Math.round(seconds / 3600), 'hour');
+}
+
+export function SessionPanel({ sessionId }: { sessionId: number }) {
+  const intl = useIntl();
+  const settings = useQuery(sessionSettingsQuery(sessionId));
+  const [editing, setEditing] = useState(false);
+  const opensAt = settings.data?.opensAt ? Date.parse(settings.data.opensAt) : undefined;
+  const now = useNow(1000, opensAt !== undefined);
+  if (!settings.data) return null;
+  const session = settings.data;
+  const zone = session.timeZone;
+  const window =
+    session.opensAt === null && session.closesAt === null
+      ? intl.formatMessage({ id: 'session.window.always' })
+      : intl.formatMessage(
+          { id: 'session.window.range' },
+          {
+            opens: session.opensAt ? formatDateTime(intl, session.opensAt, zone) : intl.formatMessage({ id: 'session.window.now' }),
+            closes: session.closesAt ? formatDateTime(intl, session.closesAt, zone) : intl.formatMessage({ id: 'session.window.open' }),
+          },
+        );
+  const state =
+    opensAt !== undefined && opensAt > now
+      ? intl.formatMessage({ id: 'session.state.opensIn' }, { when: countdown(intl, opensAt - now) })
+      : session.closesAt && Date.parse(session.closesAt) <= now
+        ? intl.formatMessage({ id: 'session.state.closed' })
+        : intl.formatMessage({ id: 'session.state.open' });
+  return (
+    <section className="panel session-panel" aria-labelledby="session-title">
+      <h2 id="session-title">{intl.formatMessage({ id: 'session.title' })}</h2>
+      <dl className="session-facts">
+        <div>
+          <dt>{intl.formatMessage({ id: 'session.policy' })}</dt>
+          <dd>
+            <strong>{intl.formatMessage({ id: `policy.${session.lockPolicy}.name` })}</strong>
+            <span className="muted"> · {intl.formatMessage({ id: `policy.${session.lockPolicy}.hint` })}</span>
+          </dd>
+        </div>
+        <div>
+          <dt>{intl.formatMessage({ id: 'session.window' })}</dt>
+          <dd>
+            <span className={`window-state${opensAt !== undefined && opensAt > now ? ' before' : ''}`} role="status">
+              {state}
+            </span>{' '}
+            <span className="muted">
+              {window} (<bdi>{zone}</bdi>)
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{intl.formatMessage({ id: 'session.networks' })}</dt>
+          <dd>
+            {session.allowedNetworks.length === 0
+              ? intl.formatMessage({ id: 'session.networks.any' })
+              : intl.formatList(
+                  session.allowedNetworks.map((network) => (
+                    <bdi key={network} className="ip">
+                      {network}
+                    </bdi>
+                  )),
+                  { type: 'unit' },
+                )}
+          </dd>
+        </div>
+      </dl>
+      <button type="button" onClick={() => setEditing(true)}>
+        {intl.formatMessage({ id: 'session.change' })}
+      </button>
+      {editing && <SessionSettingsDialog session={session} onClose={() => setEditing(false)} />}
+    </section>
+  );
+}
+
+// Changing the policy or the window of a running exam is audited with a reason, and refused (stale_update)
+// when someone else changed the settings since this page loaded them.
+function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSettings; onClose: () => void }) {
+  const intl = useIntl();
+  const change = useChangeSession(session.id);
+  const [policy, setPolicy] = useState<LockPolicy>(session.lockPolicy);
+  const [opens, setOpens] = useState(session.opensAt ? utcToWallTime(session.opensAt, session.timeZone) : '');
+  const [closes, setCloses] = useState(session.closesAt ? utcToWallTime(session.closesAt, session.timeZone) : '');
+  const [reason, setReason] = useState('');
+  const ids = { title: useId(), policy: useId(), opens: useId(), closes: useId(), reason: useId() };
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const openModal = (dialog: HTMLDialogElement | null) => {
+    dialogRef.current = dialog;
+    if (dialog && !dialog.open) dialog.showModal();
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (change.isPending || reason.trim() === '') return;
+    change.mutate(
+      {
+        version: session.version,
+        reason: reason.trim(),
+        lockPolicy: policy,
+        opensAt: opens ? wallTimeToUtc(opens, session.timeZone) : null,
+        closesAt: closes ? wallTimeToUtc(closes, session.timeZone) : null,
+      },
+      { onSuccess: onClose },
+    );
+  };
+  const code = change.error instanceof ApiError ? change.error.code : change.error ? 'internal' : undefined;
+
+  return (
+    <dialog ref={openModal} className="dialog" aria-labelledby={ids.title} onClose={onClose}>
+      <form onSubmit={submit}>
+        <h2 id={ids.title}>{intl.formatMessage({ id: 'session.dialog.title' }, { name: session.name })}</h2>
+        <div className="field">
+          <label htmlFor={ids.policy}>{intl.formatMessage({ id: 'session.policy' })}</label>
+          <select id={ids.policy} value={policy} onChange={(e) => setPolicy(e.target.value as LockPolicy)}>
+            {lockPolicies.map((candidate) => (
+              <option key={candidate} value={candidate}>
+                {intl.formatMessage({ id: `policy.${candidate}.name` })} — {intl.formatMessage({ id: `policy.${candidate}.hint` })}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field-pair">
+          <div className="field">
+            <label htmlFor={ids.opens}>{intl.formatMessage({ id: 'session.dialog.opens' }, { zone: session.timeZone })}</label>
+            <input id={ids.opens} type="datetime-local" value={opens} onChange={(e) => setOpens(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.closes}>{intl.formatMessage({ id: 'session.dialog.closes' }, { zone: session.timeZone })}</label>
+            <input id={ids.closes} type="datetime-local" value={closes} onChange={(e) => setCloses(e.target.value)} />
+          </div>
+        </div>
+        <label htmlFor={ids.reason}>{intl.formatMessage({ id: 'dialog.reason' })}</label>
+        <textarea id={ids.reason} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} maxLength={500} required />
+        {code && (
+          <div role="alert" className="notice">
+            <p className="notice-title">{intl.formatMessage({ id: `error.${code}.title` })}</p>
+            <p>{intl.formatMessage({ id: `error.${code}.detail` }, { seconds: 0, minutes: 1, opensAt: '', known: 'no' })}</p>
+          </div>
+        )}
+        <div className="actions">
+          <button type="submit" className="primary" disabled={reason.trim() === ''} aria-busy={change.isPending}>
+            {intl.formatMessage({ id: change.isPending ? 'dialog.working' : 'session.dialog.save' })}
+          </button>
+          <button type="button" onClick={() => dialogRef.current?.close()}>
+            {intl.formatMessage({ id: 'dialog.cancel' })}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

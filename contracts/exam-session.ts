@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { lockPolicies } from './lock-policy.ts';
+
+export const AllowedNetwork = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+  error: 'each allowed network must be an IPv4 or IPv6 address or CIDR range',
+});
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name.includes('/') || name === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+export const TimeZone = z.string().trim().min(1).max(64).refine(isTimeZone, 'timeZone must be an IANA time zone such as Europe/Berlin, or UTC');
+
+const isoTime = z.iso.datetime();
+
+export const ExamSessionSettings = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  lockPolicy: z.enum(lockPolicies),
+  // Empty: every address may check in.
+  allowedNetworks: z.array(z.string()),
+  opensAt: isoTime.nullable(),
+  closesAt: isoTime.nullable(),
+  timeZone: z.string(),
+  // Bumped by every change; a change sent with an older version is refused (409 stale_update).
+  version: z.number().int(),
+});
+export type ExamSessionSettings = z.infer<typeof ExamSessionSettings>;
+
+export const ExamSessionChange = z
+  .object({
+    version: z.number({ error: 'version is required: the settings version you saw' }).int().min(0),
+    reason: z.string().trim().min(1, 'reason is required').max(500),
+    lockPolicy: z.enum(lockPolicies).optional(),
+    allowedNetworks: z.array(AllowedNetwork).max(100).optional(),
+    opensAt: isoTime.nullable().optional(),
+    closesAt: isoTime.nullable().optional(),
+    timeZone: TimeZone.optional(),
+  })
+  .refine((change) => !(change.opensAt && change.closesAt) || Date.parse(change.opensAt) < Date.parse(change.closesAt), {
+    message: 'closesAt must be later than opensAt',
+    path: ['closesAt'],
+  });
+export type ExamSessionChange = z.infer<typeof ExamSessionChange>;

@@ -1,0 +1,82 @@
+import { recordAttemptOnUnknownCode, recordEvent } from '../audit/audit.repo.ts';
+import type { DeviceIdentity } from '../devices/device-keys.ts';
+import type { SessionCache, SessionRules } from '../exam-sessions/session-cache.ts';
+import type { Config } from '../lib/config.ts';
+import type { Tx } from '../lib/database.ts';
+import { RateLimitedError } from '../lib/errors.ts';
+import { nameHash, sameName } from '../participants/full-name.ts';
+import { type LockedParticipant, lockParticipantForAttempt, markGuess } from '../participants/participants.repo.ts';
+import { countFailure, lockFailures } from './attempt-failures.repo.ts';
+import { addressAndCodeScope, deviceScope } from './attempt-scopes.ts';
+
+export interface AttemptLimits {
+  windowS: number;
+  perDevice: number;
+  perAddressAndCode: number;
+}
+
+export function attemptLimits(config: Config): AttemptLimits {
+  return { windowS: config.CHECKIN_FAILURE_WINDOW_S, perDevice: config.CHECKIN_MAX_FAILURES_PER_DEVICE, perAddressAndCode: config.CHECKIN_MAX_FAILURES_PER_ADDRESS_AND_CODE };
+}
+
+export interface Credentials {
+  code: string;
+  fullName: string;
+  ip: string;
+  device: DeviceIdentity;
+  userAgent: string | null;
+  requestId: string;
+}
+
+export interface GuardContext {
+  limits: AttemptLimits;
+  sessions: SessionCache;
+}
+
+export type Guarded = { recognised: false } | { recognised: true; participant: LockedParticipant; session: SessionRules };
+
+// Every endpoint that checks a code and a name goes through here, under the participant's row lock:
+// 1. A party that failed too often is refused before anything of its attempt is looked at, right pairs
+//    included (a limit that let a right guess through would tell the guesser it was right). The parties
+//    are the device key and the pair of address and code; never the address alone (an exam hall is one
+//    address) nor the code alone (a stranger could lock its owner out).
+// 2. An unknown code and a wrong name get the same answer, and are both audited and counted.
+// Only a party that failed recently has its failures read: the code's row says whether anyone failed on
+// it, the device key whether the device did; an honest hall pays nothing.
+export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials): Promise<Guarded> {
+  const { participant, now } = await lockParticipantForAttempt(tx, attempt.code);
+  const windowStart = now.getTime() - limits.windowS * 1000;
+  const device = deviceScope(attempt.device.hash);
+  const pair = addressAndCodeScope(attempt.ip, attempt.code);
+  const suspects: string[] = [];
+  if (!participant || (participant.lastGuessAt !== null && participant.lastGuessAt.getTime() > windowStart)) suspects.push(pair);
+  if (attempt.device.suspectUntilS > 0) suspects.push(device);
+  if (suspects.length > 0) {
+    const over = (await lockFailures(tx, suspects)).filter((row) => row.blockedUntil !== null && row.blockedUntil > now);
+    if (over.length > 0) {
+      const retryAfterS = Math.max(...over.map((row) => (row.blockedUntil!.getTime() - now.getTime()) / 1000));
+      // Thrown inside the transaction: it rolls back, and a throttled attempt writes nothing.
+      throw new RateLimitedError('Too many failed attempts. Wait a moment and try again, or ask a proctor.', retryAfterS);
+    }
+  }
+  const session = participant && (await sessions.get(tx, participant.sessionId));
+  if (participant && session && sameName(participant.fullName, attempt.fullName)) return { recognised: true, participant, session };
+
+  const facts = {
+    type: 'not_recognised' as const,
+    sourceIp: attempt.ip,
+    sourceDevice: attempt.device.hash,
+    userAgent: attempt.userAgent,
+    submittedNameHash: nameHash(attempt.fullName),
+    requestId: attempt.requestId,
+  };
+  if (participant) {
+    recordEvent(tx, participant, facts);
+    markGuess(tx, participant.id, now);
+  } else recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
+  const origin = { address: attempt.ip, code: attempt.code };
+  countFailure(tx, device, now, { windowS: limits.windowS, max: limits.perDevice }, origin);
+  countFailure(tx, pair, now, { windowS: limits.windowS, max: limits.perAddressAndCode }, origin);
+  attempt.device.markSuspect(Math.ceil(Date.now() / 1000) + limits.windowS);
+  return { recognised: false };
+}

@@ -1,0 +1,134 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { SqlHandle, Tx } from '../lib/database.ts';
+
+export interface ExamSessionRef {
+  id: number;
+  name: string;
+}
+
+export interface ExamSession extends ExamSessionRef {
+  lockPolicy: LockPolicy;
+  allowedNetworks: string[];
+  opensAt: Date | null;
+  closesAt: Date | null;
+  timeZone: string;
+  version: number;
+}
+
+interface SessionRow extends RowDataPacket {
+  id: number;
+  name: string;
+  lock_policy: LockPolicy;
+  allowed_networks: string | null;
+  opens_at: Date | null;
+  closes_at: Date | null;
+  time_zone: string;
+  version: number;
+}
+
+const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, version';
+
+function toSession(row: SessionRow): ExamSession {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    lockPolicy: row.lock_policy,
+    allowedNetworks: row.allowed_networks ? row.allowed_networks.split(',') : [],
+    opensAt: row.opens_at,
+    closesAt: row.closes_at,
+    timeZone: row.time_zone,
+    version: Number(row.version),
+  };
+}
+
+export async function listSessions(db: SqlHandle): Promise<ExamSessionRef[]> {
+  const rows = await db.rows<RowDataPacket & ExamSessionRef>('SELECT id, name FROM exam_sessions ORDER BY id DESC');
+  return rows.map((row) => ({ id: row.id, name: row.name }));
+}
+
+export async function listSessionSettings(db: SqlHandle): Promise<ExamSession[]> {
+  return (await db.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM exam_sessions ORDER BY id DESC`)).map(toSession);
+}
+
+export async function readSession(db: SqlHandle, id: number): Promise<ExamSession | undefined> {
+  const [row] = await db.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM exam_sessions WHERE id = ?`, [id]);
+  return row && toSession(row);
+}
+
+// With the database's clock read under the lock, for the audit row of the change.
+export interface LockedSession extends ExamSession {
+  now: Date;
+}
+
+export async function lockSessionByName(tx: Tx, name: string): Promise<LockedSession | undefined> {
+  const [row] = await tx.rows<SessionRow & { now: Date }>(`SELECT ${SESSION_COLUMNS}, UTC_TIMESTAMP(3) AS now FROM exam_sessions WHERE name = ? FOR UPDATE`, [name]);
+  return row && { ...toSession(row), now: row.now };
+}
+
+export async function lockSession(tx: Tx, id: number): Promise<LockedSession | undefined> {
+  const [row] = await tx.rows<SessionRow & { now: Date }>(`SELECT ${SESSION_COLUMNS}, UTC_TIMESTAMP(3) AS now FROM exam_sessions WHERE id = ? FOR UPDATE`, [id]);
+  return row && { ...toSession(row), now: row.now };
+}
+
+const WRITE_SESSION = `
+  UPDATE exam_sessions
+     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, version = version + 1
+   WHERE id = ?`;
+
+export function writeSession(tx: Tx, session: ExamSession): void {
+  tx.defer(WRITE_SESSION, [
+    session.lockPolicy,
+    session.allowedNetworks.length > 0 ? session.allowedNetworks.join(',') : null,
+    session.opensAt,
+    session.closesAt,
+    session.timeZone,
+    session.id,
+  ]);
+}
+
+export interface SessionActivityRow {
+  id: number;
+  name: string;
+  opensAt: Date | null;
+  closesAt: Date | null;
+  lastCheckIn: Date | null;
+  openConflicts: number;
+  pendingRequests: number;
+  throttled: number;
+}
+
+// Per session: what needs a proctor, and when check-in last happened. Three grouped passes rather than
+// one join, so that a participant with a pending request and a throttle is not counted twice.
+export async function sessionActivity(db: SqlHandle): Promise<{ now: Date; sessions: SessionActivityRow[] }> {
+  const sessions = await db.rows<RowDataPacket & { id: number; name: string; opens_at: Date | null; closes_at: Date | null; last_check_in: Date | null; open_conflicts: string | number; now: Date }>(
+    `SELECT s.id, s.name, s.opens_at, s.closes_at, MAX(p.device_locked_at) AS last_check_in, COALESCE(SUM(p.conflict_open), 0) AS open_conflicts,
+            UTC_TIMESTAMP(3) AS now
+       FROM exam_sessions s LEFT JOIN participants p ON p.session_id = s.id
+      GROUP BY s.id, s.name, s.opens_at, s.closes_at
+      ORDER BY s.id DESC`,
+  );
+  const countBySession = async (sql: string) =>
+    new Map((await db.rows<RowDataPacket & { session_id: number; n: number }>(sql)).map((row) => [row.session_id, Number(row.n)]));
+  const requests = await countBySession(
+    `SELECT p.session_id, COUNT(DISTINCT r.participant_id) AS n FROM device_change_requests r JOIN participants p ON p.id = r.participant_id
+      WHERE r.status = 'pending' AND r.expires_at > UTC_TIMESTAMP(3) GROUP BY p.session_id`,
+  );
+  const throttled = await countBySession(
+    `SELECT p.session_id, COUNT(DISTINCT p.id) AS n FROM attempt_failures f JOIN participants p ON p.code = f.code
+      WHERE f.blocked_until > UTC_TIMESTAMP(3) GROUP BY p.session_id`,
+  );
+  return {
+    now: sessions[0]?.now ?? new Date(),
+    sessions: sessions.map((row) => ({
+      id: row.id,
+      name: row.name,
+      opensAt: row.opens_at,
+      closesAt: row.closes_at,
+      lastCheckIn: row.last_check_in,
+      openConflicts: Number(row.open_conflicts),
+      pendingRequests: requests.get(row.id) ?? 0,
+      throttled: throttled.get(row.id) ?? 0,
+    })),
+  };
+}

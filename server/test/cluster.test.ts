@@ -1,0 +1,254 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../src/audit/audit-verify.ts';
+import { loadConfig } from '../src/lib/config.ts';
+import { Database, type DatabaseOptions } from '../src/lib/database.ts';
+import { ClusterNotReadyError } from '../src/lib/database-url.ts';
+import { setUpDatabase } from '../src/lib/database-setup.ts';
+import { migrate, MIGRATIONS_DIR } from '../src/lib/migrate.ts';
+import { eventually } from './support/eventually.ts';
+import { createParticipants, type TestParticipant } from './support/fixtures.ts';
+import { type GaleraCluster, startGaleraCluster } from './support/galera-cluster.ts';
+import { checkIn, deviceAddress, request, TestDevice } from './support/http-client.ts';
+import { logInProctor } from './support/proctor-client.ts';
+import { auditIds, openSse } from './support/sse-client.ts';
+import { testDatabaseDefaults } from './support/test-database.ts';
+import { startTestServer, type TestServer } from './support/test-server.ts';
+
+// A three-node Galera cluster on this machine (see support/galera-cluster.ts): every node takes writes.
+let cluster: GaleraCluster;
+let baseDir: string;
+const DATABASE = `examgate_cluster_${Math.random().toString(36).slice(2, 8)}`;
+let sql: mysql.Connection;
+const databases: Database[] = [];
+const servers: TestServer[] = [];
+
+function databaseOn(url: string, options: Partial<DatabaseOptions> = {}): Database {
+  const db = new Database({ ...testDatabaseDefaults, url, ...options });
+  databases.push(db);
+  return db;
+}
+
+async function serverOn(node: number): Promise<TestServer> {
+  const server = await startTestServer(databaseOn(cluster.nodeUrl(node, DATABASE)));
+  servers.push(server);
+  return server;
+}
+
+beforeAll(async () => {
+  baseDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-galera-'));
+  cluster = await startGaleraCluster(baseDir);
+  const admin = await mysql.createConnection({ uri: cluster.nodes[0]!.serverUrl });
+  await admin.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  await migrate(cluster.nodeUrl(0, DATABASE));
+  sql = await mysql.createConnection({ uri: cluster.nodeUrl(0, DATABASE), timezone: 'Z' });
+}, 120_000);
+
+afterAll(async () => {
+  for (const server of servers) await server.close().catch(() => {});
+  for (const db of databases) await db.close().catch(() => {});
+  await sql?.end().catch(() => {});
+  await cluster?.stop();
+  await rm(baseDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('examgate on a three-node Galera cluster', () => {
+  it('when two instances migrate an empty database at once through two nodes, then each migration is applied once', async () => {
+    const admin = await mysql.createConnection({ uri: cluster.nodes[0]!.serverUrl });
+    await admin.query('CREATE DATABASE examgate_cluster_migrate');
+    await admin.end();
+
+    const [first, second] = await Promise.all([migrate(cluster.nodeUrl(0, 'examgate_cluster_migrate')), migrate(cluster.nodeUrl(1, 'examgate_cluster_migrate'))]);
+
+    const files = (await readdir(MIGRATIONS_DIR)).filter((name) => name.endsWith('.sql')).sort();
+    expect([...first.applied, ...second.applied].sort()).toEqual(files);
+    const check = await mysql.createConnection({ uri: cluster.nodeUrl(2, 'examgate_cluster_migrate') });
+    const [[row]] = (await check.query('SELECT COUNT(*) AS n, COUNT(DISTINCT name) AS names FROM schema_migrations')) as unknown as [[{ n: number; names: number }]];
+    await check.query('DROP DATABASE examgate_cluster_migrate');
+    await check.end();
+    expect([Number(row.n), Number(row.names)]).toEqual([files.length, files.length]);
+  });
+
+  it('when 40 codes are raced by 10 devices each, half through node 1 and half through node 2, then every code has exactly one winner', async () => {
+    const [a, b] = [await serverOn(0), await serverOn(1)];
+    const participants = await createParticipants(sql, 40, { session: { lockPolicy: 'device' } });
+
+    const answers = await Promise.all(
+      participants.flatMap((participant, p) =>
+        Array.from({ length: 10 }, (_, d) => checkIn((d % 2 === 0 ? a : b).baseUrl, participant, deviceAddress(1000 + p * 10 + d)).then((response) => ({ code: participant.code, status: response.status }))),
+      ),
+    );
+
+    const winners = new Map<string, number>();
+    for (const { code, status } of answers) if (status === 200) winners.set(code, (winners.get(code) ?? 0) + 1);
+    expect(participants.filter((participant) => winners.get(participant.code) !== 1).map((participant) => participant.code)).toEqual([]);
+    expect(answers.filter(({ status }) => status !== 200 && status !== 409 && status !== 503)).toEqual([]);
+    const verified = await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)));
+    expect(verified.violations).toEqual([]);
+  });
+
+  const ROUNDS = Number(process.env.CLUSTER_STREAM_ROUNDS ?? 10);
+  const PER_ROUND = Number(process.env.CLUSTER_STREAM_PARTICIPANTS ?? 40);
+  it(`when events are written through three nodes while a dashboard follows one of them, then it receives every event exactly once, each participant's in commit order (${ROUNDS} rounds)`, async () => {
+    // The watched instance writes too (as behind a load balancer): its own commits make it poll at once,
+    // while the other node's lower ids may still be on their way.
+    const [writerA, watched, writerC] = [await serverOn(0), await serverOn(1), await serverOn(2)];
+    const proctor = await logInProctor(watched.baseUrl, databases.at(-1)!);
+    const stream = await openSse(`${watched.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie });
+    await stream.waitFor((messages) => messages.some((message) => message.event === 'ready'));
+    const onNode2 = await mysql.createConnection({ uri: cluster.nodeUrl(1, DATABASE) });
+    try {
+      const everyone: TestParticipant[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const participants = await createParticipants(sql, PER_ROUND, { session: { lockPolicy: 'device' } });
+        everyone.push(...participants);
+        // Each participant: four devices at once, through nodes 1, 2, 3 and 2.
+        await Promise.all(
+          participants.flatMap((participant, p) =>
+            Array.from({ length: 4 }, (_, d) => checkIn([writerA, watched, writerC, watched][d]!.baseUrl, participant, deviceAddress(2000 + (round * PER_ROUND + p) * 4 + d))),
+          ),
+        );
+      }
+      const codes = everyone.map((participant) => participant.code);
+      const [rows] = (await onNode2.query(`SELECT id, code, event_type FROM audit_events WHERE code IN (${codes.map(() => '?').join(',')}) ORDER BY id`, codes)) as unknown as [{ id: number; code: string; event_type: string }[]];
+      const expected = rows.map((row) => Number(row.id));
+
+      await stream.waitFor((messages) => new Set(auditIds(messages)).size >= expected.length, 15_000).catch(() => undefined);
+      const delivered = auditIds(stream.messages);
+      expect(expected.filter((id) => !delivered.includes(id))).toEqual([]);
+      expect(delivered.length).toBe(new Set(delivered).size);
+      // Per participant: the winner's check-in before the loser's refusal, as they committed.
+      const typeOf = new Map(rows.map((row) => [Number(row.id), row.event_type]));
+      const order = new Map<string, string[]>();
+      for (const message of stream.messages.filter((m) => m.event === 'audit')) {
+        const event = JSON.parse(message.data) as { id: number; code: string };
+        order.set(event.code, [...(order.get(event.code) ?? []), typeOf.get(event.id) ?? '?']);
+      }
+      expect([...order.values()].filter((types) => types[0] !== 'checked_in')).toEqual([]);
+    } finally {
+      stream.close();
+      await onNode2.end();
+    }
+  });
+
+  it('when another node commits a lower id after higher ones were delivered, then the dashboard still receives it, once', async () => {
+    const watched = await serverOn(1);
+    const writer = await serverOn(0);
+    const proctor = await logInProctor(watched.baseUrl, databases.at(-1)!);
+    const stream = await openSse(`${watched.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie });
+    await stream.waitFor((messages) => messages.some((message) => message.event === 'ready'));
+    const [participant] = await createParticipants(sql, 1, { session: { lockPolicy: 'device' } });
+    const slow = await mysql.createConnection({ uri: cluster.nodeUrl(2, DATABASE) });
+    try {
+      // Node 3 takes an id and holds it; this node's transactions are invisible to node 2.
+      await slow.query('START TRANSACTION');
+      const [inserted] = await slow.query<mysql.ResultSetHeader>(
+        "INSERT INTO audit_events (code, event_type, source_ip, request_id, created_at) VALUES (?, 'not_recognised', '127.0.12.90', 'late-on-node-3', UTC_TIMESTAMP(3))",
+        [participant!.code],
+      );
+      for (let i = 0; i < 5; i++) await checkIn(writer.baseUrl, participant, deviceAddress(4000 + i));
+      const [[{ max }]] = (await sql.query('SELECT MAX(id) AS max FROM audit_events')) as unknown as [[{ max: number }]];
+      expect(Number(max)).toBeGreaterThan(inserted.insertId);
+      await stream.waitFor((messages) => auditIds(messages).includes(Number(max)), 3000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      await slow.query('COMMIT');
+
+      await stream.waitFor((messages) => auditIds(messages).includes(inserted.insertId), 5000);
+      expect(auditIds(stream.messages).filter((id) => id === inserted.insertId)).toHaveLength(1);
+    } finally {
+      stream.close();
+      await slow.end();
+    }
+  });
+
+  it('when the node an instance uses is killed under load, then it moves to another node within 5 s, no check-in is lost or doubled, and the log verifies after the node rejoins', async () => {
+    const db = databaseOn(cluster.urlFor(DATABASE, [0, 1, 2]), { acquireTimeoutMs: 1000, queryTimeoutMs: 2000 });
+    const moved: { from: string; to: string; at: number }[] = [];
+    db.events.on('failover', (move: { from: string; to: string }) => moved.push({ ...move, at: Date.now() }));
+    const server = await startTestServer(db);
+    servers.push(server);
+    const participants = await createParticipants(sql, 150, { session: { lockPolicy: 'device' } });
+    const devices = participants.map((_, i) => new TestDevice(deviceAddress(3000 + i)));
+    let killedAt = 0;
+    const firstSuccessAfterKill: number[] = [];
+    // Each device retries after a 503, as the check-in page does, until it is let in.
+    const run = async (i: number) => {
+      for (;;) {
+        const response = await devices[i]!.checkIn(server.baseUrl, participants[i]).catch(() => ({ status: 0 }));
+        if (response.status === 200) {
+          if (killedAt > 0) firstSuccessAfterKill.push(Date.now());
+          return;
+        }
+        expect([0, 503]).toContain(response.status);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    const load = (async () => {
+      for (let i = 0; i < participants.length; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => run(i + k)));
+    })();
+    await eventually('a third of the check-ins done', async () => {
+      const [[row]] = (await sql.query(`SELECT COUNT(*) AS n FROM participants WHERE session_id = ? AND locked_device IS NOT NULL`, [participants[0]!.sessionId])) as unknown as [[{ n: number }]];
+      return Number(row.n) >= 50;
+    }, 20_000);
+
+    killedAt = Date.now();
+    await cluster.kill(0);
+    await load;
+
+    expect(moved.map((move) => move.to)).toEqual([`127.0.0.1:${cluster.nodes[1]!.port}`]);
+    expect(moved[0]!.at - killedAt).toBeLessThan(5000);
+    expect(Math.min(...firstSuccessAfterKill) - killedAt).toBeLessThan(5000);
+    const onNode2 = await mysql.createConnection({ uri: cluster.nodeUrl(1, DATABASE) });
+    const [locks] = (await onNode2.query('SELECT code, locked_device FROM participants WHERE session_id = ?', [participants[0]!.sessionId])) as unknown as [{ code: string; locked_device: string | null }[]];
+    await onNode2.end();
+    expect(locks.filter((lock) => lock.locked_device === null)).toEqual([]);
+
+    await cluster.restart(0);
+    const verified = await verifyAuditLog(databaseOn(cluster.nodeUrl(0, DATABASE)));
+    expect(verified.violations).toEqual([]);
+  }, 120_000);
+
+  it('when a node leaves the primary component, then an instance will not start on it, picks a ready node from the list, and /readyz and /metrics name the cluster', async () => {
+    const isolate = async (on: boolean) => {
+      const connection = await mysql.createConnection({ uri: cluster.nodes[2]!.serverUrl });
+      await connection.query(`SET GLOBAL wsrep_provider_options = 'gmcast.isolate=${on ? 1 : 0}'`);
+      await connection.end();
+    };
+    await isolate(true);
+    try {
+      await eventually('node 3 outside the primary component', async () => {
+        const connection = await mysql.createConnection({ uri: cluster.nodes[2]!.serverUrl });
+        const [[row]] = (await connection.query("SHOW STATUS LIKE 'wsrep_cluster_status'")) as unknown as [[{ Value: string }]];
+        await connection.end();
+        return row.Value !== 'Primary';
+      }, 15_000);
+      const config = (url: string) => ({ ...loadConfig({}), DATABASE_URL: url });
+
+      await expect(setUpDatabase(config(cluster.nodeUrl(2, DATABASE)))).rejects.toBeInstanceOf(ClusterNotReadyError);
+      const setup = await setUpDatabase(config(cluster.urlFor(DATABASE, [2, 1])));
+      try {
+        expect(setup.db.node).toBe(`127.0.0.1:${cluster.nodes[1]!.port}`);
+        const server = await startTestServer(setup.db);
+        servers.push(server);
+        const ready = await request(`${server.baseUrl}/readyz`);
+        expect(ready.json).toEqual({ status: 'ready', cluster: { size: 2, node: `127.0.0.1:${cluster.nodes[1]!.port}`, state: 'Synced' } });
+        expect((await request(`${server.baseUrl}/metrics`)).text).toMatch(/^examgate_db_cluster_size 2$/m);
+      } finally {
+        await setup.close();
+      }
+    } finally {
+      await isolate(false);
+      await eventually('node 3 back in the cluster', async () => {
+        const connection = await mysql.createConnection({ uri: cluster.nodes[0]!.serverUrl });
+        const [[row]] = (await connection.query("SHOW STATUS LIKE 'wsrep_cluster_size'")) as unknown as [[{ Value: string }]];
+        await connection.end();
+        return Number(row.Value) === 3;
+      }, 30_000);
+    }
+  }, 90_000);
+});
