@@ -1,8 +1,9 @@
+import net from 'node:net';
 import type { RowDataPacket } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../../e2e/support/server-process.ts';
-import { holdsFor } from './support/eventually.ts';
+import { eventually, holdsFor } from './support/eventually.ts';
 import { createParticipant } from './support/fixtures.ts';
 import { checkIn } from './support/http-client.ts';
 import { addProctor, removeProctor, revokeProctorSessions } from '../src/proctor-auth/proctor-auth.service.ts';
@@ -259,4 +260,33 @@ describe('two server processes on one database', () => {
       stream.close();
     }
   });
+  it('when a dashboard stops reading, then its stream is cut off once 8 MB wait for it, and it does not hold the rest back', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const { port } = new URL(env.server.baseUrl);
+    let ended = false;
+    const stalled = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
+      stalled.write(`GET /api/proctor/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nCookie: ${proctor.cookie}\r\n\r\n`);
+    });
+    stalled.pause();
+    stalled.on('end', () => (ended = true));
+    stalled.on('close', () => (ended = true));
+    const reading = await openSse(`${env.server.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie });
+    try {
+      await reading.waitFor((messages) => messages.some((m) => m.event === 'ready'));
+      // 24,000 events of about 600 bytes: 14 MB.
+      const userAgent = 'x'.repeat(400);
+      for (let batch = 0; batch < 12; batch++) {
+        const rows = Array.from({ length: 2000 }, (_, i) => [`STALL-${batch}-${i}`, 'not_recognised', '127.0.13.1', userAgent, `stall-${batch}-${i}`]);
+        await env.database.sql.query('INSERT INTO audit_events (code, event_type, source_ip, user_agent, request_id, created_at) VALUES ' + rows.map(() => '(?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', '), rows.flat());
+      }
+      await reading.waitFor((messages) => messages.filter((m) => m.event === 'audit' && m.data.includes('STALL-11-1999')).length === 1, 30_000);
+      expect(reading.messages.filter((m) => m.event === 'audit' && m.data.includes('"STALL-')).length).toBe(24_000);
+
+      stalled.resume();
+      await eventually('the stalled stream was ended by the server', () => ended, 10_000);
+    } finally {
+      reading.close();
+      stalled.destroy();
+    }
+  }, 60_000);
 });

@@ -19,8 +19,10 @@ export interface AuditTailOptions {
   deepEveryMs: number;
   // Commits of this process are announced within this (several in one batch).
   coalesceMs: number;
-  // How long delivered events are remembered for a dashboard that reconnects.
+  // How long delivered events are remembered for a dashboard that reconnects, and how many at most, so
+  // that a minute of a fast exam's events does not set the process's memory.
   replayWindowMs: number;
+  replayLimit: number;
 }
 
 export const DEFAULT_TAIL_OPTIONS: Omit<AuditTailOptions, 'pollMs'> = {
@@ -32,6 +34,7 @@ export const DEFAULT_TAIL_OPTIONS: Omit<AuditTailOptions, 'pollMs'> = {
   deepEveryMs: 5000,
   coalesceMs: 50,
   replayWindowMs: 60_000,
+  replayLimit: 20_000,
 };
 
 // A batch of events, delivered to every listener as one array (so that each dashboard gets one write).
@@ -234,6 +237,7 @@ export class AuditTail {
     for (const [id, noticedAt] of this.#holes) if (noticedAt < holeHorizon) this.#holes.delete(id);
     let drop = 0;
     while (drop < this.#replay.length && now - this.#replay[drop]!.atMs > this.options.replayWindowMs) drop++;
+    drop = Math.max(drop, this.#replay.length - this.options.replayLimit);
     if (drop === 0) return;
     for (const entry of this.#replay.slice(0, drop)) this.#replayIndex.delete(entry.event.id);
     this.#replay = this.#replay.slice(drop);

@@ -18,28 +18,25 @@ const INSTANCE = randomBytes(4).toString('hex');
 // How far back a resume served by another instance reaches (its tail saw the same events, at moments a
 // poll or two apart).
 const RESUME_OVERLAP_MS = 2000;
-const formatted = new WeakMap<StreamEvent, string>();
+const STREAM_BACKLOG_LIMIT_BYTES = 8 * 1024 * 1024;
+// Not cached per event: a batch is formatted once for all dashboards (below), and a cache would double
+// the memory of the events kept for resuming.
 function format(event: StreamEvent): string {
-  let text = formatted.get(event);
-  if (text === undefined) {
-    text = `id: ${event.id}@${INSTANCE}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
-    formatted.set(event, text);
-  }
-  return text;
+  return `id: ${event.id}@${INSTANCE}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`;
 }
-
 function parseLastEventId(value: string | undefined): { id: number; ours: boolean } | undefined {
   const match = /^(\d+)(?:@([0-9a-f]+))?$/.exec(value?.trim() ?? '');
   return match ? { id: Number(match[1]), ours: match[2] === INSTANCE } : undefined;
 }
-const batchTexts = new WeakMap<readonly StreamEvent[], string>();
-function formatBatch(batch: readonly StreamEvent[]): string {
-  let text = batchTexts.get(batch);
-  if (text === undefined) {
-    text = batch.map(format).join('');
-    batchTexts.set(batch, text);
+// A batch goes to every dashboard as the same bytes: encoded once, not once per socket.
+const batchBytes = new WeakMap<readonly StreamEvent[], Buffer>();
+function formatBatch(batch: readonly StreamEvent[]): Buffer {
+  let bytes = batchBytes.get(batch);
+  if (bytes === undefined) {
+    bytes = Buffer.from(batch.map(format).join(''));
+    batchBytes.set(batch, bytes);
   }
-  return text;
+  return bytes;
 }
 
 export interface LiveStreams {
@@ -87,7 +84,13 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
     // wait, and whatever the backlog already sent is not sent again.
     const queued: (readonly StreamEvent[])[] = [];
     let live = false;
-    const unsubscribe = tail.subscribe((batch) => (live ? res.write(formatBatch(batch)) : queued.push(batch)));
+    const unsubscribe = tail.subscribe((batch) => {
+      if (!live) return queued.push(batch);
+      res.write(formatBatch(batch));
+      // A dashboard that does not read (a stalled tab, a dead network) would make its unsent events pile up
+      // here; it is cut off instead and resumes with Last-Event-ID when it reconnects.
+      if (res.writableLength > STREAM_BACKLOG_LIMIT_BYTES) close();
+    });
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatS * 1000);
     const close = () => {
       clearInterval(heartbeat);
