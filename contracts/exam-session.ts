@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { lockPolicies } from './lock-policy.ts';
+import { Reason } from './reason.ts';
 
 export const AllowedNetwork = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
   error: 'each allowed network must be an IPv4 or IPv6 address or CIDR range',
@@ -35,7 +36,7 @@ export type ExamSessionSettings = z.infer<typeof ExamSessionSettings>;
 export const ExamSessionChange = z
   .object({
     version: z.number({ error: 'version is required: the settings version you saw' }).int().min(0),
-    reason: z.string().trim().min(1, 'reason is required').max(500),
+    reason: Reason,
     lockPolicy: z.enum(lockPolicies).optional(),
     allowedNetworks: z.array(AllowedNetwork).max(100).optional(),
     opensAt: isoTime.nullable().optional(),

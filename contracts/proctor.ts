@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ParticipantCode, participantStatuses } from './checkin.ts';
 import { auditEventTypes } from './participant-state.ts';
+import { Reason } from './reason.ts';
 
 export const LoginRequest = z.object({
   username: z.string().trim().min(1, 'username is required').max(64),
@@ -126,7 +127,6 @@ export type SummaryResponse = z.infer<typeof SummaryResponse>;
 
 export const EventsPage = z.object({ events: z.array(StreamEvent), nextBefore: z.number().int().nullable() });
 
-const Reason = z.string({ error: 'reason is required' }).trim().min(1, 'reason is required').max(500);
 const ExpectedIp = z.string({ error: 'expectedIp is required: the lock holder you saw, or null for none' }).max(45).nullable();
 // The holder's fingerprint as the proctor saw it; guards under the device policies.
 const ExpectedDevice = z.string().max(16).nullable().optional();

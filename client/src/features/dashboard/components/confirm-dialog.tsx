@@ -1,8 +1,8 @@
 import { type FormEvent, useEffect, useEffectEvent, useId, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
-import { ApiError } from '../../../lib/api-client.ts';
 import type { ProctorAction } from '../api/actions.ts';
 import { useProctorAction } from '../api/actions.ts';
+import { ActionError, ReasonField } from './dialog-parts.tsx';
 
 export interface PendingAction {
   action: ProctorAction;
@@ -38,22 +38,14 @@ export function ConfirmDialog({ pending, onClose }: { pending: PendingAction | n
     mutation.mutate({ action: pending.action, reason: reason.trim() }, { onSuccess: onClose });
   };
 
-  const code = mutation.error instanceof ApiError ? mutation.error.code : mutation.error ? 'internal' : undefined;
-
   return (
     <dialog ref={dialogRef} className="dialog" aria-labelledby={ids.title} aria-describedby={ids.description} onClose={onClose}>
       {pending && (
         <form onSubmit={submit}>
           <h2 id={ids.title}>{pending.title}</h2>
           <p id={ids.description}>{pending.description}</p>
-          <label htmlFor={ids.reason}>{intl.formatMessage({ id: 'dialog.reason' })}</label>
-          <textarea id={ids.reason} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} maxLength={500} required autoFocus />
-          {code && (
-            <div role="alert" className="notice">
-              <p className="notice-title">{intl.formatMessage({ id: `error.${code}.title` })}</p>
-              <p>{intl.formatMessage({ id: `error.${code}.detail` }, { seconds: 0, minutes: 1, opensAt: '', known: 'no' })}</p>
-            </div>
-          )}
+          <ReasonField id={ids.reason} value={reason} onChange={setReason} autoFocus />
+          <ActionError error={mutation.error} />
           <div className="actions">
             <button type="submit" className="primary" disabled={reason.trim() === ''} aria-busy={mutation.isPending}>
               {mutation.isPending ? intl.formatMessage({ id: 'dialog.working' }) : pending.confirmLabel}

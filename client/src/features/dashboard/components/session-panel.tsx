@@ -3,10 +3,10 @@ import { type FormEvent, useId, useRef, useState } from 'react';
 import { type IntlShape, useIntl } from 'react-intl';
 import type { ExamSessionSettings } from '../../../../../contracts/exam-session.ts';
 import { type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
-import { ApiError } from '../../../lib/api-client.ts';
 import { useNow } from '../../../lib/use-now.ts';
 import { utcToWallTime, wallTimeToUtc } from '../../../lib/zoned-time.ts';
 import { sessionSettingsQuery, useChangeSession } from '../api/sessions.ts';
+import { ActionError, ReasonField } from './dialog-parts.tsx';
 import { formatDateTime } from './format.ts';
 
 function countdown(intl: IntlShape, ms: number): string {
@@ -117,7 +117,6 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
       { onSuccess: onClose },
     );
   };
-  const code = change.error instanceof ApiError ? change.error.code : change.error ? 'internal' : undefined;
 
   return (
     <dialog ref={openModal} className="dialog" aria-labelledby={ids.title} onClose={onClose}>
@@ -143,14 +142,8 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
             <input id={ids.closes} type="datetime-local" value={closes} onChange={(e) => setCloses(e.target.value)} />
           </div>
         </div>
-        <label htmlFor={ids.reason}>{intl.formatMessage({ id: 'dialog.reason' })}</label>
-        <textarea id={ids.reason} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} maxLength={500} required />
-        {code && (
-          <div role="alert" className="notice">
-            <p className="notice-title">{intl.formatMessage({ id: `error.${code}.title` })}</p>
-            <p>{intl.formatMessage({ id: `error.${code}.detail` }, { seconds: 0, minutes: 1, opensAt: '', known: 'no' })}</p>
-          </div>
-        )}
+        <ReasonField id={ids.reason} value={reason} onChange={setReason} />
+        <ActionError error={change.error} />
         <div className="actions">
           <button type="submit" className="primary" disabled={reason.trim() === ''} aria-busy={change.isPending}>
             {intl.formatMessage({ id: change.isPending ? 'dialog.working' : 'session.dialog.save' })}
