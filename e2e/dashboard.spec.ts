@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { arrangeConflict, expect, test } from './support/fixtures.ts';
+import { arrangeConflict, auditEventTime, expect, LIVE_WITHIN_MS, test, watchForAppearance } from './support/fixtures.ts';
 
 const sessionName = async (sql: import('mysql2/promise').Connection, id: number) => {
   const [[row]] = (await sql.query('SELECT name FROM exam_sessions WHERE id = ?', [id])) as unknown as [[{ name: string }]];
@@ -36,10 +36,12 @@ test.describe('the dashboard across exam sessions', () => {
     const watcher = await proctor();
     await watcher.openDashboard(quiet.sessionId);
 
+    const bannerShown = await watchForAppearance(watcher.page, '.other-sessions', `${busyName}: 1 open conflict, 0 requests`);
     await arrangeConflict(await participant('127.0.32.1'), await participant('127.0.32.2'), busy);
 
+    expect((await bannerShown()) - (await auditEventTime(sql, busy.code, 'device_conflict'))).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     const banner = watcher.page.getByRole('status').filter({ hasText: 'Also needs a proctor' });
-    await expect(banner).toContainText(`${busyName}: 1 open conflict, 0 requests`, { timeout: 3000 });
+    await expect(banner).toContainText(`${busyName}: 1 open conflict, 0 requests`);
     const switcher = watcher.page.getByLabel('Exam session');
     await expect(switcher.locator('option', { hasText: busyName })).toHaveText(`${busyName} — 1 conflict, 0 requests`);
 
@@ -53,8 +55,10 @@ test.describe('the dashboard across exam sessions', () => {
     await expect(watcher.page.getByRole('row').filter({ hasText: busy.code })).toContainText(busyName);
     // A new conflict elsewhere reaches the all-sessions view without a reload.
     const later = await createParticipant();
+    const rowShown = await watchForAppearance(watcher.page, '[role="row"]', later.code);
     await arrangeConflict(await participant('127.0.32.3'), await participant('127.0.32.4'), later);
-    await expect(watcher.page.getByRole('row').filter({ hasText: later.code })).toBeVisible({ timeout: 3000 });
+    expect((await rowShown()) - (await auditEventTime(sql, later.code, 'device_conflict'))).toBeLessThanOrEqual(LIVE_WITHIN_MS);
+    await expect(watcher.page.getByRole('row').filter({ hasText: later.code })).toBeVisible();
 
     // The choice is remembered: the dashboard opened without a session in the address comes back to it.
     await watcher.page.goto('/proctor');
@@ -71,7 +75,7 @@ test.describe('the dashboard across exam sessions', () => {
     expect((await post(person.fullName)).status).toBe(429);
 
     const row = watcher.page.getByRole('row').filter({ hasText: person.code });
-    await expect(row).toContainText('throttled', { timeout: 5000 });
+    await expect(row).toContainText('throttled');
     await row.getByRole('button', { name: `Let try again ${person.code}` }).click();
     const dialog = watcher.page.getByRole('dialog', { name: `Let ${person.code} try again now?` });
     await dialog.getByLabel('Reason').fill('typed her name wrong');

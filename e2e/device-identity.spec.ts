@@ -1,4 +1,4 @@
-import { expect, test } from './support/fixtures.ts';
+import { auditEventTime, expect, LIVE_WITHIN_MS, test, watchForAppearance } from './support/fixtures.ts';
 
 const refusedElsewhere = 'in use on another device';
 
@@ -23,6 +23,7 @@ test.describe('a device is a device, not an address', () => {
     participant,
     proctor,
     createParticipant,
+    sql,
   }) => {
     const person = await createParticipant({ lockPolicy: 'device' });
     const watcher = await proctor();
@@ -31,12 +32,14 @@ test.describe('a device is a device, not an address', () => {
     await laptop.checkIn(person);
     await expect(laptop.page).toHaveURL(/\/start$/);
 
+    const moveShown = await watchForAppearance(watcher.page, '.activity li', `${person.code} moved networks: 127.0.51.1 → 127.0.51.2`);
     await laptop.moveTo('127.0.51.2');
     await laptop.checkIn(person);
 
     await expect(laptop.page).toHaveURL(/\/start$/);
+    expect((await moveShown()) - (await auditEventTime(sql, person.code, 'network_changed'))).toBeLessThanOrEqual(LIVE_WITHIN_MS);
     const activity = watcher.page.getByRole('region', { name: 'Activity' });
-    await expect(activity.getByRole('listitem').filter({ hasText: `${person.code} moved networks` })).toContainText('127.0.51.1 → 127.0.51.2', { timeout: 2000 });
+    await expect(activity.getByRole('listitem').filter({ hasText: `${person.code} moved networks` })).toContainText('127.0.51.1 → 127.0.51.2');
   });
 
   test('when a checked-in browser moves to another network under address, then it is refused', async ({ participant, createParticipant }) => {

@@ -21,6 +21,45 @@ export async function arrangeConflict(holder: ParticipantDevice, intruder: Parti
   await expect(intruder.page.getByRole('alert')).toContainText('in use on another device');
 }
 
+// What the product promises a proctor: a refusal, a request or a network change appears on every open
+// dashboard within 2 s of the attempt, without a reload.
+export const LIVE_WITHIN_MS = 2000;
+
+// When something first appeared in a page, on the machine's clock (ms since the epoch), seen from inside
+// the page by a MutationObserver: the test's own round trips, slow on a busy machine, are not counted.
+// Start watching before the event; the returned function waits for the appearance (as long as a hang
+// allows) and gives its time. It refuses to start if a match is already there.
+export async function watchForAppearance(page: Page, selector: string, text: string): Promise<() => Promise<number>> {
+  const key = `${selector} ${text}`;
+  const alreadyThere = await page.evaluate(
+    ([key, selector, text]) => {
+      const matches = () => Array.from(document.querySelectorAll(selector)).some((element) => element.textContent?.includes(text));
+      if (matches()) return true;
+      const seen = ((window as unknown as { examgateAppeared?: Record<string, number> }).examgateAppeared ??= {});
+      const observer = new MutationObserver(() => {
+        if (!matches()) return;
+        seen[key] = Date.now();
+        observer.disconnect();
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      return false;
+    },
+    [key, selector, text] as const,
+  );
+  if (alreadyThere) throw new Error(`${selector} with "${text}" was on the page before the event`);
+  return async () => {
+    const appeared = await page.waitForFunction((key) => (window as unknown as { examgateAppeared?: Record<string, number> }).examgateAppeared?.[key], key, { timeout: 30_000 });
+    return (await appeared.jsonValue()) as number;
+  };
+}
+
+// When the database recorded a participant's latest audit event of a type (its clock is the machine's).
+export async function auditEventTime(sql: mysql.Connection, code: string, type: string): Promise<number> {
+  const [[row]] = await sql.query<mysql.RowDataPacket[]>('SELECT created_at FROM audit_events WHERE code = ? AND event_type = ? ORDER BY id DESC LIMIT 1', [code, type]);
+  if (!row) throw new Error(`no ${type} audit event for ${code}`);
+  return (row.created_at as Date).getTime();
+}
+
 export interface WatchedConflict {
   person: E2eParticipant;
   watcher: ProctorActor;
@@ -28,11 +67,13 @@ export interface WatchedConflict {
   intruder: ParticipantDevice;
   // The conflict's entry in the watcher's feed.
   feedItem: Locator;
+  // Milliseconds from the refusal's audit row to the conflict's appearance on the watcher's dashboard.
+  conflictShownAfterMs: () => Promise<number>;
 }
 
 // A proctor watches the person's exam session while the holder checks in and the intruder is refused.
 export async function watchedConflict(
-  actors: { participant: Fixtures['participant']; proctor: Fixtures['proctor']; createParticipant: Fixtures['createParticipant'] },
+  actors: { participant: Fixtures['participant']; proctor: Fixtures['proctor']; createParticipant: Fixtures['createParticipant']; sql: mysql.Connection },
   devices: { holderIp: string; intruderIp: string; deviceServer?: number; proctorServer?: number },
 ): Promise<WatchedConflict> {
   const person = await actors.createParticipant();
@@ -40,9 +81,19 @@ export async function watchedConflict(
   await watcher.openDashboard(person.sessionId);
   const holder = await actors.participant(devices.holderIp, devices.deviceServer ?? 0);
   const intruder = await actors.participant(devices.intruderIp, devices.deviceServer ?? 0);
+  const conflictShown = await watchForAppearance(watcher.page, `li[aria-label="${person.fullName}, ${person.code}"]`, devices.intruderIp);
   await arrangeConflict(holder, intruder, person);
   const feedItem = watcher.page.getByRole('listitem', { name: `${person.fullName}, ${person.code}` });
-  return { person, watcher, holder, intruder, feedItem };
+  const conflictShownAfterMs = async () => (await conflictShown()) - (await auditEventTime(actors.sql, person.code, 'device_conflict'));
+  return { person, watcher, holder, intruder, feedItem, conflictShownAfterMs };
+}
+
+async function removeSessions(sql: mysql.Connection, sessionIds: number[]): Promise<void> {
+  const [codes] = await sql.query<mysql.RowDataPacket[]>('SELECT code FROM participants WHERE session_id IN (?)', [sessionIds]);
+  if (codes.length > 0) await sql.query('DELETE FROM attempt_failures WHERE code IN (?)', [codes.map((row) => row.code as string)]);
+  await sql.query('DELETE r FROM device_change_requests r JOIN participants p ON p.id = r.participant_id WHERE p.session_id IN (?)', [sessionIds]);
+  await sql.query('DELETE FROM participants WHERE session_id IN (?)', [sessionIds]);
+  await sql.query('DELETE FROM exam_sessions WHERE id IN (?)', [sessionIds]);
 }
 
 export interface ProctorActor {
@@ -101,13 +152,18 @@ export const test = base.extend<Fixtures & Options>({
     await use(connection);
     await connection.end();
   },
+  // Each test's exam sessions are removed when it ends (audit rows stay: the log is append-only), so that
+  // what a dashboard shows (the session menu, the banner, "All sessions") holds this test's sessions and at
+  // most those of the test running beside it, never everything earlier tests left behind.
   createParticipant: async ({ sql }, use) => {
+    const sessionIds: number[] = [];
     await use(async (options = {}) => {
       const suffix = randomBytes(4).toString('hex').toUpperCase();
       const [session] = await sql.query<mysql.ResultSetHeader>(
         'INSERT INTO exam_sessions (name, created_at, lock_policy, opens_at, time_zone) VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?)',
         [`E2E exam ${suffix}`, options.lockPolicy ?? 'device', options.opensAt ?? null, options.timeZone ?? 'UTC'],
       );
+      sessionIds.push(session.insertId);
       const participant = { code: `E2E-${suffix}`, fullName: `Ada Lovelace ${suffix}`, sessionId: session.insertId };
       await sql.query(
         'INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
@@ -115,6 +171,7 @@ export const test = base.extend<Fixtures & Options>({
       );
       return participant;
     });
+    if (sessionIds.length > 0) await removeSessions(sql, sessionIds);
   },
   participant: async ({ browser, environment, viaProxy }, use) => {
     const forwarders: DeviceForwarder[] = [];

@@ -11,16 +11,20 @@ import { useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
 
+// Under SERVE_CLIENT=false the banner ends with this line, after the proctor-account line (printed once the
+// database has answered whether an account exists).
+const BANNER_LAST_LINE = 'SERVE_CLIENT=false: the pages come from';
+
 describe('the start-up banner', () => {
   it('when no proctor account exists yet, then it prints the participant URL, the proctor URL and the command that creates an account; once one exists, not the command', async () => {
     const fresh = await createTestDatabase();
     try {
       const first = await startServerProcess({ DATABASE_URL: fresh.url, SERVE_CLIENT: 'false', LOG_FORMAT: 'human', LOG_LEVEL: 'info' });
-      await eventually('the banner', () => first.output().includes('Proctors log in at'));
+      await eventually('the whole banner', () => first.output().includes(BANNER_LAST_LINE));
       await first.stop();
       await createProctor(fresh.db);
       const second = await startServerProcess({ DATABASE_URL: fresh.url, SERVE_CLIENT: 'false', LOG_FORMAT: 'human', LOG_LEVEL: 'info' });
-      await eventually('the banner', () => second.output().includes('Proctors log in at'));
+      await eventually('the whole banner', () => second.output().includes(BANNER_LAST_LINE));
       await second.stop();
 
       expect(first.output()).toContain(`Participants check in at  ${first.baseUrl}`);
