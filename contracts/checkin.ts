@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 export const PARTICIPANT_CODE_PATTERN = /^[A-Za-z0-9-]{4,32}$/;
 export const FULL_NAME_MAX_LENGTH = 200;
+// A name someone can read and type: at least one letter or digit (of any script), and no control characters
+// (an escape sequence in a name would reach terminals and exports).
+export const NAME_HAS_LETTER = /[\p{L}\p{N}]/u;
+export const NAME_CONTROL_CHARACTER = /[\p{Cc}]/u;
 
 // Codes are case-insensitive: people type what they read, and generated codes avoid look-alike
 // characters, so the canonical form is upper case.

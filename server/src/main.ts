@@ -5,7 +5,7 @@ import { listenWithAdmission } from './lib/admission.ts';
 import { createHttpServer } from './lib/http-server.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
 import { limitHeapGrowth } from './lib/heap-growth.ts';
-import { type Config, loadConfig } from './lib/config.ts';
+import { type Config, configWarnings, loadConfig, shouldSeedDemo } from './lib/config.ts';
 import { setUpDatabase } from './lib/database-setup.ts';
 import { explainFailure, type FailureContext } from './lib/failure-explanations.ts';
 import { chooseLogFormat, createLogger } from './lib/logger.ts';
@@ -31,6 +31,7 @@ async function main(config: Config): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, format });
   // Start-up messages: plain lines for a person, log records for a pipeline.
   const say = format === 'human' ? (message: string) => process.stdout.write(`${message}\n`) : (message: string) => logger.info(message);
+  for (const warning of configWarnings(config)) logger.warn(warning);
 
   const database = await setUpDatabase(config, say);
   if (database.local) say(`Database: private server on 127.0.0.1:${database.local.port} (data in ${database.local.dataDir})`);
@@ -40,11 +41,14 @@ async function main(config: Config): Promise<void> {
   }
   database.db.events.on('failover', ({ from, to }: { from: string; to: string }) => logger.warn({ from, to }, `database node ${from} failed; now using ${to}`));
 
-  if (config.SEED_DEMO) {
+  if (shouldSeedDemo(config)) {
     const demo = await seedDemoIfEmpty(database.db);
-    if (demo) {
+    // Codes and names go to a person at a terminal, never into a log pipeline.
+    if (demo && format === 'human') {
       say(`Created the demo exam with ${demo.length} participants. Try one of these:`);
       for (const participant of demo.slice(0, 5)) say(`  code ${participant.code}   name ${participant.fullName}`);
+    } else if (demo) {
+      say(`Created the demo exam with ${demo.length} participants (SEED_DEMO); their codes are in the participants table.`);
     }
   }
 

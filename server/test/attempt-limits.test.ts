@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { auditRows, createParticipant, createParticipants, participantRow, tableSnapshot, uniqueCode } from './support/fixtures.ts';
-import { checkIn, type HttpResponse, TestDevice } from './support/http-client.ts';
-import { logInProctor } from './support/proctor-client.ts';
+import { checkIn, type HttpResponse, request, TestDevice } from './support/http-client.ts';
+import { createProctor, logInProctor } from './support/proctor-client.ts';
 import { startTestServer, useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
@@ -222,5 +222,18 @@ describe('letting a throttled participant try again', () => {
     expect(cleared.json).toEqual({ address: '127.0.51.1', cleared: 11 });
     expect((await checkIn(env.server.baseUrl, participant, '127.0.51.1')).status).toBe(200);
     expect((await proctor.post('/api/proctor/addresses/let-try-again', { address: 'hall 3', reason: 'x' })).json.error.code).toBe('invalid_input');
+  });
+
+  it('when a proctor lets an address try again, then password guesses from it stay limited', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const target = await createProctor(env.database.db);
+    const login = (password: string) => request(`${env.server.baseUrl}/api/proctor/login`, { json: { username: target.username, password }, localAddress: '127.0.52.1' });
+    for (let i = 0; i < 10; i++) expect((await login('wrong-wrong')).status).toBe(401);
+    expect((await login(target.password)).status).toBe(429);
+
+    const cleared = await proctor.post('/api/proctor/addresses/let-try-again', { address: '127.0.52.1', reason: 'hall 3' });
+
+    expect(cleared.json).toEqual({ address: '127.0.52.1', cleared: 0 });
+    expect((await login(target.password)).status).toBe(429);
   });
 });

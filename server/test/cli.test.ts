@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, runCli, STACK_LINE } from './support/cli-process.ts';
@@ -40,6 +42,13 @@ async function csv(name: string, content: string): Promise<string> {
   return file;
 }
 
+// The rows printed after "Generated codes:", as CSV: [line, code, full_name].
+function generatedCodes(stdout: string): string[][] {
+  const table = stdout.slice(stdout.indexOf('line,code,full_name'));
+  const rows: string[][] = parseCsv(table, { from_line: 2 });
+  return rows.filter((row) => row.length === 3);
+}
+
 async function countParticipants(session: string): Promise<number> {
   const [[row]] = await database.sql.query<RowDataPacket[]>(
     'SELECT COUNT(*) AS n FROM participants p JOIN exam_sessions s ON s.id = p.session_id WHERE s.name = ?',
@@ -57,7 +66,7 @@ describe('npm run cli -- roster import', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await countParticipants('Maths 101')).toBe(3);
-    const generated = [...result.stdout.matchAll(/^(\d+),([A-Z0-9-]+),(.*)$/gm)].map(([, line, code, name]) => ({ line, code, name }));
+    const generated = generatedCodes(result.stdout).map(([line, code, name]) => ({ line, code, name }));
     expect(generated.map(({ line, name }) => [line, name])).toEqual([['3', 'Hopper, Grace'], ['4', '李明']]);
     for (const { code, name } of generated) {
       expect(code).toMatch(/^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
@@ -79,6 +88,49 @@ describe('npm run cli -- roster import', () => {
     expect(result.stderr).toMatch(/line 5: code "bad code!"/);
     expect(result.stderr).toMatch(/line 6: full_name is empty/);
     expect(await countParticipants('Broken')).toBe(0);
+  });
+
+  it('when names carry a formula or a comma, then the printed codes are CSV that a spreadsheet reads as text, one cell each', async () => {
+    const file = await csv('formula.csv', 'code,full_name\n,"=HYPERLINK(""http://evil.example"",""click"")"\n,"Smith, John"\n');
+
+    const result = await cli('roster', 'import', file, '--session', 'Formulas');
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(generatedCodes(result.stdout).map(([line, , name]) => [line, name])).toEqual([
+      ['2', `'=HYPERLINK("http://evil.example","click")`],
+      ['3', 'Smith, John'],
+    ]);
+  });
+
+  it('when a name is invisible or holds an escape sequence, a column is named twice, or a quoted field spans lines, then each is reported at the line where its row starts', async () => {
+    const rows = ['code,full_name', ',\u200b', ',"Ada\u001b[31m Lovelace"', ',"Two', 'Lines"', 'BAD CODE!,Someone'];
+    const result = await cli('roster', 'import', await csv('odd.csv', rows.join('\n')), '--session', 'Odd');
+    const doubled = await cli('roster', 'import', await csv('doubled.csv', 'code,full_name,code\nAAAA-1111-BBBB,Ada,CCCC-2222-DDDD\n'), '--session', 'Odd');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 2: full_name has no letter or digit');
+    expect(result.stderr).toContain('line 3: full_name contains a control character');
+    expect(result.stderr).toContain('line 4: full_name contains a control character');
+    expect(result.stderr).toContain('line 6: code "BAD CODE!"');
+    expect(doubled.code).toBe(1);
+    expect(doubled.stderr).toContain('the header row names code more than once');
+    expect(await countParticipants('Odd')).toBe(0);
+  });
+
+  it('when thousands of generated codes go to a pipe that is read slowly, then every one of them arrives', async () => {
+    const count = 3000;
+    const file = await csv('many.csv', ['code,full_name', ...Array.from({ length: count }, (_, i) => `,Person ${i} with a name long enough that the list outgrows the pipe`)].join('\n'));
+    // The reader starts a second late, so most of the list is still queued in the CLI when it is done.
+    const shell = spawn('sh', ['-c', `"${process.execPath}" --import tsx server/src/cli/cli.ts roster import "${file}" --session Many | (sleep 1; cat)`], {
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+    const chunks: Buffer[] = [];
+    shell.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise<number | null>((resolve) => shell.once('close', resolve));
+
+    expect(await closed).toBe(0);
+    expect(await countParticipants('Many')).toBe(count);
+    expect(generatedCodes(Buffer.concat(chunks).toString())).toHaveLength(count);
   });
 
   it('when a code already exists in the database, then the row is reported and nothing is imported', async () => {
@@ -190,6 +242,24 @@ describe('npm run cli -- session', () => {
     expect(audit).toMatchObject({ actor: 'cli', reason: 'exam morning' });
     const details = JSON.parse(audit.details) as { before: { lockPolicy: string }; after: { lockPolicy: string; timeZone: string } };
     expect([details.before.lockPolicy, details.after.lockPolicy, details.after.timeZone]).toEqual(['device', 'device_and_address', 'Europe/Berlin']);
+  });
+
+  it('when a time is given without an offset, then it is read in the exam\'s time zone, not the machine\'s, and the answer says so', async () => {
+    const name = `CLI session ${randomUUID()}`;
+    await database.sql.query("INSERT INTO exam_sessions (name, created_at, time_zone) VALUES (?, UTC_TIMESTAMP(3), 'Europe/Berlin')", [name]);
+
+    const set = await runCli(['session', 'set', name, '--opens', '2030-01-01T09:00', '--closes', '2030-01-01T11:30'], { env: { DATABASE_URL: database.url, TZ: 'America/New_York' } });
+    const moved = await runCli(['session', 'set', name, '--opens', '2030-01-01T09:00', '--time-zone', 'Asia/Kolkata'], { env: { DATABASE_URL: database.url, TZ: 'America/New_York' } });
+
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain("--opens 2030-01-01T09:00 has no offset: read in the exam's time zone, Europe/Berlin, as 2030-01-01T08:00:00.000Z.");
+    expect(set.stdout).toContain('opens 1 Jan 2030, 09:00 (2030-01-01T08:00:00.000Z), closes 1 Jan 2030, 11:30 (2030-01-01T10:30:00.000Z)');
+    expect(moved.stdout).toContain('Asia/Kolkata, as 2030-01-01T03:30:00.000Z');
+    const [[row]] = (await database.sql.query('SELECT opens_at FROM exam_sessions WHERE name = ?', [name])) as unknown as [[{ opens_at: Date }]];
+    expect(row.opens_at.toISOString()).toBe('2030-01-01T03:30:00.000Z');
+    const vague = await cli('session', 'set', name, '--opens', 'tomorrow 9am');
+    expect(vague.code).toBe(1);
+    expect(vague.stderr).toContain('--opens tomorrow 9am: give a date and time such as 2030-06-01T09:00');
   });
 
   it('when an option is not valid, then it names the problem, exits non-zero and changes nothing', async () => {

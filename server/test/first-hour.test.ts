@@ -38,6 +38,43 @@ describe('the start-up banner', () => {
   });
 });
 
+describe('the demo exam', () => {
+  it('when a deployment starts on its own empty database, then no demo exam appears unless SEED_DEMO=true, and then no code or name reaches the JSON log', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const sessions = async () => ((await fresh.sql.query('SELECT COUNT(*) AS n FROM exam_sessions')) as unknown as [[{ n: number }]])[0][0].n;
+      const plain = await startServerProcess({ DATABASE_URL: fresh.url, SEED_DEMO: '', SERVE_CLIENT: 'false', LOG_FORMAT: 'json', LOG_LEVEL: 'info' });
+      await eventually('the whole banner', () => plain.output().includes(BANNER_LAST_LINE));
+      await plain.stop();
+      expect(Number(await sessions())).toBe(0);
+
+      const asked = await startServerProcess({ DATABASE_URL: fresh.url, SEED_DEMO: 'true', SERVE_CLIENT: 'false', LOG_FORMAT: 'json', LOG_LEVEL: 'info' });
+      await eventually('the whole banner', () => asked.output().includes(BANNER_LAST_LINE));
+      await asked.stop();
+      expect(Number(await sessions())).toBe(1);
+      expect(asked.output()).toContain('Created the demo exam with 30 participants');
+      const [people] = (await fresh.sql.query('SELECT code, full_name FROM participants')) as unknown as [{ code: string; full_name: string }[]];
+      expect(people).toHaveLength(30);
+      for (const person of people) {
+        expect(asked.output()).not.toContain(person.code);
+        expect(asked.output()).not.toContain(person.full_name);
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe('start-up warnings', () => {
+  it('when TRUST_PROXY is a hop count, then start-up warns that a client reaching examgate directly chooses its own address', async () => {
+    const server = await startServerProcess({ DATABASE_URL: env.database.url, TRUST_PROXY: '1', SERVE_CLIENT: 'false', LOG_FORMAT: 'human', LOG_LEVEL: 'info' });
+    await eventually('the whole banner', () => server.output().includes(BANNER_LAST_LINE));
+    await server.stop();
+
+    expect(server.output()).toMatch(/WARN.*TRUST_PROXY=1 trusts whatever connects as the last 1 hop/);
+  });
+});
+
 describe('start-up failures a person can cause', () => {
   it('when the port is taken, then it names the port and how to choose another, exits 1, and shows no stack trace', async () => {
     const taken = net.createServer();

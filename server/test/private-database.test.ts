@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('the private database server', () => {
-  it('when it runs, then only its owner can reach its files and socket, and root needs the generated password', async () => {
+  it('when it runs, then only its owner can reach its files and socket, root needs the generated password, and no other account exists', async () => {
     const server = await startServerProcess(privateEnv());
     try {
       const files = privateServerFiles(dataDir);
@@ -48,9 +48,24 @@ describe('the private database server', () => {
       expect(withoutPassword).toBe('ER_ACCESS_DENIED_ERROR');
       expect(anonymous).toBe('ER_ACCESS_DENIED_ERROR');
       const connection = await mysql.createConnection({ host: '127.0.0.1', port: state.port, user: 'root', password });
+      const accounts = async () => (await connection.query<mysql.RowDataPacket[]>("SELECT CONCAT(User, '@', Host) AS account FROM mysql.user WHERE User IN ('root', '')"))[0].map((row) => row.account as string);
+      expect((await accounts()).sort()).toEqual(['root@127.0.0.1', 'root@localhost']);
+      // As a data directory of an earlier version had it: root for this machine's name, without a password.
+      await connection.query("CREATE USER 'root'@'exam-server-7'");
       await connection.end();
     } finally {
       await server.stop();
+    }
+    const restarted = await startServerProcess(privateEnv());
+    try {
+      const state = readServerState(privateServerFiles(dataDir))!;
+      const password = (await readFile(privateServerFiles(dataDir).passwordFile, 'utf8')).trim();
+      const connection = await mysql.createConnection({ host: '127.0.0.1', port: state.port, user: 'root', password });
+      const [rows] = await connection.query<mysql.RowDataPacket[]>("SELECT CONCAT(User, '@', Host) AS account FROM mysql.user WHERE User IN ('root', '')");
+      await connection.end();
+      expect(rows.map((row) => row.account as string).sort()).toEqual(['root@127.0.0.1', 'root@localhost']);
+    } finally {
+      await restarted.stop();
     }
   });
 

@@ -70,8 +70,12 @@ export async function uncountAttempt(db: SqlHandle, scopes: string[]): Promise<v
   for (const scope of scopes) await db.run(UNCOUNT, [scope]);
 }
 
-// A proctor lets a participant, or an address, try again; returns how many counts were dropped.
+// A proctor lets a participant, or an address, try again; returns how many counts were dropped. Only
+// check-in counts: a proctor login's failures carry no code, and letting a hall's address check in again
+// must not hand whoever sits there more password guesses.
 export async function clearFailures(db: SqlHandle, by: { code: string } | { address: string }): Promise<number> {
-  const result = 'code' in by ? await db.run('DELETE FROM attempt_failures WHERE code = ?', [by.code]) : await db.run('DELETE FROM attempt_failures WHERE address = ?', [limitedAddress(by.address)]);
+  const result = 'code' in by
+    ? await db.run('DELETE FROM attempt_failures WHERE code = ?', [by.code])
+    : await db.run('DELETE FROM attempt_failures WHERE address = ? AND code IS NOT NULL', [limitedAddress(by.address)]);
   return result.affectedRows;
 }

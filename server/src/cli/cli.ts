@@ -8,6 +8,7 @@ import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { ParticipantCode } from '../../../contracts/checkin.ts';
 import { loadConfig } from '../lib/config.ts';
 import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
+import { csvCell } from '../lib/csv.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import { normaliseIp } from '../lib/client-ip.ts';
@@ -18,6 +19,7 @@ import type { ProctorParticipant } from '../../../contracts/proctor.ts';
 import { parseRetention, purgePersonalData } from '../audit/audit-purge.ts';
 import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
 import { ExamSessionChange, type ExamSessionSettings } from '../../../contracts/exam-session.ts';
+import { INSTANT_WITH_OFFSET, WALL_TIME, wallTimeToUtc } from '../../../contracts/zoned-time.ts';
 import { allSessionSettings, changeSessionByName } from '../exam-sessions/exam-sessions.service.ts';
 import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-auth/proctor-auth.service.ts';
 import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
@@ -89,7 +91,7 @@ requests, the lock holder of participants whose code expired, and failure counts
 idle proctor sessions. Run it daily from cron, for example with --older-than 30d.`,
   session: `Usage: npm run cli -- session list
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
-                                         [--opens ISO|none] [--closes ISO|none] [--time-zone Area/City] [--reason TEXT]
+                                         [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City] [--reason TEXT]
 
 list   prints each exam session: its lock policy, check-in window (in its time zone) and allowed networks.
 set    changes the named session; every change is audited with the settings before and after.
@@ -100,8 +102,9 @@ Options:
                      device_and_address  both must match
   --networks LIST    comma-separated IPv4/IPv6 addresses or CIDR ranges check-ins must come from
   --no-networks      accept check-ins from any address
-  --opens ISO        check-in opens at this time (ISO 8601 with Z or an offset), or "none"
-  --closes ISO       check-in closes at this time, or "none"
+  --opens TIME       check-in opens at this time, or "none": 2030-06-01T09:00 is read in the exam's time
+                     zone (--time-zone, else the session's); 2030-06-01T07:00Z or +02:00 is exact
+  --closes TIME      check-in closes at this time, or "none"
   --time-zone ZONE   the exam's IANA time zone, in which times are shown (Europe/Berlin, UTC, ...)`,
   proctor: `Usage: npm run cli -- proctor add <username>
        npm run cli -- proctor remove <username> [--reason TEXT]
@@ -133,11 +136,18 @@ async function withDatabase<T>(work: (setup: DatabaseSetup) => Promise<T>): Prom
   }
 }
 
+const LINE_BREAK = /\r\n|\r|\n/g;
+
 async function readRoster(file: string): Promise<RosterRow[]> {
   const text = await readFile(file, 'utf8');
   const records = parseCsv<{ record: Record<string, string | undefined>; info: { lines: number } }>(text, {
     bom: true,
-    columns: true,
+    columns: (header: string[]) => {
+      const names = header.map((name) => name.trim());
+      const repeated = names.filter((name, index) => names.indexOf(name) !== index);
+      if (repeated.length > 0) throw new UsageError(`${file}: the header row names ${[...new Set(repeated)].join(', ')} more than once; give each column once ("code,full_name")`);
+      return names;
+    },
     skip_empty_lines: true,
     info: true,
     relax_column_count: false,
@@ -145,7 +155,10 @@ async function readRoster(file: string): Promise<RosterRow[]> {
   if (records.length > 0 && !('full_name' in records[0]!.record && 'code' in records[0]!.record)) {
     throw new UsageError(`${file}: the header row must be "code,full_name"`);
   }
-  return records.map(({ record, info }) => ({ line: info.lines, code: record.code ?? '', fullName: record.full_name ?? '' }));
+  // csv-parse counts lines up to a record's end; a quoted field with line breaks starts it that many earlier.
+  const startLine = (record: Record<string, string | undefined>, endLine: number) =>
+    endLine - Object.values(record).reduce((breaks, value) => breaks + (value?.match(LINE_BREAK)?.length ?? 0), 0);
+  return records.map(({ record, info }) => ({ line: startLine(record, info.lines), code: record.code ?? '', fullName: record.full_name ?? '' }));
 }
 
 function describeSession(session: ExamSessionSettings): string {
@@ -156,23 +169,39 @@ function describeSession(session: ExamSessionSettings): string {
   return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}`;
 }
 
-// The CLI's options, checked with the same rules as the dashboard's PATCH.
-function parseSessionChange(values: Record<string, string | boolean | undefined>) {
+// The CLI's options, checked with the same rules as the dashboard's PATCH. A time without an offset is
+// read as the dashboard reads it, in the exam's time zone (never the machine's), and `notes` say so.
+function parseSessionChange(values: Record<string, string | boolean | undefined>, timeZone: string) {
   if (values.networks !== undefined && values['no-networks']) throw new UsageError('Give either --networks or --no-networks.');
-  const time = (value: unknown) => (value === undefined ? undefined : value === 'none' ? null : typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : value);
+  const notes: string[] = [];
+  const time = (option: string) => {
+    const value = values[option];
+    if (value === undefined || value === 'none') return value === 'none' ? null : undefined;
+    if (typeof value !== 'string') return value;
+    if (INSTANT_WITH_OFFSET.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString();
+    if (!WALL_TIME.test(value)) throw new UsageError(`--${option} ${value}: give a date and time such as 2030-06-01T09:00 (read in the exam's time zone) or 2030-06-01T07:00Z, or "none".`);
+    let instant: string;
+    try {
+      instant = wallTimeToUtc(value, timeZone);
+    } catch {
+      throw new UsageError(`--${option} ${value}: "${timeZone}" is not a time zone.`);
+    }
+    notes.push(`--${option} ${value} has no offset: read in the exam's time zone, ${timeZone}, as ${instant}.`);
+    return instant;
+  };
   const candidate = {
     version: 0,
     reason: 'cli',
     lockPolicy: values['lock-policy'],
     allowedNetworks: values['no-networks'] ? [] : typeof values.networks === 'string' ? values.networks.split(',').map((network) => network.trim()).filter(Boolean) : undefined,
-    opensAt: time(values.opens),
-    closesAt: time(values.closes),
+    opensAt: time('opens'),
+    closesAt: time('closes'),
     timeZone: values['time-zone'],
   };
   const parsed = ExamSessionChange.safeParse(candidate);
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
   const { version: _version, reason: _reason, ...change } = parsed.data;
-  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
+  return { change: Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)), notes };
 }
 
 function describe(participant: ProctorParticipant): string {
@@ -246,7 +275,7 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     if (generated.length > 0) {
       out('Generated codes:');
       out('line,code,full_name');
-      for (const participant of generated) out(`${participant.line},${participant.code},${participant.fullName}`);
+      for (const participant of generated) out([participant.line, participant.code, participant.fullName].map(csvCell).join(','));
     }
     return 0;
   },
@@ -314,10 +343,15 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     }
     if (command !== 'set') throw usage('session', command === undefined ? 'Which session command?' : `Unknown session command "${command}".`);
     const [name] = expectArguments('session', args, 1) as [string];
-    const change = parseSessionChange(values);
-    if (Object.keys(change).length === 0) throw usage('session', 'Nothing to change.');
     const reason = typeof values.reason === 'string' ? values.reason : 'changed with the CLI';
-    const changed = await withDatabase(({ db }) => changeSessionByName(db, name, change, reason, actor));
+    const changed = await withDatabase(async ({ db }) => {
+      const current = (await allSessionSettings(db)).find((session) => session.name === name);
+      const { change, notes } = parseSessionChange(values, typeof values['time-zone'] === 'string' ? values['time-zone'] : (current?.timeZone ?? 'UTC'));
+      if (Object.keys(change).length === 0) throw usage('session', 'Nothing to change.');
+      const result = await changeSessionByName(db, name, change, reason, actor);
+      for (const note of notes) out(note);
+      return result;
+    });
     out(describeSession(changed));
     return 0;
   },
@@ -395,8 +429,12 @@ function databaseContext() {
   }
 }
 
+// Standard output to a pipe is written asynchronously: exiting at once would cut off what is still queued
+// (the generated codes of a big roster). The callback of an empty write runs once everything before it is out.
+const exitAfterOutput = (code: number) => process.stdout.write('', () => process.exit(code));
+
 run(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (error: unknown) => {
     if (error instanceof RosterRejectedError) {
       err('Nothing was imported. Problems:');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, configWarnings, loadConfig, shouldSeedDemo } from './config.ts';
 
 describe('loadConfig', () => {
   it('when nothing is set, then the defaults apply and the result is frozen', () => {
@@ -25,5 +25,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback' }).TRUST_PROXY).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback']);
     expect(loadConfig({ TRUST_PROXY: '' }).TRUST_PROXY).toBe(false);
+  });
+
+  it('when DATABASE_URL is set, then the demo exam is created only with SEED_DEMO=true; on the private database unless SEED_DEMO=false', () => {
+    const url = 'mysql://u:p@db.example:3306/examgate';
+    expect(shouldSeedDemo(loadConfig({ DATABASE_URL: url }))).toBe(false);
+    expect(shouldSeedDemo(loadConfig({ DATABASE_URL: url, SEED_DEMO: '' }))).toBe(false);
+    expect(shouldSeedDemo(loadConfig({ DATABASE_URL: url, SEED_DEMO: 'true' }))).toBe(true);
+    expect(shouldSeedDemo(loadConfig({}))).toBe(true);
+    expect(shouldSeedDemo(loadConfig({ SEED_DEMO: 'false' }))).toBe(false);
+  });
+
+  it('when TRUST_PROXY is a hop count, then start-up warns that a direct client can choose its address; a list of proxies gets no warning', () => {
+    expect(configWarnings(loadConfig({ TRUST_PROXY: '1' })).join('\n')).toMatch(/TRUST_PROXY=1 .*X-Forwarded-For.*TRUST_PROXY=<its address/);
+    expect(configWarnings(loadConfig({ TRUST_PROXY: '10.0.0.5' }))).toEqual([]);
+    expect(configWarnings(loadConfig({}))).toEqual([]);
   });
 });

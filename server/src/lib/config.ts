@@ -64,7 +64,11 @@ export const ConfigSchema = z.object({
   DEVICE_CHANGE_REQUEST_TTL_S: integer(600, 10, 24 * 3600),
   STREAM_POLL_MS: integer(100, 10, 10_000),
   STREAM_HEARTBEAT_S: integer(15, 1, 600),
-  SEED_DEMO: boolean(true),
+  // Unset: see shouldSeedDemo.
+  SEED_DEMO: z
+    .enum(['', 'true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : value === 'true' || value === '1' || value === 'yes')),
   SERVE_CLIENT: boolean(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // How often the log says how many check-ins happened (only while they happen); 0 turns it off.
@@ -100,4 +104,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([...(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []), ...retired]);
   }
   return Object.freeze(parsed.data);
+}
+
+// The demo exam is for trying examgate out: `npm start` on a fresh clone (its private database) creates it
+// in an empty database unless told not to; a deployment on a DATABASE_URL of its own only when asked.
+export function shouldSeedDemo(config: Config): boolean {
+  return config.SEED_DEMO ?? config.DATABASE_URL === undefined;
+}
+
+// Settings that work but are easy to get wrong, said at start-up (and by `npm run cli`'s commands that
+// serve nothing, never).
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (typeof config.TRUST_PROXY === 'number') {
+    warnings.push(
+      `TRUST_PROXY=${config.TRUST_PROXY} trusts whatever connects as the last ${config.TRUST_PROXY} hop(s): a client that reaches examgate ` +
+        'directly, not through the proxy, chooses its own address with X-Forwarded-For, passes allowed networks and escapes the ' +
+        'per-address limits. Name the proxy instead: TRUST_PROXY=<its address or CIDR>[,...].',
+    );
+  }
+  return warnings;
 }

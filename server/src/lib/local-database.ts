@@ -185,26 +185,34 @@ function privateDirectory(dir: string): void {
   chmodSync(dir, 0o700);
 }
 
+// examgate logs in as root, through the socket (root@localhost) and, while it sets the server up, over TCP
+// (root@127.0.0.1); nothing else may log in.
+const OWN_ACCOUNTS = ["'root'@'localhost'", "'root'@'127.0.0.1'"];
+
 async function secureRoot(port: number, passwordFile: string): Promise<string> {
   const password = randomBytes(24).toString('base64url');
   const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' });
   try {
-    const [accounts] = await connection.query<mysql.RowDataPacket[]>("SELECT User AS user, Host AS host FROM mysql.user WHERE User IN ('root', '')");
-    for (const { user, host } of accounts) {
-      try {
-        if (user === '') await connection.query('DROP USER ?@?', [user, host]);
-        else await connection.query('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
-      } catch (error) {
-        // An account for a host name (a data directory initialised before --skip-name-resolve) is ignored
-        // by a server that resolves no names: nobody can log in with it, and it cannot be altered.
-        if ((error as { errno?: number }).errno !== 1396) throw error;
-      }
-    }
+    await dropOtherAccounts(connection);
+    const [own] = await connection.query<mysql.RowDataPacket[]>("SELECT Host AS host FROM mysql.user WHERE User = 'root'");
+    for (const { host } of own) await connection.query('ALTER USER ?@? IDENTIFIED BY ?', ['root', host as string, password]);
   } finally {
     await connection.end();
   }
   writePrivate(passwordFile, `${password}\n`);
   return password;
+}
+
+// The installer creates root for several hosts (localhost, 127.0.0.1, ::1, this machine's name) and, on
+// older versions, anonymous accounts, some without a password. All but examgate's own are dropped, at
+// every start, so that a data directory made by an earlier version loses them too. System accounts that
+// cannot log in (mariadb.sys, mysql.session ...) stay.
+async function dropOtherAccounts(connection: mysql.Connection): Promise<void> {
+  const [accounts] = await connection.query<mysql.RowDataPacket[]>(
+    `SELECT User AS user, Host AS host FROM mysql.user WHERE User IN ('root', '') AND CONCAT("'", User, "'@'", Host, "'") NOT IN (${OWN_ACCOUNTS.map(() => '?').join(', ')})`,
+    OWN_ACCOUNTS,
+  );
+  for (const { user, host } of accounts) await connection.query('DROP USER ?@?', [user, host]);
 }
 
 export async function stopServerProcess(pid: number, timeoutMs = 15_000): Promise<void> {
@@ -357,6 +365,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
 async function createDatabase(port: number, password: string | undefined, database: string): Promise<void> {
   const connection = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password });
   try {
+    await dropOtherAccounts(connection);
     await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database.replace(/`/g, '')}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await connection.end();

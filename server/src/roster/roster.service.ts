@@ -1,4 +1,4 @@
-import { FULL_NAME_MAX_LENGTH, PARTICIPANT_CODE_PATTERN } from '../../../contracts/checkin.ts';
+import { FULL_NAME_MAX_LENGTH, NAME_CONTROL_CHARACTER, NAME_HAS_LETTER, PARTICIPANT_CODE_PATTERN } from '../../../contracts/checkin.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import { estimatedCodeBits, generateParticipantCode, MIN_CODE_BITS } from './participant-codes.ts';
 import { existingCodes, insertParticipants, lockOrCreateSession } from './roster.repo.ts';
@@ -59,6 +59,8 @@ function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[];
     const fullName = row.fullName.trim();
     const given = row.code.trim().toUpperCase();
     if (fullName.length === 0) problems.push({ line: row.line, message: 'full_name is empty' });
+    else if (!NAME_HAS_LETTER.test(fullName)) problems.push({ line: row.line, message: 'full_name has no letter or digit (only spaces, punctuation or invisible characters)' });
+    if (NAME_CONTROL_CHARACTER.test(fullName)) problems.push({ line: row.line, message: 'full_name contains a control character (a line break inside quotes, a tab or an escape sequence)' });
     if (fullName.length > FULL_NAME_MAX_LENGTH) {
       problems.push({ line: row.line, message: `full_name is longer than ${FULL_NAME_MAX_LENGTH} characters` });
     }

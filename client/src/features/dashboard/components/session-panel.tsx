@@ -4,7 +4,7 @@ import { type IntlShape, useIntl } from 'react-intl';
 import type { ExamSessionSettings } from '../../../../../contracts/exam-session.ts';
 import { type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
 import { useNow } from '../../../lib/use-now.ts';
-import { utcToWallTime, wallTimeToUtc } from '../../../lib/zoned-time.ts';
+import { utcToWallTime, wallTimeToUtc } from '../../../../../contracts/zoned-time.ts';
 import { sessionSettingsQuery, useChangeSession } from '../api/sessions.ts';
 import { ActionError, ReasonField } from './dialog-parts.tsx';
 import { formatDateTime } from './format.ts';

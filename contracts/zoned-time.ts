@@ -13,9 +13,14 @@ function wallParts(instant: number, timeZone: string): number {
 
 const offsetAt = (instant: number, timeZone: string) => wallParts(instant, timeZone) - Math.floor(instant / 1000) * 1000;
 
+// A date and time without a zone or offset, as a datetime-local input or an operator types it.
+export const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/;
+// An instant: a date and time ending in Z or an offset from UTC.
+export const INSTANT_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
 // '2026-06-01T09:30' in Europe/Berlin -> '2026-06-01T07:30:00.000Z'
 export function wallTimeToUtc(value: string, timeZone: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  const match = WALL_TIME.exec(value);
   if (!match) throw new Error(`not a wall time: ${value}`);
   const [year, month, day, hour, minute] = match.slice(1).map(Number);
   const asUtc = Date.UTC(year!, month! - 1, day, hour, minute);
