@@ -64,7 +64,12 @@ function byActor(actor: Actor) {
 
 type AuthConfig = Pick<
   Config,
-  'LOGIN_FAILURE_WINDOW_MIN' | 'LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS' | 'LOGIN_MAX_FAILURES_PER_USER' | 'PROCTOR_SESSION_MAX_HOURS' | 'PROCTOR_IDLE_TIMEOUT_MIN'
+  | 'LOGIN_FAILURE_WINDOW_MIN'
+  | 'LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS'
+  | 'LOGIN_MAX_FAILURES_PER_USER'
+  | 'LOGIN_MAX_TRIES_PER_ADDRESS_WHEN_TARGETED'
+  | 'PROCTOR_SESSION_MAX_HOURS'
+  | 'PROCTOR_IDLE_TIMEOUT_MIN'
 >;
 
 export interface LoginResult {
@@ -75,9 +80,10 @@ export interface LoginResult {
 
 // The attempt is counted before the password is checked (argon2 takes tens of milliseconds, long enough
 // for a burst of guesses to all pass a check made before any of them counted). Limits: per account and
-// address, so a stranger elsewhere cannot lock a proctor out; and per account, which, once reached, refuses
-// only the addresses that have already failed for it, so that guessing one account stays slow however many
-// addresses the guesser has, and the proctor's own address still gets in.
+// address, so a stranger elsewhere cannot lock a proctor out; and per account, which, once reached, marks
+// the account as targeted: every address then gets only a few tries for it per window (this one counted),
+// so that guessing one account stays slow however many addresses the guesser has, while the proctor at
+// their own address, with a typo or two, still gets in whatever other addresses did.
 export async function logIn(db: Database, config: AuthConfig, attempt: { username: string; password: string; ip: string }): Promise<LoginResult> {
   const username = attempt.username.toLowerCase();
   const windowS = config.LOGIN_FAILURE_WINDOW_MIN * 60;
@@ -98,7 +104,7 @@ export async function logIn(db: Database, config: AuthConfig, attempt: { usernam
     if (fromHere.failures > config.LOGIN_MAX_FAILURES_PER_USER_AND_ADDRESS) {
       throw new RateLimitedError('Too many failed logins for this username from this address. Wait and try again.', clearsIn(fromHere));
     }
-    if (overall.failures > config.LOGIN_MAX_FAILURES_PER_USER && fromHere.failures > 1) {
+    if (overall.failures > config.LOGIN_MAX_FAILURES_PER_USER && fromHere.failures > config.LOGIN_MAX_TRIES_PER_ADDRESS_WHEN_TARGETED) {
       throw new RateLimitedError('Too many failed logins for this username. Wait and try again.', clearsIn(overall));
     }
   });
