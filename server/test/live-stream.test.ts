@@ -206,6 +206,68 @@ describe('GET /api/proctor/stream', () => {
   });
 });
 
+describe('resuming from far back', () => {
+  async function insertAuditRows(count: number, prefix: string): Promise<void> {
+    for (let start = 0; start < count; start += 2000) {
+      const rows = Array.from({ length: Math.min(2000, count - start) }, (_, i) => [`${prefix}-${start + i}`, 'not_recognised', '127.0.14.1', `${prefix}-${start + i}`]);
+      await env.database.sql.query('INSERT INTO audit_events (code, event_type, source_ip, request_id, created_at) VALUES ' + rows.map(() => '(?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', '), rows.flat());
+    }
+  }
+
+  it('when a dashboard resumes from Last-Event-ID 0 or from further back than the record reaches, then nothing is replayed: it is told to refetch and goes on live', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const watching = await openSse(`${env.server.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie });
+    try {
+      await watching.waitFor((messages) => messages.some((m) => m.event === 'ready'));
+      await insertAuditRows(21_000, 'FAR');
+      await watching.waitFor((messages) => messages.some((m) => m.event === 'audit' && m.data.includes('"FAR-20999"')), 30_000);
+    } finally {
+      watching.close();
+    }
+
+    // 0 (a client that never had an id), and an id from another instance that a restarted one has no record of.
+    const restarted = await startTestServer(env.database.db);
+    try {
+      for (const lastEventId of ['0', '1@00000000']) {
+        const resumed = await openSse(`${restarted.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie, 'last-event-id': lastEventId });
+        try {
+          const [refetch] = await resumed.waitFor((messages) => messages.some((m) => m.event === 'refetch'));
+          expect(refetch!.event, lastEventId).toBe('refetch');
+          expect(JSON.parse(refetch!.data).lastEventId).toBe(await maxAuditId());
+          const participant = await createParticipant(env.database.sql);
+          await checkIn(restarted.baseUrl, participant, '127.0.14.2');
+          const messages = await resumed.waitFor((all) => idsOf(all, participant.code).length === 1);
+          expect(messages.filter((m) => m.event === 'audit').map((m) => JSON.parse(m.data).code)).toEqual([participant.code]);
+        } finally {
+          resumed.close();
+        }
+      }
+    } finally {
+      await restarted.close();
+    }
+  }, 60_000);
+
+  it('when a dashboard resumes from events this instance never delivered, then they are read from the database page by page, each once, in order', async () => {
+    const before = await maxAuditId();
+    await insertAuditRows(2500, 'PAGED');
+    const expected = await idsInDatabase(before);
+    // A fresh instance: its tail starts after these rows, so it has no record of them.
+    const fresh = await startTestServer(env.database.db);
+    try {
+      const proctor = await logInProctor(fresh.baseUrl, env.database.db);
+      const resumed = await openSse(`${fresh.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie, 'last-event-id': `${before}@00000000` });
+      try {
+        const messages = await resumed.waitFor((all) => auditIds(all).length >= expected.length, 20_000);
+        expect(auditIds(messages).slice(0, expected.length)).toEqual(expected);
+      } finally {
+        resumed.close();
+      }
+    } finally {
+      await fresh.close();
+    }
+  }, 60_000);
+});
+
 describe('the live stream ends with the proctor session', () => {
   const cli = { name: 'test', ip: null, requestId: 'stream-test' };
   const endings: [string, (proctor: ProctorClient) => Promise<unknown>][] = [

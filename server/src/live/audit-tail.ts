@@ -98,6 +98,11 @@ export class AuditTail {
     this.options = { ...DEFAULT_TAIL_OPTIONS, ...options };
   }
 
+  // How many events a resume may replay: as many as the record of delivered events keeps.
+  get replayLimit(): number {
+    return this.options.replayLimit;
+  }
+
   // Where a fresh dashboard stands: the last event delivered, or before any, the highest id at start.
   get lastDelivered(): number {
     return this.#replay.at(-1)?.event.id ?? this.#startId;

@@ -81,11 +81,17 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
     exemptFromAdmission(res);
 
     // Subscribe before reading the backlog so nothing falls between the two; batches that arrive meanwhile
-    // wait, and whatever the backlog already sent is not sent again.
+    // wait (under the same cap as unsent live events), and whatever the backlog already sent is not sent again.
     const queued: (readonly StreamEvent[])[] = [];
+    let queuedBytes = 0;
     let live = false;
     const unsubscribe = tail.subscribe((batch) => {
-      if (!live) return queued.push(batch);
+      if (!live) {
+        queued.push(batch);
+        queuedBytes += formatBatch(batch).length;
+        if (queuedBytes > STREAM_BACKLOG_LIMIT_BYTES) close();
+        return;
+      }
       res.write(formatBatch(batch));
       // A dashboard that does not read (a stalled tab, a dead network) would make its unsent events pile up
       // here; it is cut off instead and resumes with Last-Event-ID when it reconnects.
@@ -106,6 +112,21 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
     watchSessions();
     req.on('close', close);
 
+    // A dashboard that reads slowly holds the next page back; one that goes away ends the wait.
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        if (res.writableLength === 0 || res.destroyed) return resolve();
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
+    const position = (event: 'ready' | 'refetch') =>
+      `id: ${tail.lastDelivered}@${INSTANCE}\nevent: ${event}\ndata: ${JSON.stringify({ lastEventId: tail.lastDelivered })}\n\n`;
+
     try {
       const sent = new Set<number>();
       const send = (events: readonly StreamEvent[]) => {
@@ -114,26 +135,29 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
       };
       if (resumeFrom === undefined) {
         // A fresh client learns where it stands, so a reconnect resumes from here.
-        res.write(`id: ${tail.lastDelivered}@${INSTANCE}\nevent: ready\ndata: ${JSON.stringify({ lastEventId: tail.lastDelivered })}\n\n`);
+        res.write(position('ready'));
       } else {
         // What this instance delivered after that event (from a little earlier if the dashboard followed
         // another instance); if it no longer remembers the event (over a minute ago), the events with
-        // higher ids (see README, "The live stream").
+        // higher ids, read page by page as the dashboard takes them (see docs/live-stream.md). A resume
+        // from further back than the record reaches (Last-Event-ID: 0, an id from long ago) replays
+        // nothing: the dashboard is told to refetch its lists, and goes on from here.
         const remembered = tail.deliveredAfter(resumeFrom.id, resumeFrom.ours ? 0 : RESUME_OVERLAP_MS);
         if (remembered) send(remembered);
+        else if (tail.lastDelivered - resumeFrom.id > tail.replayLimit) res.write(position('refetch'));
         else {
-          await db.read(async (handle) => {
-            let after = resumeFrom.id;
-            for (;;) {
-              const rows = await auditRowsAfter(handle, after, BACKLOG_PAGE);
-              send(rows.map(toStreamEvent));
-              if (rows.length < BACKLOG_PAGE) break;
-              after = Number(rows.at(-1)!.id);
-            }
-          });
+          let after = resumeFrom.id;
+          while (!res.destroyed) {
+            const rows = await db.read((handle) => auditRowsAfter(handle, after, BACKLOG_PAGE));
+            send(rows.map(toStreamEvent));
+            if (rows.length < BACKLOG_PAGE) break;
+            after = Number(rows.at(-1)!.id);
+            await drained();
+          }
         }
       }
       for (const batch of queued.splice(0)) send(batch.filter((event) => !sent.has(event.id)));
+      queuedBytes = 0;
       live = true;
     } catch {
       close();

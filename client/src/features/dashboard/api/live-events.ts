@@ -92,6 +92,11 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
         retryTimer = setTimeout(() => setGeneration((value) => value + 1), 2000);
       }
     };
+    // The server no longer has what this dashboard missed (it was away too long): its lists are read again.
+    source.addEventListener('refetch', () => {
+      refetchWithin(150);
+      void queryClient.invalidateQueries({ queryKey: sessionKeys.overview() });
+    });
     source.addEventListener('audit', (message) => {
       const parsed = StreamEventSchema.safeParse(JSON.parse((message as MessageEvent<string>).data));
       if (!parsed.success || alreadyApplied(parsed.data.id)) return;
