@@ -4,11 +4,22 @@ import { z } from 'zod';
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no'] as const;
+const isTrue = (value: (typeof BOOLEAN_WORDS)[number]) => value === 'true' || value === '1' || value === 'yes';
+
 const boolean = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .enum(BOOLEAN_WORDS)
     .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+    .transform(isTrue);
+
+// Unset or empty: undefined, for a default that depends on other settings.
+const optionalBoolean = () =>
+  z
+    .enum(BOOLEAN_WORDS)
+    .or(z.literal(''))
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? undefined : isTrue(value)));
 
 // Express's `trust proxy` takes a hop count or a list of addresses/CIDRs; compiling the list here turns
 // a typo into a start-up error instead of silently trusting nobody (or everybody).
@@ -66,10 +77,7 @@ export const ConfigSchema = z.object({
   STREAM_POLL_MS: integer(100, 10, 10_000),
   STREAM_HEARTBEAT_S: integer(15, 1, 600),
   // Unset: see shouldSeedDemo.
-  SEED_DEMO: z
-    .enum(['', 'true', 'false', '1', '0', 'yes', 'no'])
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? undefined : value === 'true' || value === '1' || value === 'yes')),
+  SEED_DEMO: optionalBoolean(),
   SERVE_CLIENT: boolean(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // How often the log says how many check-ins happened (only while they happen); 0 turns it off.
