@@ -24,8 +24,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['server/test/**/*.test.ts'],
-          exclude: ['server/test/cluster.test.ts'],
+          exclude: ['server/test/cluster.test.ts', 'server/test/admission-fairness.test.ts'],
           globalSetup: ['server/test/support/global-setup.ts'],
+        },
+      },
+      {
+        // Compares latencies with and without a flood: alone, once every other file has finished.
+        extends: true,
+        test: {
+          name: 'load',
+          include: ['server/test/admission-fairness.test.ts'],
+          globalSetup: ['server/test/support/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createApp } from './app.ts';
+import { HEALTH_CHECK_PATHS } from './health/health.routes.ts';
 import { listenWithAdmission } from './lib/admission.ts';
 import { createHttpServer } from './lib/http-server.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
@@ -56,8 +57,8 @@ async function main(config: Config): Promise<void> {
   const { app, close: closeApp } = createApp({ config, db: database.db, logger, clientDir });
   // A deep accept queue and admission control: at exam start thousands of participants connect within
   // the same second.
-  const server = createHttpServer(app);
-  const gate = listenWithAdmission(server, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS });
+  const server = createHttpServer();
+  const gate = listenWithAdmission(server, app, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS, healthPaths: HEALTH_CHECK_PATHS });
   await new Promise<void>((resolve, reject) => {
     gate.server.once('listening', resolve);
     gate.server.once('error', reject);

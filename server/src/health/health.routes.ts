@@ -6,15 +6,19 @@ import { pendingMigrations } from '../lib/migrate.ts';
 // /healthz: the process answers. /readyz: it can do its job (database reachable and fully migrated), so a
 // load balancer sends traffic only to instances that can check people in. Both through the pool: a probe
 // must not cost a connection of its own, however often it comes.
+// Answered without waiting for an admission slot: a load balancer that sees a busy instance as dead would
+// take it out of service exactly when it is needed.
+export const HEALTH_CHECK_PATHS = ['/healthz', '/readyz'] as const;
+
 export function healthRoutes(db: Database): Router {
   const router = Router();
   // Applied migrations are never taken back: once none is pending, reachability is all that is left to ask.
   let migrated = false;
-  router.get('/healthz', (_req, res) => {
+  router.get(HEALTH_CHECK_PATHS[0], (_req, res) => {
     res.json({ status: 'ok' });
   });
   // On a Galera cluster the node in use must be Primary and Synced; the answer names it and the cluster's size.
-  router.get('/readyz', async (_req, res) => {
+  router.get(HEALTH_CHECK_PATHS[1], async (_req, res) => {
     let pending: string[];
     let cluster: ClusterState | undefined;
     try {

@@ -5,8 +5,10 @@ export interface AdmissionOptions {
   port: number;
   host: string;
   backlog: number;
-  // Requests being served at once; connections beyond wait, unread, until one finishes.
+  // Requests being served at once; the rest wait, fairly between source addresses, until one finishes.
   maxInFlight: number;
+  // Paths answered without waiting for a slot (health checks), at most HEALTH_LANE_MAX_IN_FLIGHT at once.
+  healthPaths: readonly string[];
 }
 
 export interface AdmissionGate {
@@ -15,29 +17,27 @@ export interface AdmissionGate {
   waiting(): number;
   // Stops accepting; connections already waiting are still served.
   stopAccepting(): void;
-  // Closes the connections that were never handed to the HTTP server (at the end of a shutdown).
+  // Closes the connections and requests still waiting for a slot (at the end of a shutdown).
   destroyWaiting(): void;
 }
+
+type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+// Connections handed over whose first request has not arrived yet hold a slot already, for at most this.
+const RESERVATION_MS = 2000;
+// A request whose body has not arrived whole after this, from an address holding more than its share of
+// the slots while others wait, is cut. A check-in's body comes in the same packet as its headers.
+export const SLOW_BODY_GRACE_MS = 1000;
+const SLOW_BODY_SWEEP_MS = 250;
+// Health checks cost nothing, but a flood of them must not become a way around admission.
+const HEALTH_LANE_MAX_IN_FLIGHT = 8;
+// The first bytes of waiting connections are read to find health checks among them. Beyond this many
+// bytes held, further connections wait unread again (a health check among them waits its turn).
+const PEEK_BUDGET_BYTES = 8 * 1024 * 1024;
 
 // Slot releases by response: a request gives its slot back when its response closes, or earlier when
 // the route says it will stay open (the live stream).
 const releases = new WeakMap<http.ServerResponse, () => void>();
-// Connections handed over whose first request has not arrived yet hold a slot already, for at most
-// RESERVATION_MS; the value cancels that deadline.
-const reservations = new WeakMap<net.Socket, () => void>();
-const RESERVATION_MS = 2000;
-
-function takeReservation(socket: net.Socket): boolean {
-  const cancelDeadline = reservations.get(socket);
-  if (!cancelDeadline) return false;
-  reservations.delete(socket);
-  cancelDeadline();
-  return true;
-}
-
-function destroyOnError(this: net.Socket): void {
-  this.destroy();
-}
 
 export function exemptFromAdmission(res: http.ServerResponse): void {
   const release = releases.get(res);
@@ -45,50 +45,305 @@ export function exemptFromAdmission(res: http.ServerResponse): void {
   release?.();
 }
 
+function destroyOnError(this: net.Socket): void {
+  this.destroy();
+}
+
+interface WaitingConnection {
+  kind: 'connection';
+  socket: net.Socket;
+  // Bytes of its first packet read to look for a health check, held until the HTTP server reads them.
+  peekedBytes: number;
+}
+interface WaitingRequest {
+  kind: 'request';
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+type Waiter = WaitingConnection | WaitingRequest;
+
+interface InFlightRequest {
+  req: http.IncomingMessage;
+  since: number;
+}
+
+// One address's requests: those waiting in arrival order, and those being served.
+class Source {
+  private items: Waiter[] = [];
+  private head = 0;
+  slots = 0;
+  readonly serving = new Set<InFlightRequest>();
+
+  constructor(readonly address: string) {}
+
+  push(waiter: Waiter): void {
+    this.items.push(waiter);
+  }
+  shift(): Waiter | undefined {
+    if (this.head === this.items.length) return undefined;
+    const waiter = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as Waiter;
+    // An address with thousands waiting (a NAT hall at exam start) must not cost a copy per admission.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return waiter;
+  }
+  // A waiting connection that turned out to be a health check leaves the queue (rare: a linear search).
+  remove(waiter: Waiter): void {
+    const index = this.items.indexOf(waiter, this.head);
+    if (index !== -1) this.items.splice(index, 1);
+  }
+  get waitingCount(): number {
+    return this.items.length - this.head;
+  }
+  drain(): Waiter[] {
+    const rest = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}
+
 // At exam start thousands of devices connect within a second. Node would read every request at once and
 // hold its request, response, parser and promise chain while the database works through them (about
 // 35 KB each; 5,000 at once in the burst). Here connections are accepted paused and handed to the HTTP
 // server only while fewer than `maxInFlight` requests are being served; the rest wait, unread, in the
-// kernel's socket buffers, which cost the process nothing, and are served in arrival order.
-export function listenWithAdmission(httpServer: http.Server, options: AdmissionOptions): AdmissionGate {
-  const waiting: net.Socket[] = [];
+// kernel's socket buffers, which cost the process nothing.
+//
+// Who is served next is fair between source addresses: waiting addresses take turns, and an address
+// already holding its share of the slots (maxInFlight divided among the addresses that are waiting or
+// being served) lets the others go first. An address alone gets all of the capacity; one address sending
+// thousands of requests at once gets its share while others compete, and a NAT hall's devices behind
+// one address are never refused, only served in turn. A later request on a kept-alive connection waits
+// in the same queues, so a keep-alive flood cannot go around them.
+export function listenWithAdmission(httpServer: http.Server, handleRequest: RequestListener, options: AdmissionOptions): AdmissionGate {
+  const sources = new Map<string, Source>();
+  // Addresses with something waiting, in turn order: the first is next, and one that was served moves to the end.
+  const turns = new Map<string, Source>();
+  const reservations = new WeakMap<net.Socket, { source: Source; cancel: () => void }>();
+  const healthPaths = new Set(options.healthPaths);
   let inFlight = 0;
+  let waitingCount = 0;
+  let healthLane = 0;
+  let peekedBytes = 0;
   let accepting = true;
+  let sweepTimer: NodeJS.Timeout | undefined;
 
-  const releaseSlot = () => {
+  function sourceOf(address: string | undefined): Source {
+    const key = address ?? '';
+    let source = sources.get(key);
+    if (!source) {
+      source = new Source(key);
+      sources.set(key, source);
+    }
+    return source;
+  }
+
+  function forgetIfIdle(source: Source): void {
+    if (source.slots === 0 && source.waitingCount === 0 && source.serving.size === 0) sources.delete(source.address);
+  }
+
+  function share(): number {
+    return Math.max(1, Math.floor(options.maxInFlight / Math.max(1, sources.size)));
+  }
+
+  function takeSlot(source: Source): void {
+    inFlight++;
+    source.slots++;
+  }
+
+  function releaseSlot(source: Source): void {
     inFlight--;
+    source.slots--;
+    forgetIfIdle(source);
     admit();
-  };
+  }
+
+  // The next address to serve: the first in turn order below its share. An address at its share waits
+  // even while slots are free: the slots are not the scarce thing (the database and the CPU are), and
+  // requests in flight share those, so more of one address's requests in flight means slower answers for
+  // everyone else's. Alone, an address's share is every slot.
+  function nextSource(): Source | undefined {
+    const limit = share();
+    for (const source of turns.values()) {
+      if (source.slots < limit) return source;
+    }
+    return undefined;
+  }
 
   function admit(): void {
-    while (inFlight < options.maxInFlight && waiting.length > 0) {
-      const socket = waiting.shift()!;
-      if (socket.destroyed) continue;
-      // Counted from hand-over until its first request ends, so that a burst of hand-overs cannot
-      // overshoot the limit before the requests have been read.
-      inFlight++;
-      const giveBack = () => {
-        if (takeReservation(socket)) releaseSlot();
-      };
-      // A connection that is slow to send its request stops holding the slot after a moment (it stays
-      // with the HTTP server and its own timeouts): otherwise a few hundred slow or silent connections
-      // could stall admission for everybody else. A request that was already sent arrives at once.
-      const deadline = setTimeout(giveBack, RESERVATION_MS).unref();
-      reservations.set(socket, () => clearTimeout(deadline));
-      socket.once('close', giveBack);
-      socket.off('error', destroyOnError);
-      httpServer.emit('connection', socket);
-      socket.resume();
+    while (inFlight < options.maxInFlight && waitingCount > 0) {
+      const source = nextSource();
+      if (!source) return;
+      const waiter = source.shift();
+      turns.delete(source.address);
+      if (source.waitingCount > 0) turns.set(source.address, source);
+      if (!waiter) continue;
+      if (waiter.kind === 'connection') {
+        waitingCount--;
+        giveBackPeek(waiter);
+        if (waiter.socket.destroyed) {
+          forgetIfIdle(source);
+          continue;
+        }
+        handOver(waiter.socket, source);
+      } else {
+        waitingCount--;
+        if (waiter.res.closed || waiter.req.socket.destroyed) {
+          forgetIfIdle(source);
+          continue;
+        }
+        serve(waiter.req, waiter.res, source);
+      }
+    }
+    if (waitingCount === 0 && sweepTimer) {
+      clearInterval(sweepTimer);
+      sweepTimer = undefined;
     }
   }
 
+  function enqueue(source: Source, waiter: Waiter): void {
+    source.push(waiter);
+    waitingCount++;
+    if (!turns.has(source.address)) turns.set(source.address, source);
+    sweepTimer ??= setInterval(cutSlowBodies, SLOW_BODY_SWEEP_MS).unref();
+  }
+
+  // Counted from hand-over until its first request ends, so that a burst of hand-overs cannot overshoot
+  // the limit before the requests have been read.
+  function handOver(socket: net.Socket, source: Source): void {
+    takeSlot(source);
+    const giveBack = () => {
+      const reservation = reservations.get(socket);
+      if (!reservation) return;
+      reservations.delete(socket);
+      reservation.cancel();
+      releaseSlot(source);
+    };
+    // A connection that is slow to send its request stops holding the slot after a moment (it stays with
+    // the HTTP server and its own timeouts; its request then waits its turn like a kept-alive one):
+    // otherwise a few hundred slow or silent connections could stall admission for everybody else.
+    const deadline = setTimeout(giveBack, RESERVATION_MS).unref();
+    reservations.set(socket, { source, cancel: () => clearTimeout(deadline) });
+    socket.once('close', giveBack);
+    passToHttpServer(socket);
+  }
+
+  function passToHttpServer(socket: net.Socket): void {
+    socket.off('error', destroyOnError);
+    httpServer.emit('connection', socket);
+    socket.resume();
+  }
+
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, source: Source): void {
+    takeSlot(source);
+    const entry: InFlightRequest = { req, since: performance.now() };
+    source.serving.add(entry);
+    releases.set(res, () => {
+      source.serving.delete(entry);
+      releaseSlot(source);
+    });
+    handleRequest(req, res);
+  }
+
+  function serveInHealthLane(req: http.IncomingMessage, res: http.ServerResponse): void {
+    healthLane++;
+    res.once('close', () => healthLane--);
+    handleRequest(req, res);
+  }
+
+  function isHealthCheck(url: string | undefined): boolean {
+    if (!url) return false;
+    const query = url.indexOf('?');
+    return healthPaths.has(query === -1 ? url : url.slice(0, query));
+  }
+
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    // The first request of a connection takes over the slot reserved at hand-over; later keep-alive
-    // requests take their own.
-    if (!takeReservation(req.socket)) inFlight++;
-    releases.set(res, releaseSlot);
     res.once('close', () => exemptFromAdmission(res));
+    const reservation = reservations.get(req.socket);
+    if (reservation) {
+      // The first request of a connection takes over the slot reserved at hand-over.
+      reservations.delete(req.socket);
+      reservation.cancel();
+      const entry: InFlightRequest = { req, since: performance.now() };
+      reservation.source.serving.add(entry);
+      releases.set(res, () => {
+        reservation.source.serving.delete(entry);
+        releaseSlot(reservation.source);
+      });
+      handleRequest(req, res);
+      return;
+    }
+    if (isHealthCheck(req.url) && healthLane < HEALTH_LANE_MAX_IN_FLIGHT) {
+      serveInHealthLane(req, res);
+      return;
+    }
+    enqueue(sourceOf(req.socket.remoteAddress), { kind: 'request', req, res });
+    admit();
   });
+
+  // Reads the first packet of a waiting connection and puts it back, to see whether it is a health check.
+  function peek(waiter: WaitingConnection): void {
+    if (peekedBytes >= PEEK_BUDGET_BYTES) return;
+    const socket = waiter.socket;
+    const onData = (chunk: Buffer) => {
+      socket.pause();
+      socket.unshift(chunk);
+      waiter.peekedBytes = chunk.length;
+      peekedBytes += chunk.length;
+      if (healthLane < HEALTH_LANE_MAX_IN_FLIGHT && startsHealthCheck(chunk)) {
+        const source = sourceOf(socket.remoteAddress);
+        source.remove(waiter);
+        waitingCount--;
+        if (source.waitingCount === 0) turns.delete(source.address);
+        forgetIfIdle(source);
+        giveBackPeek(waiter);
+        passToHttpServer(socket);
+      }
+    };
+    socket.once('data', onData);
+    peekListeners.set(socket, onData);
+    socket.resume();
+  }
+  const peekListeners = new WeakMap<net.Socket, (chunk: Buffer) => void>();
+
+  function giveBackPeek(waiter: WaitingConnection): void {
+    const onData = peekListeners.get(waiter.socket);
+    if (onData) {
+      peekListeners.delete(waiter.socket);
+      waiter.socket.off('data', onData);
+      // Stops reading until the HTTP server takes over (no-op if the packet already came and paused it).
+      waiter.socket.pause();
+    }
+    peekedBytes -= waiter.peekedBytes;
+    waiter.peekedBytes = 0;
+  }
+
+  function startsHealthCheck(chunk: Buffer): boolean {
+    const line = chunk.subarray(0, 64).toString('latin1');
+    const match = /^(?:GET|HEAD) (\/[^ ?]*)[ ?]/.exec(line);
+    return match !== null && healthPaths.has(match[1]!);
+  }
+
+  // Bodies that trickle in hold slots until the HTTP server's request timeout. From an address holding
+  // more than its share while others wait, the oldest such requests beyond its share are cut now.
+  function cutSlowBodies(): void {
+    if (waitingCount === 0) return;
+    const limit = share();
+    const now = performance.now();
+    for (const source of sources.values()) {
+      let excess = source.slots - limit;
+      if (excess <= 0) continue;
+      for (const entry of source.serving) {
+        if (excess <= 0) break;
+        if (entry.req.complete || now - entry.since < SLOW_BODY_GRACE_MS) continue;
+        entry.req.socket.destroy();
+        excess--;
+      }
+    }
+  }
 
   // The options http.Server gives the sockets it accepts itself.
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => {
@@ -98,9 +353,13 @@ export function listenWithAdmission(httpServer: http.Server, options: AdmissionO
     }
     // A client that gives up while waiting must not become an unhandled error.
     socket.on('error', destroyOnError);
-    waiting.push(socket);
+    const waiter: WaitingConnection = { kind: 'connection', socket, peekedBytes: 0 };
+    enqueue(sourceOf(socket.remoteAddress), waiter);
     admit();
+    // Still waiting (not handed over with a reservation just now): look for a health check.
+    if (!reservations.has(socket) && !socket.destroyed) peek(waiter);
   });
+
   server.on('listening', () => {
     // http.Server starts its header and request timeout checks when it starts listening itself.
     httpServer.emit('listening');
@@ -110,13 +369,20 @@ export function listenWithAdmission(httpServer: http.Server, options: AdmissionO
   return {
     server,
     inFlight: () => inFlight,
-    waiting: () => waiting.length,
+    waiting: () => waitingCount,
     stopAccepting: () => {
       accepting = false;
       server.close();
     },
     destroyWaiting: () => {
-      for (const socket of waiting.splice(0)) socket.destroy();
+      turns.clear();
+      for (const source of sources.values()) {
+        for (const waiter of source.drain()) {
+          if (waiter.kind === 'connection') waiter.socket.destroy();
+          else waiter.req.socket.destroy();
+        }
+      }
+      waitingCount = 0;
     },
   };
 }

@@ -21,6 +21,15 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'TRUST_PROXY', 'DB_POOL_SIZE']) expect(message).toContain(name);
   });
 
+  it('when MAX_IN_FLIGHT_REQUESTS is unset, then it follows DB_POOL_SIZE; set, it is used as given and checked', () => {
+    expect(loadConfig({}).MAX_IN_FLIGHT_REQUESTS).toBe(16);
+    expect(loadConfig({ DB_POOL_SIZE: '40' }).MAX_IN_FLIGHT_REQUESTS).toBe(40);
+    expect(loadConfig({ DB_POOL_SIZE: '40', MAX_IN_FLIGHT_REQUESTS: '' }).MAX_IN_FLIGHT_REQUESTS).toBe(40);
+    expect(loadConfig({ DB_POOL_SIZE: '40', MAX_IN_FLIGHT_REQUESTS: '100' }).MAX_IN_FLIGHT_REQUESTS).toBe(100);
+    expect(() => loadConfig({ MAX_IN_FLIGHT_REQUESTS: '0' })).toThrow(/MAX_IN_FLIGHT_REQUESTS/);
+    expect(() => loadConfig({ MAX_IN_FLIGHT_REQUESTS: 'many' })).toThrow(/MAX_IN_FLIGHT_REQUESTS/);
+  });
+
   it('when TRUST_PROXY is a hop count or a list, then it is handed over in the form Express expects', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback' }).TRUST_PROXY).toEqual(['10.0.0.1', '192.168.0.0/16', 'loopback']);

@@ -56,7 +56,11 @@ export const ConfigSchema = z.object({
   DATABASE_URL: databaseUrl,
   DATA_DIR: z.string().trim().min(1).default('.data'),
   TRUST_PROXY: trustProxy,
-  MAX_IN_FLIGHT_REQUESTS: integer(256, 1, 100_000),
+  // Unset: DB_POOL_SIZE (see withDerivedDefaults).
+  MAX_IN_FLIGHT_REQUESTS: z
+    .union([z.literal(''), z.coerce.number().int().min(1).max(100_000)])
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
   DB_POOL_SIZE: integer(16, 1, 500),
   DB_POOL_QUEUE_LIMIT: integer(10_000, 1, 100_000),
   DB_ACQUIRE_TIMEOUT_MS: integer(5000, 50, 60_000),
@@ -86,7 +90,15 @@ export const ConfigSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'human', 'json']).default('auto'),
 });
 
-export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+// Requests in flight beyond what the database pool can work on only queue inside the pool, first come
+// first served, where one address sending thousands could make everyone wait; held back by admission
+// instead, they are served fairly between addresses. Measured on 2 cores: a 3,000-participant burst
+// took the same time with 16 in flight as with 256.
+function withDerivedDefaults(config: z.infer<typeof ConfigSchema>) {
+  return { ...config, MAX_IN_FLIGHT_REQUESTS: config.MAX_IN_FLIGHT_REQUESTS ?? config.DB_POOL_SIZE };
+}
+
+export type Config = Readonly<ReturnType<typeof withDerivedDefaults>>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -112,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success || retired.length > 0) {
     throw new ConfigError([...(parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []), ...retired]);
   }
-  return Object.freeze(parsed.data);
+  return Object.freeze(withDerivedDefaults(parsed.data));
 }
 
 // The demo exam is for trying examgate out: `npm start` on a fresh clone (its private database) creates it

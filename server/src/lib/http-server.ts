@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { Express } from 'express';
 
 // A request must have arrived whole (headers and body) within this. A body that trickles in a byte at a
 // time would otherwise hold one of the admission slots for Node's default five minutes; a few hundred
@@ -7,9 +6,7 @@ import type { Express } from 'express';
 // default thirty.
 export const REQUEST_RECEIVE_TIMEOUT_MS = 10_000;
 
-export function createHttpServer(app: Express): http.Server {
-  return http.createServer(
-    { requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS, headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
-    app,
-  );
+// Without a request listener: admission decides when each request reaches the app.
+export function createHttpServer(): http.Server {
+  return http.createServer({ requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS, headersTimeout: REQUEST_RECEIVE_TIMEOUT_MS, connectionsCheckingInterval: 1000 });
 }
