@@ -29,6 +29,10 @@ const RESERVATION_MS = 2000;
 // the slots while others wait, is cut. A check-in's body comes in the same packet as its headers.
 export const SLOW_BODY_GRACE_MS = 1000;
 const SLOW_BODY_SWEEP_MS = 250;
+// An address that sent a request this recently still counts as competing when shares are worked out.
+// Check-ins are over in milliseconds: counted only while in flight, 200 devices arriving over half a
+// second looked like a handful of addresses, and a flood from one address got a handful's share.
+const COMPETING_FOR_MS = 1000;
 // Health checks cost nothing, but a flood of them must not become a way around admission.
 const HEALTH_LANE_MAX_IN_FLIGHT = 8;
 // The first bytes of waiting connections are read to find health checks among them. Beyond this many
@@ -124,6 +128,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
   const turns = new Map<string, Source>();
   const reservations = new WeakMap<net.Socket, { source: Source; cancel: () => void }>();
   const healthPaths = new Set(options.healthPaths);
+  const recentlySeen = new Map<string, number>();
   let inFlight = 0;
   let waitingCount = 0;
   let healthLane = 0;
@@ -146,7 +151,13 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
   }
 
   function share(): number {
-    return Math.max(1, Math.floor(options.maxInFlight / Math.max(1, sources.size)));
+    const horizon = performance.now() - COMPETING_FOR_MS;
+    for (const [address, lastSeen] of recentlySeen) {
+      if (lastSeen >= horizon) break;
+      recentlySeen.delete(address);
+    }
+    const competing = Math.max(sources.size, recentlySeen.size, 1);
+    return Math.max(1, Math.floor(options.maxInFlight / competing));
   }
 
   function takeSlot(source: Source): void {
@@ -205,6 +216,9 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
   }
 
   function enqueue(source: Source, waiter: Waiter): void {
+    // Kept in order of last arrival, so that share() drops the stale ones from the front.
+    recentlySeen.delete(source.address);
+    recentlySeen.set(source.address, performance.now());
     source.push(waiter);
     waitingCount++;
     if (!turns.has(source.address)) turns.set(source.address, source);
