@@ -288,6 +288,20 @@ describe('proctors and devices behind one address', () => {
     expect((await new TestDevice(bare).checkIn(env.server.baseUrl, participant)).status).toBe(409);
   });
 
+  it('when a move names its address or the holder in another spelling (IPv4-mapped IPv6), then it is the same address', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const participant = await participantUnder('device');
+    const holder = new TestDevice(address());
+    await holder.checkIn(env.server.baseUrl, participant);
+    const target = address();
+
+    const moved = await proctor.post(`/api/proctor/participants/${participant.code}/transfer-lock`, { toIp: `::ffff:${target}`, reason: 'r', expectedIp: `::FFFF:${holder.ip}` });
+
+    expect(moved.status).toBe(200);
+    expect((await participantRow(env.database.sql, participant.code)).locked_ip).toBe(target);
+    expect((await new TestDevice(target).checkIn(env.server.baseUrl, participant)).json.result).toBe('reentered');
+  });
+
   it('when a move names neither or both targets, or an attempt of another participant, then 400', async () => {
     const proctor = await logInProctor(env.server.baseUrl, env.database.db);
     const participant = await participantUnder('device');

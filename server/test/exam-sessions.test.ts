@@ -10,6 +10,17 @@ const patch = (proctor: Awaited<ReturnType<typeof logInProctor>>, id: number, bo
   request(`${env.server.baseUrl}/api/proctor/sessions/${id}`, { method: 'PATCH', json: body, headers: { cookie: proctor.cookie, 'x-csrf-token': proctor.csrfToken } });
 
 describe('/api/proctor/sessions/:id', () => {
+  it('when allowed networks are given in other spellings, then each is stored once, in its one spelling, and still matches', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const participant = await createParticipant(env.database.sql);
+
+    const changed = await patch(proctor, participant.sessionId, { version: 0, reason: 'hall network', allowedNetworks: ['::ffff:127.0.15.0/120', '127.0.15.0/24', '2001:DB8:0:0::/32', '::FFFF:10.9.8.7'] });
+
+    expect(changed.status).toBe(200);
+    expect(changed.json.session.allowedNetworks).toEqual(['127.0.15.0/24', '2001:db8::/32', '10.9.8.7']);
+    expect((await new TestDevice('127.0.15.9').checkIn(env.server.baseUrl, participant)).status).toBe(200);
+  });
+
   it('when a proctor reads a session, then it has its policy, window, networks, time zone and version', async () => {
     const proctor = await logInProctor(env.server.baseUrl, env.database.db);
     const id = await createSession(env.database.sql, { lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00Z', timeZone: 'Asia/Tokyo' });

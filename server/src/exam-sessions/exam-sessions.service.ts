@@ -2,6 +2,7 @@ import type { ExamSessionChange, ExamSessionSettings } from '../../../contracts/
 import type { SessionsOverview } from '../../../contracts/proctor.ts';
 import { recordSessionChange } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
+import { normaliseNetwork } from '../lib/client-ip.ts';
 import { InvalidInputError, NotFoundError, StaleUpdateError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
@@ -46,7 +47,7 @@ function applyChange(session: ExamSession, change: Change): ExamSession {
   const next: ExamSession = {
     ...session,
     lockPolicy: change.lockPolicy ?? session.lockPolicy,
-    allowedNetworks: change.allowedNetworks ?? session.allowedNetworks,
+    allowedNetworks: change.allowedNetworks ? [...new Set(change.allowedNetworks.map((network) => normaliseNetwork(network) ?? network))] : session.allowedNetworks,
     opensAt: change.opensAt === undefined ? session.opensAt : change.opensAt === null ? null : new Date(change.opensAt),
     closesAt: change.closesAt === undefined ? session.closesAt : change.closesAt === null ? null : new Date(change.closesAt),
     timeZone: change.timeZone ?? session.timeZone,

@@ -14,6 +14,23 @@ export function normaliseIp(address: string): string | undefined {
   return parsed.toString();
 }
 
+// A network as an allowed-networks entry: an address alone, or a CIDR range with its address normalised
+// and an IPv4-mapped IPv6 range written as the IPv4 range it is. Undefined when it is neither.
+export function normaliseNetwork(network: string): string | undefined {
+  if (!network.includes('/')) return normaliseIp(network);
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  let prefix: number;
+  try {
+    [address, prefix] = ipaddr.parseCIDR(network);
+  } catch {
+    return undefined;
+  }
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
+    return `${(address as ipaddr.IPv6).toIPv4Address().toString()}/${prefix - 96}`;
+  }
+  return `${address.toString()}/${prefix}`;
+}
+
 // req.ip honours Express's `trust proxy`: with it unset this is the socket address and X-Forwarded-For is
 // ignored. A forwarded value that is not an address is the proxy's (or the client's) mistake, never ours.
 export function clientIp(req: Request): string {

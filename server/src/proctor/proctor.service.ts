@@ -4,6 +4,7 @@ import type { ProctorParticipant } from '../../../contracts/proctor.ts';
 import { latestMovableAttemptFrom, movableAttempt } from '../audit/audit-events.repo.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
+import { normaliseIp } from '../lib/client-ip.ts';
 import type { Actor } from '../lib/http.ts';
 import { CodeExpiredError, InvalidInputError, LockChangedError, NotFoundError } from '../lib/errors.ts';
 import { proctorParticipant } from '../participants/participant-view.repo.ts';
@@ -20,7 +21,9 @@ export interface SeenLock {
 export type TransferTarget = { toIp: string } | { toAttempt: number };
 
 export function lockChanged(participant: LockedParticipant, seen: SeenLock): boolean {
-  if (seen.expectedIp !== undefined && participant.lockedIp !== seen.expectedIp) return true;
+  // Stored addresses are normalised (clientIp); what the proctor sends back may be spelled otherwise.
+  const expectedIp = seen.expectedIp ? (normaliseIp(seen.expectedIp) ?? seen.expectedIp) : seen.expectedIp;
+  if (expectedIp !== undefined && participant.lockedIp !== expectedIp) return true;
   return seen.expectedDevice !== undefined && deviceFingerprint(participant.lockedDevice) !== seen.expectedDevice;
 }
 
@@ -82,8 +85,9 @@ export async function transferLock(db: Database, code: string, target: TransferT
       if (!attempt) throw new InvalidInputError(`Attempt ${target.toAttempt} is not a refused attempt or device-change request of ${code}.`, [{ path: 'toAttempt', message: 'not a refused attempt of this participant' }]);
       to = { ...attempt, event: attempt.id };
     } else {
-      const latest = await latestMovableAttemptFrom(tx, participant!.id, target.toIp);
-      to = { ip: target.toIp, device: latest?.device ?? null, event: latest?.id ?? null };
+      const toIp = normaliseIp(target.toIp) ?? target.toIp;
+      const latest = await latestMovableAttemptFrom(tx, participant!.id, toIp);
+      to = { ip: toIp, device: latest?.device ?? null, event: latest?.id ?? null };
     }
     moveLock(tx, participant!, to, reason, actor);
   });
