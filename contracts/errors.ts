@@ -16,6 +16,7 @@ export const errorCodes = [
   'lock_changed',
   'no_conflict',
   'request_closed',
+  'request_pending',
   'stale_update',
   'payload_too_large',
   'unsupported_media_type',

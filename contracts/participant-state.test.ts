@@ -29,6 +29,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   reopened: { conflictOpen: false },
   device_change_requested: {},
   device_change_declined: {},
+  device_change_refused: {},
   throttle_cleared: {},
   session_changed: {},
   proctor_account_changed: {},

@@ -19,6 +19,9 @@ export const auditEventTypes = [
   'reopened',
   'device_change_requested',
   'device_change_declined',
+  // A device-change request with the right code and name that was not filed: its reason says why (the
+  // refusal a check-in would get, no_conflict, or request_pending).
+  'device_change_refused',
   'throttle_cleared',
   'session_changed',
   'proctor_account_changed',
@@ -62,6 +65,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   reopened: { ...NOTHING, status: 'reopen', conflict: 'settles' },
   device_change_requested: { ...NOTHING, request: 'opens' },
   device_change_declined: { ...NOTHING, request: 'closes' },
+  device_change_refused: NOTHING,
   throttle_cleared: { ...NOTHING, unthrottles: true },
   // Not participants' events: an exam session's settings changed; a proctor account was added, changed its
   // password, was removed, or had its sessions ended.

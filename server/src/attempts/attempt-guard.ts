@@ -70,13 +70,18 @@ export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, a
     submittedNameHash: nameHash(attempt.fullName),
     requestId: attempt.requestId,
   };
-  if (participant) {
-    recordEvent(tx, participant, facts);
-    markGuess(tx, participant.id, now);
-  } else recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
-  const origin = { address: attempt.ip, code: attempt.code };
-  countFailure(tx, device, now, { windowS: limits.windowS, max: limits.perDevice }, origin);
-  countFailure(tx, pair, now, { windowS: limits.windowS, max: limits.perAddressAndCode }, origin);
-  attempt.device.markSuspect(Math.ceil(Date.now() / 1000) + limits.windowS);
+  if (participant) recordEvent(tx, participant, facts);
+  else recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
+  countTowardLimits(tx, limits, attempt, participant?.id, now);
   return { recognised: false };
+}
+
+// A wrong code/name pair counts toward the limits, and so does a device-change request: it needs the
+// right code and name, but whoever has them must not be able to file requests without end.
+export function countTowardLimits(tx: Tx, limits: AttemptLimits, attempt: Credentials, participantId: number | undefined, now: Date): void {
+  if (participantId !== undefined) markGuess(tx, participantId, now);
+  const origin = { address: attempt.ip, code: attempt.code };
+  countFailure(tx, deviceScope(attempt.device.hash), now, { windowS: limits.windowS, max: limits.perDevice }, origin);
+  countFailure(tx, addressAndCodeScope(attempt.ip, attempt.code), now, { windowS: limits.windowS, max: limits.perAddressAndCode }, origin);
+  attempt.device.markSuspect(Math.ceil(Date.now() / 1000) + limits.windowS);
 }

@@ -52,6 +52,15 @@ export async function insertRequest(
   return { id: result.insertId, expiresAt };
 }
 
+// The participant's open request, if any; read under the participant's row lock.
+export async function openRequestOf(tx: Tx, participantId: number): Promise<DeviceChangeRequestRow | undefined> {
+  const [row] = await tx.rows<RequestRow>(
+    `SELECT ${COLUMNS} FROM device_change_requests WHERE participant_id = ? AND status = 'pending' AND expires_at > UTC_TIMESTAMP(3) ORDER BY id DESC LIMIT 1`,
+    [participantId],
+  );
+  return row && toRequest(row);
+}
+
 export async function findRequest(db: SqlHandle, id: number): Promise<DeviceChangeRequestRow | undefined> {
   const [row] = await db.rows<RequestRow>(`SELECT ${COLUMNS} FROM device_change_requests WHERE id = ?`, [id]);
   return row && toRequest(row);

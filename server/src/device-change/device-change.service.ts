@@ -4,16 +4,28 @@ import type { DeviceChangeStatus, ProctorParticipant } from '../../../contracts/
 import { latestMovableAttemptOf } from '../audit/audit-events.repo.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
-import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError } from '../lib/errors.ts';
+import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError, RequestPendingError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
-import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
-import { decideCheckIn } from '../checkin/checkin-decision.ts';
+import { type Credentials, countTowardLimits, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
+import { type CheckInOutcome, decideCheckIn } from '../checkin/checkin-decision.ts';
 import { refusalError } from '../checkin/checkin.service.ts';
 import { closePendingRequests, lockParticipantByCode } from '../participants/participants.repo.ts';
 import { lockChanged, moveLock, participantViews, type SeenLock } from '../proctor/proctor.service.ts';
-import { findRequest, insertRequest, lockRequest, participantCodeById, resolveRequest } from './device-change.repo.ts';
+import { type DeviceChangeRequestRow, findRequest, insertRequest, lockRequest, openRequestOf, participantCodeById, resolveRequest } from './device-change.repo.ts';
 
 const hash = sha256Hex;
+
+type Admitting = Extract<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
+
+// A check-in from this device would be let in: there is nothing to ask a proctor for.
+function admits(outcome: CheckInOutcome): outcome is Admitting {
+  return outcome === 'checked_in' || outcome === 'reentered' || outcome === 'network_changed';
+}
+
+// The same browser by its device key (requests filed before device keys are known by address alone).
+function sameRequester(request: DeviceChangeRequestRow, ask: Credentials): boolean {
+  return request.requesterDevice === null ? request.requesterIp === ask.ip : request.requesterDevice === ask.device.hash;
+}
 
 export interface DeviceChangeContext extends GuardContext {
   db: Database;
@@ -29,10 +41,27 @@ export async function askForDeviceChange(context: DeviceChangeContext, ask: Cred
     const guarded = await guardAttempt(tx, context, ask);
     if (!guarded.recognised) return { outcome: 'not_recognised' as const };
     const { participant, session } = guarded;
+    const refused = (reason: string) =>
+      recordEvent(tx, participant, {
+        type: 'device_change_refused', sourceIp: ask.ip, sourceDevice: ask.device.hash, userAgent: ask.userAgent, requestId: ask.requestId,
+        lockPolicy: session.lockPolicy, reason,
+      });
     const outcome = decideCheckIn(participant, session, ask);
-    if (outcome !== 'device_conflict') return { outcome, session };
-    // A newer request replaces older ones, so the proctor only ever sees one per participant.
+    if (outcome !== 'device_conflict') {
+      refused(admits(outcome) ? 'no_conflict' : outcome);
+      return { outcome, session };
+    }
+    // One open request per participant. The device that asked may ask again (its new request replaces
+    // its old one); another device waits until a proctor has answered, so a stranger who knows the code
+    // and name cannot push the real device's request out of the proctor's sight.
+    const open = await openRequestOf(tx, participant.id);
+    if (open && !sameRequester(open, ask)) {
+      refused('request_pending');
+      countTowardLimits(tx, context.limits, ask, participant.id, participant.now);
+      return { outcome: 'request_pending' as const };
+    }
     closePendingRequests(tx, participant.id, 'superseded');
+    countTowardLimits(tx, context.limits, ask, participant.id, participant.now);
     const token = randomBytes(24).toString('base64url');
     const request = await insertRequest(tx, {
       participantId: participant.id, tokenHash: hash(token), requesterIp: ask.ip, requesterDevice: ask.device.hash, userAgent: ask.userAgent,
@@ -46,7 +75,8 @@ export async function askForDeviceChange(context: DeviceChangeContext, ask: Cred
   });
   if ('created' in asked) return asked.created;
   if (asked.outcome === 'not_recognised') throw refusalError('not_recognised', undefined);
-  if (asked.outcome === 'checked_in' || asked.outcome === 'reentered' || asked.outcome === 'network_changed') throw new NoConflictError();
+  if (asked.outcome === 'request_pending') throw new RequestPendingError();
+  if (admits(asked.outcome)) throw new NoConflictError();
   throw refusalError(asked.outcome, asked.session);
 }
 

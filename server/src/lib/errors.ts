@@ -163,6 +163,14 @@ export class NoConflictError extends AppError {
   }
 }
 
+export class RequestPendingError extends AppError {
+  readonly code = 'request_pending';
+  readonly status = 409;
+  constructor() {
+    super('Another device has already asked to move this check-in. A proctor answers that request first; tell a proctor if it was not you.');
+  }
+}
+
 export class RequestClosedError extends AppError {
   readonly code = 'request_closed';
   readonly status = 409;
