@@ -194,7 +194,7 @@ async function main() {
       const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache() };
       const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
       limits.service = await databaseLimit(local.pid, people, (worker, person) =>
-        checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}`, suspectUntilS: 0, markSuspect: () => {} }, userAgent: null, requestId: randomUUID() }),
+        checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}` }, userAgent: null, requestId: randomUUID() }),
       );
       sayLimit('examgate', limits.service, "examgate's checkIn(): lock statement, then the decided writes and COMMIT; no HTTP");
       await db.close();

@@ -72,6 +72,21 @@ describe('attempt limits in an exam hall behind one address', () => {
     expect((await new TestDevice('127.0.42.1').checkIn(env.server.baseUrl, target)).status).toBe(200);
   });
 
+  it('when a device that was throttled replays the key it had before its first failure, then it is still throttled', async () => {
+    const codes = await createParticipants(env.database.sql, 12);
+    const device = new TestDevice('127.0.44.9');
+    expect((await device.checkIn(env.server.baseUrl, codes[0])).status).toBe(200);
+    const keyBeforeFailing = new Map(device.cookies);
+    for (const participant of codes.slice(1, 11)) await device.checkIn(env.server.baseUrl, { code: participant.code, fullName: 'Wrong Name' });
+
+    const replayed = new TestDevice('127.0.44.9');
+    for (const [name, value] of keyBeforeFailing) replayed.cookies.set(name, value);
+    const answer = await replayed.checkIn(env.server.baseUrl, { code: codes[11]!.code, fullName: 'Wrong Again' });
+
+    expect(answer.status).toBe(429);
+    expect(await auditRows(env.database.sql, codes[11]!.code)).toEqual([]);
+  });
+
   it('when strangers fail on a code from 30 addresses, or 30 times from one, then its owner still checks in', async () => {
     const [spread, focused] = await createParticipants(env.database.sql, 2);
     for (let i = 0; i < 30; i++) await checkIn(env.server.baseUrl, { code: spread!.code, fullName: 'Wrong' }, `127.0.43.${i + 1}`);

@@ -41,16 +41,17 @@ export type Guarded = { recognised: false } | { recognised: true; participant: L
 //    are the device key and the pair of address and code; never the address alone (an exam hall is one
 //    address) nor the code alone (a stranger could lock its owner out).
 // 2. An unknown code and a wrong name get the same answer, and are both audited and counted.
-// Only a party that failed recently has its failures read: the code's row says whether anyone failed on
-// it, the device key whether the device did; an honest hall pays nothing.
+// Only a party that failed recently has its failures read and locked: the code's row says whether anyone
+// failed on it, a plain read of the device's failures row (in the same statement as the row lock) whether
+// the device did; an honest hall pays one primary-key lookup per attempt and no round trip.
 export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials): Promise<Guarded> {
-  const { participant, now } = await lockParticipantForAttempt(tx, attempt.code);
-  const windowStart = now.getTime() - limits.windowS * 1000;
   const device = deviceScope(attempt.device.hash);
+  const { participant, now, deviceFailingSince } = await lockParticipantForAttempt(tx, attempt.code, device);
+  const windowStart = now.getTime() - limits.windowS * 1000;
   const pair = addressAndCodeScope(attempt.ip, attempt.code);
   const suspects: string[] = [];
   if (!participant || (participant.lastGuessAt !== null && participant.lastGuessAt.getTime() > windowStart)) suspects.push(pair);
-  if (attempt.device.suspectUntilS > 0) suspects.push(device);
+  if (deviceFailingSince !== null && deviceFailingSince.getTime() > windowStart) suspects.push(device);
   if (suspects.length > 0) {
     const over = (await lockFailures(tx, suspects)).filter((row) => row.blockedUntil !== null && row.blockedUntil > now);
     if (over.length > 0) {
@@ -83,5 +84,4 @@ export function countTowardLimits(tx: Tx, limits: AttemptLimits, attempt: Creden
   const origin = { address: attempt.ip, code: attempt.code };
   countFailure(tx, deviceScope(attempt.device.hash), now, { windowS: limits.windowS, max: limits.perDevice }, origin);
   countFailure(tx, addressAndCodeScope(attempt.ip, attempt.code), now, { windowS: limits.windowS, max: limits.perAddressAndCode }, origin);
-  attempt.device.markSuspect(Math.ceil(Date.now() / 1000) + limits.windowS);
 }

@@ -15,23 +15,17 @@ const SECRET_NAME = 'device_keys';
 export interface DeviceIdentity {
   // The hash of the key's random part: what the lock stores and the limits count.
   hash: string;
-  // Until when (Unix seconds) this device's recent failures may throttle it; 0 when it has none. Its
-  // failures are read before its attempts only then, so honest devices never pay for the lookup.
-  suspectUntilS: number;
-  // Renews the key with a later `suspectUntilS`, after a failure.
-  markSuspect(untilS: number): void;
 }
 
 interface Key {
   issuedS: number;
   random: string;
-  suspectUntilS: number;
 }
 
-// A device key is `<issued>.<128 random bits>.<suspect until>.<MAC>` (times in base 36). The MAC, keyed with a
-// secret every instance shares, tells a key this service issued from a forged one and keeps the suspect
-// mark from being edited: a device that strips it has stripped its key, and is a new device without a
-// history, as any device that throws its cookie away.
+// A device key is `<issued>.<128 random bits>.<retired>.<MAC>` (times in base 36). The MAC, keyed with a
+// secret every instance shares, tells a key this service issued from a forged one. The third part once
+// held a "failed until" mark, which a device could shed by replaying an older key; failures are now only
+// in the database. New keys leave it empty; keys that still carry one are valid and it is ignored.
 export class DeviceKeys {
   #secret: Promise<Buffer> | undefined;
 
@@ -41,16 +35,12 @@ export class DeviceKeys {
     const secret = await this.#loadSecret();
     const nowS = Math.floor(Date.now() / 1000);
     const presented = parseKey(readCookie(req, DEVICE_COOKIE), secret, nowS);
-    const key: Key = presented && nowS - presented.issuedS < DEVICE_KEY_LIFETIME_S / 2 ? presented : { issuedS: nowS, random: presented?.random ?? randomPart(), suspectUntilS: presented?.suspectUntilS ?? 0 };
+    const key: Key = presented && nowS - presented.issuedS < DEVICE_KEY_LIFETIME_S / 2 ? presented : { issuedS: nowS, random: presented?.random ?? randomPart() };
     // Written by hand: the value needs no encoding (base 36, base64url and dots), and Express's res.cookie
-    // was a tenth of a check-in's server time. A later send (the suspect mark) replaces the earlier one.
+    // was a tenth of a check-in's server time.
     const send = (value: Key) => res.setHeader('Set-Cookie', `${DEVICE_COOKIE}=${signKey(secret, value)}; Max-Age=${DEVICE_KEY_LIFETIME_S}; Path=/api; HttpOnly; ${req.secure ? 'Secure; ' : ''}SameSite=Strict`);
     if (key !== presented) send(key);
-    return {
-      hash: deviceHash(key.random),
-      suspectUntilS: key.suspectUntilS > nowS ? key.suspectUntilS : 0,
-      markSuspect: (untilS) => send({ ...key, suspectUntilS: untilS }),
-    };
+    return { hash: deviceHash(key.random) };
   }
 
   #loadSecret(): Promise<Buffer> {
@@ -87,7 +77,7 @@ function mac(secret: Buffer, body: string): Buffer {
 }
 
 export function signKey(secret: Buffer, key: Key): string {
-  const body = `${key.issuedS.toString(36)}.${key.random}.${key.suspectUntilS > 0 ? key.suspectUntilS.toString(36) : ''}`;
+  const body = `${key.issuedS.toString(36)}.${key.random}.`;
   return `${body}.${mac(secret, body).toString('base64url')}`;
 }
 
@@ -101,12 +91,12 @@ export function parseKey(value: string | undefined, secret: Buffer, nowS: number
   if (value === undefined || value.length > 120) return undefined;
   const parts = value.split('.');
   if (parts.length !== 4) return undefined;
-  const [issued, random, suspect, given] = parts as [string, string, string, string];
-  if (!TIME.test(issued) || !/^[\w-]{22}$/.test(random) || (suspect !== '' && !TIME.test(suspect))) return undefined;
-  const expected = mac(secret, `${issued}.${random}.${suspect}`);
+  const [issued, random, retired, given] = parts as [string, string, string, string];
+  if (!TIME.test(issued) || !/^[\w-]{22}$/.test(random) || (retired !== '' && !TIME.test(retired))) return undefined;
+  const expected = mac(secret, `${issued}.${random}.${retired}`);
   const presented = Buffer.from(given, 'base64url');
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return undefined;
   const issuedS = parseInt(issued, 36);
   if (issuedS > nowS + 300 || nowS - issuedS >= DEVICE_KEY_LIFETIME_S) return undefined;
-  return { issuedS, random, suspectUntilS: suspect === '' ? 0 : parseInt(suspect, 36) };
+  return { issuedS, random };
 }

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import type { ParticipantState } from '../../../contracts/participant-state.ts';
-import { databaseNow, type Tx } from '../lib/database.ts';
+import type { Tx } from '../lib/database.ts';
 
 // A participant row read under its row lock: its state (see contracts/participant-state.ts), with the
 // last refusal named by its audit id.
@@ -51,10 +51,26 @@ export async function lockParticipantByCode(tx: Tx, code: string): Promise<Locke
   return row && toLockedParticipant(row);
 }
 
-// The row lock, and the database's clock even when the code is unknown (a second round trip, for guesses).
-export async function lockParticipantForAttempt(tx: Tx, code: string): Promise<{ participant: LockedParticipant | undefined; now: Date }> {
-  const participant = await lockParticipantByCode(tx, code);
-  return { participant, now: participant?.now ?? (await databaseNow(tx)) };
+// Since when the attempting device has been failing, if it has: a plain (non-locking) read of its row in
+// attempt_failures, inside the row-lock statement so that it costs no round trip. It tells the guard to
+// take that row's lock and count exactly; kept in the database, it cannot be shed by replaying an older
+// device key, as a mark in the key could.
+const DEVICE_FAILING_SINCE = '(SELECT window_started_at FROM attempt_failures WHERE scope = ?) AS device_failing_since';
+const LOCK_PARTICIPANT_FOR_ATTEMPT = `SELECT ${LOCKED_PARTICIPANT_COLUMNS}, ${DEVICE_FAILING_SINCE} FROM participants p WHERE p.code = ? FOR UPDATE`;
+const NOW_FOR_UNKNOWN_CODE = `SELECT SYSDATE(3) AS now, ${DEVICE_FAILING_SINCE}`;
+
+export interface AttemptStart {
+  participant: LockedParticipant | undefined;
+  // The database's clock, also when the code is unknown (a second round trip, for guesses).
+  now: Date;
+  deviceFailingSince: Date | null;
+}
+
+export async function lockParticipantForAttempt(tx: Tx, code: string, deviceScope: string): Promise<AttemptStart> {
+  const [row] = await tx.rows<LockedParticipantRow & { device_failing_since: Date | null }>(LOCK_PARTICIPANT_FOR_ATTEMPT, [deviceScope, code]);
+  if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since };
+  const [clock] = await tx.rows<RowDataPacket & { now: Date; device_failing_since: Date | null }>(NOW_FOR_UNKNOWN_CODE, [deviceScope]);
+  return { participant: undefined, now: clock!.now, deviceFailingSince: clock!.device_failing_since };
 }
 
 // Someone failed on this code: its next attempts read the failures of their (address, code) pair.
