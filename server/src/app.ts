@@ -7,7 +7,7 @@ import { healthRoutes } from './health/health.routes.ts';
 import { attemptLimits } from './attempts/attempt-guard.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
-import { createMetrics } from './lib/metrics.ts';
+import { createMetrics, METRICS_PATH, type Metrics } from './lib/metrics.ts';
 import { apiHeaders, assignRequestId, errorHandler, HSTS_HEADER, jsonBody, notFound } from './lib/http.ts';
 import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
@@ -30,6 +30,8 @@ export interface AppDependencies {
 export interface App {
   app: Express;
   streams: LiveStreams;
+  // Reports the admission gate's state on /metrics once the server listens.
+  watchAdmission: Metrics['watchAdmission'];
   close: () => Promise<void>;
 }
 
@@ -58,7 +60,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(checkInRoutes({ db, limits, sessions }, devices, countOutcome));
   app.use(healthRoutes(db));
   app.use('/api', apiHeaders(), jsonBody);
-  app.get('/metrics', async (_req, res) => {
+  app.get(METRICS_PATH, async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
@@ -90,6 +92,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   return {
     app,
     streams: live.streams,
+    watchAdmission: metrics.watchAdmission,
     close: async () => {
       db.events.off(SESSION_CHANGED, forgetSessions);
       metrics.close();

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createApp } from './app.ts';
 import { HEALTH_CHECK_PATHS } from './health/health.routes.ts';
+import { METRICS_PATH } from './lib/metrics.ts';
 import { listenWithAdmission } from './lib/admission.ts';
 import { createHttpServer } from './lib/http-server.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
@@ -54,11 +55,12 @@ async function main(config: Config): Promise<void> {
   }
 
   const clientDir = config.SERVE_CLIENT ? await ensureClientBuild(say) : undefined;
-  const { app, close: closeApp } = createApp({ config, db: database.db, logger, clientDir });
+  const { app, close: closeApp, watchAdmission } = createApp({ config, db: database.db, logger, clientDir });
   // A deep accept queue and admission control: at exam start thousands of participants connect within
   // the same second.
   const server = createHttpServer();
-  const gate = listenWithAdmission(server, app, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS, healthPaths: HEALTH_CHECK_PATHS });
+  const gate = listenWithAdmission(server, app, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS, probePaths: [...HEALTH_CHECK_PATHS, METRICS_PATH] });
+  watchAdmission(gate);
   await new Promise<void>((resolve, reject) => {
     gate.server.once('listening', resolve);
     gate.server.once('error', reject);

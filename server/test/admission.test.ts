@@ -83,6 +83,9 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
       expect(answer.status).toBe(200);
       expect(performance.now() - started).toBeLessThan(SLOW_BODY_GRACE_MS + 3000);
       expect(tricklers.filter((trickler) => trickler.socket.destroyed || trickler.closed)).toHaveLength(2);
+      const metrics = (await request(`${server.baseUrl}/metrics`)).text;
+      expect(metrics).toContain('examgate_admission_slow_bodies_cut_total 2\n');
+      expect(metrics).toMatch(/examgate_admission_requests\{state="in_flight"\} [1-4]\n/);
       // The two within the share are left to the HTTP server's request deadline, as they would be alone.
       await eventually('2 tricklers answered 408', () => tricklers.filter((trickler) => trickler.answer.startsWith('HTTP/1.1 408')).length === 2, { timeoutMs: 15_000 });
     } finally {
@@ -91,7 +94,7 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
     }
   });
 
-  it('when every slot is taken and connections wait, then /healthz and /readyz are still answered at once, on new and on kept-alive connections', async () => {
+  it('when every slot is taken and connections wait, then /healthz, /readyz and /metrics are still answered at once, on new and on kept-alive connections', async () => {
     server = await startTestServer(database.db, { MAX_IN_FLIGHT_REQUESTS: 2, DB_LOCK_WAIT_TIMEOUT_S: 10 });
     const participant = await createParticipant(database.sql);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -102,9 +105,10 @@ describe('admission control (MAX_IN_FLIGHT_REQUESTS)', () => {
     try {
       await eventually('2 check-ins in flight and 2 waiting', () => server!.gate.inFlight() === 2 && server!.gate.waiting() === 2);
 
-      const answers = await Promise.all([request(`${server.baseUrl}/healthz`), request(`${server.baseUrl}/readyz`), keptAlive('/healthz'), keptAlive('/readyz?probe=lb')]);
+      const answers = await Promise.all([request(`${server.baseUrl}/healthz`), request(`${server.baseUrl}/readyz`), keptAlive('/healthz'), keptAlive('/readyz?probe=lb'), request(`${server.baseUrl}/metrics`)]);
 
-      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(answers[4].text).toContain('examgate_admission_requests{state="waiting"} 2\n');
       expect(server.gate.inFlight()).toBe(2);
       expect(server.gate.waiting()).toBe(2);
     } finally {

@@ -7,14 +7,17 @@ export interface AdmissionOptions {
   backlog: number;
   // Requests being served at once; the rest wait, fairly between source addresses, until one finishes.
   maxInFlight: number;
-  // Paths answered without waiting for a slot (health checks), at most HEALTH_LANE_MAX_IN_FLIGHT at once.
-  healthPaths: readonly string[];
+  // Paths answered without waiting for a slot (health checks, metrics scrapes), at most
+  // PROBE_LANE_MAX_IN_FLIGHT at once: a busy instance must not look dead, nor go dark, to its operators.
+  probePaths: readonly string[];
 }
 
 export interface AdmissionGate {
   server: net.Server;
   inFlight(): number;
   waiting(): number;
+  // Requests cut because their body trickled in while their address was over its share, since start.
+  slowBodiesCut(): number;
   // Stops accepting; connections already waiting are still served.
   stopAccepting(): void;
   // Closes the connections and requests still waiting for a slot (at the end of a shutdown).
@@ -33,10 +36,10 @@ const SLOW_BODY_SWEEP_MS = 250;
 // Check-ins are over in milliseconds: counted only while in flight, 200 devices arriving over half a
 // second looked like a handful of addresses, and a flood from one address got a handful's share.
 const COMPETING_FOR_MS = 1000;
-// Health checks cost nothing, but a flood of them must not become a way around admission.
-const HEALTH_LANE_MAX_IN_FLIGHT = 8;
-// The first bytes of waiting connections are read to find health checks among them. Beyond this many
-// bytes held, further connections wait unread again (a health check among them waits its turn).
+// Probes cost little, but a flood of them must not become a way around admission.
+const PROBE_LANE_MAX_IN_FLIGHT = 8;
+// The first bytes of waiting connections are read to find probes (health checks, metrics scrapes) among them. Beyond this many
+// bytes held, further connections wait unread again (a probe among them waits its turn).
 const PEEK_BUDGET_BYTES = 8 * 1024 * 1024;
 
 // Slot releases by response: a request gives its slot back when its response closes, or earlier when
@@ -56,7 +59,7 @@ function destroyOnError(this: net.Socket): void {
 interface WaitingConnection {
   kind: 'connection';
   socket: net.Socket;
-  // Bytes of its first packet read to look for a health check, held until the HTTP server reads them.
+  // Bytes of its first packet read to look for a probe, held until the HTTP server reads them.
   peekedBytes: number;
 }
 interface WaitingRequest {
@@ -94,7 +97,7 @@ class Source {
     }
     return waiter;
   }
-  // A waiting connection that turned out to be a health check leaves the queue (rare: a linear search).
+  // A waiting connection that turned out to be a probe leaves the queue (rare: a linear search).
   remove(waiter: Waiter): void {
     const index = this.items.indexOf(waiter, this.head);
     if (index !== -1) this.items.splice(index, 1);
@@ -127,13 +130,14 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
   // Addresses with something waiting, in turn order: the first is next, and one that was served moves to the end.
   const turns = new Map<string, Source>();
   const reservations = new WeakMap<net.Socket, { source: Source; cancel: () => void }>();
-  const healthPaths = new Set(options.healthPaths);
+  const probePaths = new Set(options.probePaths);
   const recentlySeen = new Map<string, number>();
   let inFlight = 0;
   let waitingCount = 0;
-  let healthLane = 0;
+  let probeLane = 0;
   let peekedBytes = 0;
   let accepting = true;
+  let slowBodiesCut = 0;
   let sweepTimer: NodeJS.Timeout | undefined;
 
   function sourceOf(address: string | undefined): Source {
@@ -262,16 +266,16 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
     handleRequest(req, res);
   }
 
-  function serveInHealthLane(req: http.IncomingMessage, res: http.ServerResponse): void {
-    healthLane++;
-    res.once('close', () => healthLane--);
+  function serveInProbeLane(req: http.IncomingMessage, res: http.ServerResponse): void {
+    probeLane++;
+    res.once('close', () => probeLane--);
     handleRequest(req, res);
   }
 
-  function isHealthCheck(url: string | undefined): boolean {
+  function isProbe(url: string | undefined): boolean {
     if (!url) return false;
     const query = url.indexOf('?');
-    return healthPaths.has(query === -1 ? url : url.slice(0, query));
+    return probePaths.has(query === -1 ? url : url.slice(0, query));
   }
 
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -290,15 +294,15 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
       handleRequest(req, res);
       return;
     }
-    if (isHealthCheck(req.url) && healthLane < HEALTH_LANE_MAX_IN_FLIGHT) {
-      serveInHealthLane(req, res);
+    if (isProbe(req.url) && probeLane < PROBE_LANE_MAX_IN_FLIGHT) {
+      serveInProbeLane(req, res);
       return;
     }
     enqueue(sourceOf(req.socket.remoteAddress), { kind: 'request', req, res });
     admit();
   });
 
-  // Reads the first packet of a waiting connection and puts it back, to see whether it is a health check.
+  // Reads the first packet of a waiting connection and puts it back, to see whether it is a probe.
   function peek(waiter: WaitingConnection): void {
     if (peekedBytes >= PEEK_BUDGET_BYTES) return;
     const socket = waiter.socket;
@@ -307,7 +311,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
       socket.unshift(chunk);
       waiter.peekedBytes = chunk.length;
       peekedBytes += chunk.length;
-      if (healthLane < HEALTH_LANE_MAX_IN_FLIGHT && startsHealthCheck(chunk)) {
+      if (probeLane < PROBE_LANE_MAX_IN_FLIGHT && startsProbe(chunk)) {
         const source = sourceOf(socket.remoteAddress);
         source.remove(waiter);
         waitingCount--;
@@ -335,10 +339,10 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
     waiter.peekedBytes = 0;
   }
 
-  function startsHealthCheck(chunk: Buffer): boolean {
+  function startsProbe(chunk: Buffer): boolean {
     const line = chunk.subarray(0, 64).toString('latin1');
     const match = /^(?:GET|HEAD) (\/[^ ?]*)[ ?]/.exec(line);
-    return match !== null && healthPaths.has(match[1]!);
+    return match !== null && probePaths.has(match[1]!);
   }
 
   // Bodies that trickle in hold slots until the HTTP server's request timeout. From an address holding
@@ -354,6 +358,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
         if (excess <= 0) break;
         if (entry.req.complete || now - entry.since < SLOW_BODY_GRACE_MS) continue;
         entry.req.socket.destroy();
+        slowBodiesCut++;
         excess--;
       }
     }
@@ -370,7 +375,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
     const waiter: WaitingConnection = { kind: 'connection', socket, peekedBytes: 0 };
     enqueue(sourceOf(socket.remoteAddress), waiter);
     admit();
-    // Still waiting (not handed over with a reservation just now): look for a health check.
+    // Still waiting (not handed over with a reservation just now): look for a probe.
     if (!reservations.has(socket) && !socket.destroyed) peek(waiter);
   });
 
@@ -384,6 +389,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
     server,
     inFlight: () => inFlight,
     waiting: () => waitingCount,
+    slowBodiesCut: () => slowBodiesCut,
     stopAccepting: () => {
       accepting = false;
       server.close();

@@ -1,9 +1,17 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { clusterState, type Database } from './database.ts';
 
+// What admission reports; the gate is created after the app, so it is attached later (watchAdmission).
+export interface AdmissionState {
+  inFlight(): number;
+  waiting(): number;
+  slowBodiesCut(): number;
+}
+
 export interface Metrics {
   registry: Registry;
   checkIns: Counter<'outcome'>;
+  watchAdmission: (admission: AdmissionState) => void;
   close(): void;
 }
 
@@ -12,6 +20,8 @@ interface PoolInternals {
   _freeConnections: { length: number };
   _connectionQueue: { length: number };
 }
+
+export const METRICS_PATH = '/metrics';
 
 // One registry per app, so several apps in one process (tests) do not share counters.
 export function createMetrics(db: Database, connectedDashboards: () => number): Metrics {
@@ -63,6 +73,29 @@ export function createMetrics(db: Database, connectedDashboards: () => number): 
       this.set((await db.read((handle) => clusterState(handle)).catch(() => undefined))?.size ?? 0);
     },
   });
+  let admission: AdmissionState | undefined;
+  new Gauge({
+    name: 'examgate_admission_requests',
+    help: 'Requests being served ("in_flight", at most MAX_IN_FLIGHT_REQUESTS) and waiting for a slot ("waiting"), health checks and live streams not counted',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      if (!admission) return;
+      this.set({ state: 'in_flight' }, admission.inFlight());
+      this.set({ state: 'waiting' }, admission.waiting());
+    },
+  });
+  let cutCounted = 0;
+  new Counter({
+    name: 'examgate_admission_slow_bodies_cut_total',
+    help: 'Requests cut because their body trickled in while their address held more than its share of the slots',
+    registers: [registry],
+    collect() {
+      const cut = admission?.slowBodiesCut() ?? 0;
+      this.inc(cut - cutCounted);
+      cutCounted = cut;
+    },
+  });
   const failovers = new Counter({
     name: 'examgate_db_failovers_total',
     help: 'Moves of the connection pool to another database node',
@@ -77,6 +110,9 @@ export function createMetrics(db: Database, connectedDashboards: () => number): 
   return {
     registry,
     checkIns,
+    watchAdmission: (state) => {
+      admission = state;
+    },
     close: () => {
       db.events.off('retry', onRetry);
       db.events.off('row-lock', onRowLock);

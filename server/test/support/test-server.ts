@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.ts';
 import { type AdmissionGate, listenWithAdmission } from '../../src/lib/admission.ts';
 import { createHttpServer } from '../../src/lib/http-server.ts';
 import { HEALTH_CHECK_PATHS } from '../../src/health/health.routes.ts';
+import { METRICS_PATH } from '../../src/lib/metrics.ts';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { Database } from '../../src/lib/database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -20,12 +21,13 @@ export interface TestServer {
 
 export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const fullConfig = { ...loadConfig({}), ...config };
-  const { app, close: closeApp } = createApp({ config: fullConfig, db, logger });
+  const { app, close: closeApp, watchAdmission } = createApp({ config: fullConfig, db, logger });
   // Listening as main.ts does: admission control, and its accept queue. With Node's default 511, the
   // 5,000-connection race overflowed the queue and the refused SYNs came back after TCP's 1, 3, 7, 15 s
   // retransmission timeouts: the same test took 15 s or 30 s depending on luck.
   const server = createHttpServer();
-  const gate = listenWithAdmission(server, app, { port: 0, host: '127.0.0.1', backlog: 4096, maxInFlight: fullConfig.MAX_IN_FLIGHT_REQUESTS, healthPaths: HEALTH_CHECK_PATHS });
+  const gate = listenWithAdmission(server, app, { port: 0, host: '127.0.0.1', backlog: 4096, maxInFlight: fullConfig.MAX_IN_FLIGHT_REQUESTS, probePaths: [...HEALTH_CHECK_PATHS, METRICS_PATH] });
+  watchAdmission(gate);
   await new Promise<void>((resolve, reject) => {
     gate.server.once('listening', resolve);
     gate.server.once('error', reject);
