@@ -5,6 +5,7 @@ export const errorCodes = [
   'not_recognised',
   'code_expired',
   'locked_to_another_device',
+  'device_in_use_elsewhere',
   'not_open_yet',
   'check_in_closed',
   'outside_allowed_networks',

@@ -30,6 +30,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   device_change_requested: {},
   device_change_declined: {},
   device_change_refused: {},
+  device_key_copied: { refusedAttempts: 3, lastRefusal: 'e9' },
   throttle_cleared: {},
   session_changed: {},
   proctor_account_changed: {},

@@ -8,6 +8,9 @@ export const auditEventTypes = [
   'reentered',
   'network_changed',
   'device_conflict',
+  // The lock holder's own device key, from another address seconds after the holder last used it: two
+  // machines with one key (a copied cookie), or a network switch made that fast. Refused, for a proctor.
+  'device_key_copied',
   'code_expired',
   'not_recognised',
   'not_open_yet',
@@ -54,6 +57,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   reentered: { ...NOTHING, admits: true },
   network_changed: { ...NOTHING, lock: 'move', admits: true },
   device_conflict: { ...NOTHING, conflict: 'opens' },
+  device_key_copied: { ...NOTHING, conflict: 'opens' },
   code_expired: NOTHING,
   not_recognised: { ...NOTHING, countsFailure: true },
   not_open_yet: NOTHING,

@@ -63,7 +63,15 @@ export const ProctorParticipant = z.object({
   enteredAt: nullableIso,
   refusedAttempts: z.number().int(),
   lastRefused: z
-    .object({ eventId: z.number().int(), ip: z.string().nullable(), device: z.string().nullable(), userAgent: z.string().nullable(), at: isoTime })
+    .object({
+      eventId: z.number().int(),
+      // device_key_copied: the holder's own key from this address, seconds after the holder used it.
+      kind: z.enum(['device_conflict', 'device_key_copied']),
+      ip: z.string().nullable(),
+      device: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      at: isoTime,
+    })
     .nullable(),
   openConflict: z.boolean(),
   pendingRequest: DeviceChangeRequestView.nullable(),

@@ -57,14 +57,14 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     metrics.checkIns.inc({ outcome });
     summary.count(outcome);
   };
-  app.use(checkInRoutes({ db, limits, sessions }, devices, countOutcome));
+  app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S }, devices, countOutcome));
   app.use(healthRoutes(db));
   app.use('/api', apiHeaders(), jsonBody);
   app.get(METRICS_PATH, async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  app.use(deviceChangeRoutes({ db, limits, sessions, ttlS: config.DEVICE_CHANGE_REQUEST_TTL_S }, guard, devices));
+  app.use(deviceChangeRoutes({ db, limits, sessions, ttlS: config.DEVICE_CHANGE_REQUEST_TTL_S, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S }, guard, devices));
   app.use(examSessionRoutes(db, guard));
   app.use(proctorAuthRoutes(db, config, guard));
   app.use(live.router);

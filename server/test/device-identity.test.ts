@@ -5,7 +5,7 @@ import type { LockPolicy } from '../../contracts/lock-policy.ts';
 import { DEVICE_COOKIE, DEVICE_KEY_LIFETIME_S, deviceHash, signKey } from '../src/devices/device-keys.ts';
 import { SESSION_CACHE_MS } from '../src/exam-sessions/session-cache.ts';
 import { eventually } from './support/eventually.ts';
-import { auditRows, createParticipant, participantRow } from './support/fixtures.ts';
+import { auditRows, createParticipant, participantRow, timePasses } from './support/fixtures.ts';
 import { request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { startTestServer, useTestEnvironment } from './support/test-server.ts';
@@ -89,6 +89,7 @@ describe('the device key', () => {
     await holder.checkIn(env.server.baseUrl, participant);
     const other = new TestDevice(holder.ip);
     await other.checkIn(env.server.baseUrl, { code: participant.code, fullName: 'someone else' });
+    await timePasses(env.database.sql, participant.code);
 
     expect((await holder.movedTo(address()).checkIn(env.server.baseUrl, participant)).json.result).toBe('reentered');
     expect((await other.checkIn(env.server.baseUrl, participant)).status).toBe(409);
@@ -110,6 +111,7 @@ describe('the lock policies', () => {
         await holder.checkIn(env.server.baseUrl, participant);
         const from = attempt(holder);
         if (row === 'new key, same address') await from.checkIn(env.server.baseUrl, { code: 'NO-SUCH-CODE', fullName: 'x' });
+        await timePasses(env.database.sql, participant.code);
 
         const response = await from.checkIn(env.server.baseUrl, participant);
 
@@ -125,6 +127,7 @@ describe('the lock policies', () => {
     const wifi = new TestDevice(address());
     const first = await wifi.checkIn(env.server.baseUrl, participant);
     const hotspot = wifi.movedTo(address());
+    await timePasses(env.database.sql, participant.code);
 
     const again = await hotspot.checkIn(env.server.baseUrl, participant);
 
@@ -132,7 +135,56 @@ describe('the lock policies', () => {
     const moved = (await auditRows(env.database.sql, participant.code)).at(-1)!;
     expect(moved).toMatchObject({ event_type: 'network_changed', source_ip: hotspot.ip, locked_ip_before: wifi.ip, locked_ip_after: hotspot.ip, lock_policy: 'device' });
     expect((await participantRow(env.database.sql, participant.code)).locked_ip).toBe(hotspot.ip);
+    await timePasses(env.database.sql, participant.code);
     expect((await wifi.checkIn(env.server.baseUrl, participant)).json.result).toBe('reentered');
+  });
+});
+
+describe('a copied device key', () => {
+  for (const policy of ['address', 'device', 'device_and_address'] as const) {
+    it(`when the policy is ${policy} and the holder's key comes from another address seconds after the holder used it, then it is refused as a copy, audited with both addresses, and the proctor sees it`, async () => {
+      const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+      const participant = await participantUnder(policy);
+      const holder = new TestDevice(address());
+      await holder.checkIn(env.server.baseUrl, participant);
+
+      const copy = await holder.movedTo(address()).checkIn(env.server.baseUrl, participant);
+
+      expect(copy.status).toBe(409);
+      expect(copy.json.error.code).toBe('device_in_use_elsewhere');
+      const refused = (await auditRows(env.database.sql, participant.code)).at(-1)!;
+      expect(refused).toMatchObject({ event_type: 'device_key_copied', locked_ip_before: holder.ip, locked_ip_after: holder.ip, lock_policy: policy });
+      expect(refused.source_ip).not.toBe(holder.ip);
+      const listed = (await proctor.get('/api/proctor/participants')).json.participants.find((p: { code: string }) => p.code === participant.code);
+      expect(listed).toMatchObject({ lockedIp: holder.ip, openConflict: true, lastRefused: { kind: 'device_key_copied', ip: refused.source_ip } });
+      expect((await holder.checkIn(env.server.baseUrl, participant)).json.result).toBe('reentered');
+    });
+  }
+
+  it('when copies of the holder\'s key check in from two other addresses at the same instant, then both are refused and the lock stays', async () => {
+    const participant = await participantUnder('device');
+    const holder = new TestDevice(address());
+    await holder.checkIn(env.server.baseUrl, participant);
+
+    const copies = await Promise.all([holder.movedTo(address()), holder.movedTo(address())].map((copy) => copy.checkIn(env.server.baseUrl, participant)));
+
+    expect(copies.map((copy) => copy.json.error?.code)).toEqual(['device_in_use_elsewhere', 'device_in_use_elsewhere']);
+    expect((await participantRow(env.database.sql, participant.code)).locked_ip).toBe(holder.ip);
+  });
+
+  it('when the proctor decides the copy is the student on a new network, then moving the lock to it lets it in', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const participant = await participantUnder('device');
+    const holder = new TestDevice(address());
+    await holder.checkIn(env.server.baseUrl, participant);
+    const moved = holder.movedTo(address());
+    await moved.checkIn(env.server.baseUrl, participant);
+    const refused = (await auditRows(env.database.sql, participant.code)).at(-1)!;
+
+    const transfer = await proctor.post(`/api/proctor/participants/${participant.code}/transfer-lock`, { toAttempt: refused.id, reason: 'switched to the hotspot', expectedIp: holder.ip });
+
+    expect(transfer.status).toBe(200);
+    expect((await moved.checkIn(env.server.baseUrl, participant)).json.result).toBe('reentered');
   });
 });
 

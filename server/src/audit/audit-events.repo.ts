@@ -2,7 +2,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import type { StreamEvent } from '../../../contracts/proctor.ts';
-import type { SqlHandle } from '../lib/database.ts';
+import { auditEventTypes, EVENT_RULES } from '../../../contracts/participant-state.ts';
+import type { SqlHandle, Tx } from '../lib/database.ts';
 
 // The audit log as the proctors read it: the live stream, the paged history and the CSV export.
 export interface AuditEventRow extends RowDataPacket {
@@ -82,7 +83,7 @@ export async function auditRowsByIds(db: SqlHandle, ids: number[]): Promise<Audi
 }
 
 // The devices a proctor can move a lock to: those refused on this participant, or asking for the move.
-const MOVABLE_TO = "('device_conflict', 'device_change_requested')";
+const MOVABLE_TO = "('device_conflict', 'device_key_copied', 'device_change_requested')";
 
 export interface MovableAttempt {
   id: number;
@@ -115,4 +116,15 @@ export async function latestMovableAttemptOf(db: SqlHandle, participantId: numbe
     [participantId, device],
   );
   return toMovable(row);
+}
+
+const ADMITTING = auditEventTypes.filter((type) => EVENT_RULES[type].admits);
+
+// When the participant was last let in (checked in, re-entered, or moved networks); read under its row lock.
+export async function lastAdmissionAt(tx: Tx, participantId: number): Promise<Date | null> {
+  const [row] = await tx.rows<RowDataPacket & { created_at: Date }>(
+    `SELECT created_at FROM audit_events WHERE participant_id = ? AND event_type IN (${ADMITTING.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
+    [participantId, ...ADMITTING],
+  );
+  return row?.created_at ?? null;
 }

@@ -2,21 +2,32 @@ import type { CheckInResponse } from '../../../contracts/checkin.ts';
 import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
 import type { SessionRules } from '../exam-sessions/session-cache.ts';
-import { type Database, withTransaction } from '../lib/database.ts';
+import { lastAdmissionAt } from '../audit/audit-events.repo.ts';
+import { type Database, type Tx, withTransaction } from '../lib/database.ts';
+import type { LockedParticipant } from '../participants/participants.repo.ts';
 import {
   type AppError,
   CheckInClosedError,
   CodeExpiredError,
+  DeviceInUseElsewhereError,
   DeviceLockedError,
   NotOpenYetError,
   NotRecognisedError,
   OutsideAllowedNetworksError,
 } from '../lib/errors.ts';
 import { nameHash } from '../participants/full-name.ts';
-import { type CheckInOutcome, decideCheckIn } from './checkin-decision.ts';
+import { type Attempt, type CheckInOutcome, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
   db: Database;
+  copyWindowS: number;
+}
+
+// Only for the holder's own key from another address is the holder's last admission read.
+export async function copyCheckFor(tx: Tx, participant: LockedParticipant, attempt: Attempt, windowS: number): Promise<CopyCheck> {
+  const windowMs = windowS * 1000;
+  if (windowMs === 0 || !isHolderKeyElsewhere(participant, attempt)) return { windowMs, holderLastAdmittedAt: null };
+  return { windowMs, holderLastAdmittedAt: await lastAdmissionAt(tx, participant.id) };
 }
 
 export type Refusal = Exclude<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
@@ -26,6 +37,8 @@ export function refusalError(outcome: Refusal | 'not_recognised', session: Pick<
   switch (outcome) {
     case 'device_conflict':
       return new DeviceLockedError();
+    case 'device_key_copied':
+      return new DeviceInUseElsewhereError();
     case 'code_expired':
       return new CodeExpiredError();
     case 'not_open_yet':
@@ -49,7 +62,7 @@ export async function checkIn(context: CheckInContext, attempt: Credentials): Pr
     context.db.events.emit('row-lock', (performance.now() - lockStarted) / 1000);
     if (!guarded.recognised) return { outcome: 'not_recognised' as const };
     const { participant, session } = guarded;
-    const outcome = decideCheckIn(participant, session, attempt);
+    const outcome = decideCheckIn(participant, session, attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
     const after = recordEvent(tx, participant, {
       type: outcome,
       sourceIp: attempt.ip,

@@ -8,7 +8,7 @@ import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError, R
 import type { Actor } from '../lib/http.ts';
 import { type Credentials, countTowardLimits, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { type CheckInOutcome, decideCheckIn } from '../checkin/checkin-decision.ts';
-import { refusalError } from '../checkin/checkin.service.ts';
+import { copyCheckFor, refusalError } from '../checkin/checkin.service.ts';
 import { closePendingRequests, lockParticipantByCode } from '../participants/participants.repo.ts';
 import { lockChanged, moveLock, participantViews, type SeenLock } from '../proctor/proctor.service.ts';
 import { type DeviceChangeRequestRow, findRequest, insertRequest, lockRequest, openRequestOf, participantCodeById, resolveRequest } from './device-change.repo.ts';
@@ -29,6 +29,7 @@ function sameRequester(request: DeviceChangeRequestRow, ask: Credentials): boole
 
 export interface DeviceChangeContext extends GuardContext {
   db: Database;
+  copyWindowS: number;
   ttlS: number;
 }
 
@@ -46,8 +47,8 @@ export async function askForDeviceChange(context: DeviceChangeContext, ask: Cred
         type: 'device_change_refused', sourceIp: ask.ip, sourceDevice: ask.device.hash, userAgent: ask.userAgent, requestId: ask.requestId,
         lockPolicy: session.lockPolicy, reason,
       });
-    const outcome = decideCheckIn(participant, session, ask);
-    if (outcome !== 'device_conflict') {
+    const outcome = decideCheckIn(participant, session, ask, await copyCheckFor(tx, participant, ask, context.copyWindowS));
+    if (outcome !== 'device_conflict' && outcome !== 'device_key_copied') {
       refused(admits(outcome) ? 'no_conflict' : outcome);
       return { outcome, session };
     }

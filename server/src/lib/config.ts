@@ -78,6 +78,9 @@ export const ConfigSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USER: integer(50, 1, 100_000),
   LOGIN_MAX_TRIES_PER_ADDRESS_WHEN_TARGETED: integer(3, 1, 10_000),
   DEVICE_CHANGE_REQUEST_TTL_S: integer(600, 10, 24 * 3600),
+  // The holder's device key from another address within this many seconds of the holder's last admitted
+  // use is refused as a copied key, for a proctor to decide; 0 turns it off.
+  DEVICE_KEY_COPY_WINDOW_S: integer(10, 0, 3600),
   STREAM_POLL_MS: integer(100, 10, 10_000),
   STREAM_HEARTBEAT_S: integer(15, 1, 600),
   // Unset: see shouldSeedDemo.

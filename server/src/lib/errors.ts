@@ -32,6 +32,14 @@ export class NotRecognisedError extends AppError {
   }
 }
 
+export class DeviceInUseElsewhereError extends AppError {
+  readonly code = 'device_in_use_elsewhere';
+  readonly status = 409;
+  constructor() {
+    super('This check-in was used from another network a few seconds ago. If you just switched networks, ask a proctor to move your check-in to this device.');
+  }
+}
+
 export class CodeExpiredError extends AppError {
   readonly code = 'code_expired';
   readonly status = 403;

@@ -12,7 +12,7 @@ const PARTICIPANT_COLUMNS = `
          p.device_locked_at, p.entered_at,
          p.refused_attempts AS refused,
          p.conflict_open AS open_conflict,
-         lc.id AS refused_event_id, lc.source_ip AS refused_ip, lc.device AS refused_device, lc.user_agent AS refused_user_agent,
+         lc.id AS refused_event_id, lc.event_type AS refused_kind, lc.source_ip AS refused_ip, lc.device AS refused_device, lc.user_agent AS refused_user_agent,
          lc.created_at AS refused_at,
          r.id AS request_id, r.requester_ip, r.requester_device, r.requester_user_agent, r.holder_ip, r.created_at AS request_created_at,
          r.expires_at AS request_expires_at, th.code IS NOT NULL AS throttled
@@ -49,6 +49,7 @@ interface ProctorParticipantRow extends RowDataPacket {
   refused: number | string;
   open_conflict: number;
   refused_event_id: number | null;
+  refused_kind: string | null;
   refused_ip: string | null;
   refused_device: string | null;
   refused_user_agent: string | null;
@@ -77,6 +78,7 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
     lastRefused: row.refused_at
       ? {
           eventId: Number(row.refused_event_id),
+          kind: row.refused_kind === 'device_key_copied' ? ('device_key_copied' as const) : ('device_conflict' as const),
           ip: row.refused_ip,
           device: deviceFingerprint(row.refused_device),
           userAgent: row.refused_user_agent,

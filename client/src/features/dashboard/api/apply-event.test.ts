@@ -18,8 +18,13 @@ const event = (overrides: Partial<StreamEvent>): StreamEvent => ({
 describe('applyEvent', () => {
   it('when a device is refused, then the row shows one more refusal from that device and an open conflict', () => {
     expect(applyEvent(row, event({ type: 'device_conflict' }))).toEqual({
-      ...row, refusedAttempts: 1, openConflict: true, lastRefused: { eventId: 10, ip: '10.0.0.2', device: 'bbbb2222', userAgent: 'Chrome/150', at },
+      ...row, refusedAttempts: 1, openConflict: true, lastRefused: { eventId: 10, kind: 'device_conflict', ip: '10.0.0.2', device: 'bbbb2222', userAgent: 'Chrome/150', at },
     });
+  });
+
+  it('when the holder\'s own key is refused from another address as a copy, then the row shows an open conflict of that kind', () => {
+    const copied = applyEvent(row, event({ type: 'device_key_copied', ip: '10.0.0.2', device: 'aaaa1111' }));
+    expect(copied).toMatchObject({ refusedAttempts: 1, openConflict: true, lockedIp: '10.0.0.1', lastRefused: { kind: 'device_key_copied', ip: '10.0.0.2', device: 'aaaa1111' } });
   });
 
   it('when the holder comes back from a new network, then the row follows its address, keeps its device and lock time, and shows its browser', () => {

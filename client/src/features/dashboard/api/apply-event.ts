@@ -3,12 +3,19 @@ import type { ProctorParticipant, StreamEvent } from '../../../../../contracts/p
 
 type Seen = NonNullable<ProctorParticipant['lastRefused']>;
 
-const seenIn = (event: StreamEvent): Seen => ({ eventId: event.id, ip: event.ip, device: event.device, userAgent: event.userAgent, at: event.at });
+const seenIn = (event: StreamEvent): Seen => ({
+  eventId: event.id,
+  kind: event.type === 'device_key_copied' ? 'device_key_copied' : 'device_conflict',
+  ip: event.ip,
+  device: event.device,
+  userAgent: event.userAgent,
+  at: event.at,
+});
 
 // A live event applied to a cached row with the state table the server wrote it with. Devices are the
 // fingerprints the stream carries; the holder's browser is read from the event that gave it the lock.
 export function applyEvent(participant: ProctorParticipant, event: StreamEvent): ProctorParticipant {
-  const holderSeen = participant.lockedIp === null ? null : { eventId: 0, ip: participant.lockedIp, device: participant.lockedDevice, userAgent: participant.lockedUserAgent, at: participant.deviceLockedAt ?? event.at };
+  const holderSeen = participant.lockedIp === null ? null : { eventId: 0, kind: 'device_conflict' as const, ip: participant.lockedIp, device: participant.lockedDevice, userAgent: participant.lockedUserAgent, at: participant.deviceLockedAt ?? event.at };
   const after = stateAfter<string, Seen>(
     {
       status: participant.status,

@@ -36,7 +36,7 @@ export function ConflictFeed({ participants, timeZone, onAction, sessionNames }:
                   {request ? (
                     <span className="tag tag-request">{intl.formatMessage({ id: 'feed.asksToMove' })}</span>
                   ) : (
-                    <span className="tag tag-conflict">{intl.formatMessage({ id: 'feed.refusedDevice' })}</span>
+                    <span className="tag tag-conflict">{intl.formatMessage({ id: refused?.kind === 'device_key_copied' ? 'feed.copiedKey' : 'feed.refusedDevice' })}</span>
                   )}
                 </p>
                 <div className="sides">

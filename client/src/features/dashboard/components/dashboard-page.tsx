@@ -51,7 +51,7 @@ export function DashboardPage() {
 }
 
 function describeEvent(intl: IntlShape, event: StreamEvent): string | undefined {
-  if (event.type === 'device_conflict') return intl.formatMessage({ id: 'announce.conflict' }, { code: event.code, ip: event.ip ?? '?' });
+  if (event.type === 'device_conflict' || event.type === 'device_key_copied') return intl.formatMessage({ id: 'announce.conflict' }, { code: event.code, ip: event.ip ?? '?' });
   if (event.type === 'device_change_requested') return intl.formatMessage({ id: 'announce.request' }, { code: event.code, ip: event.ip ?? '?' });
   return undefined;
 }
