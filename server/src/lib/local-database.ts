@@ -59,15 +59,26 @@ export function findServerBinaries(dirs = defaultSearchDirs()): ServerBinaries {
   return { server, flavour: 'mysql' };
 }
 
+// A server's temporary tables go to a directory of its own, beside its data directory: at start-up every
+// server deletes the `#sql*` files it finds in its tmpdir, so servers sharing /tmp (tests start many at
+// once) delete each other's temporary tables, and a bootstrap that lost one fails ("Error on delete of
+// '/tmp/#sql-temptable-…'", seen once in CI).
+export function serverTmpDir(dataDir: string): string {
+  const dir = path.join(path.dirname(dataDir), 'tmp');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 export function initialise(binaries: ServerBinaries, dataDir: string, user = os.userInfo().username): void {
+  const tmpdir = `--tmpdir=${serverTmpDir(dataDir)}`;
   const result =
     binaries.flavour === 'mariadb'
       ? spawnSync(
           binaries.installer!,
-          ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'],
+          ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', tmpdir],
           { encoding: 'utf8' },
         )
-      : spawnSync(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, `--user=${user}`], {
+      : spawnSync(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, `--user=${user}`, tmpdir], {
           encoding: 'utf8',
         });
   if (result.status !== 0) {
@@ -286,6 +297,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions): Promise
     const args = [
       '--no-defaults',
       `--datadir=${dbDir}`,
+      `--tmpdir=${serverTmpDir(dbDir)}`,
       `--user=${os.userInfo().username}`,
       '--bind-address=127.0.0.1',
       `--port=${port}`,

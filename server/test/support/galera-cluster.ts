@@ -3,7 +3,7 @@ import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSyn
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { findServerBinaries, freePort, initialise, tailOf } from '../../src/lib/local-database.ts';
+import { findServerBinaries, freePort, initialise, serverTmpDir, tailOf } from '../../src/lib/local-database.ts';
 
 const PROVIDERS = ['/usr/lib/galera/libgalera_smm.so', '/usr/lib/libgalera_smm.so', '/usr/lib64/galera-4/libgalera_smm.so', '/usr/lib/galera-4/libgalera_smm.so'];
 const PASSWORD = 'examgate-test-cluster';
@@ -88,6 +88,7 @@ export async function startGaleraCluster(baseDir: string, size = 3): Promise<Gal
     const dir = path.join(baseDir, `node${i + 1}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chownSync(dir, account.uid, account.gid);
+    chownSync(serverTmpDir(path.join(dir, 'db')), account.uid, account.gid);
     files.push({
       dir, db: path.join(dir, 'db'), log: path.join(dir, 'server.log'), socket: path.join(dir, 'mysqld.sock'),
       port: await freePort(), galeraPort: await freePort(), istPort: await freePort(), sstPort: await freePort(),
@@ -97,6 +98,7 @@ export async function startGaleraCluster(baseDir: string, size = 3): Promise<Gal
   const args = (node: NodeFiles, index: number, extra: string[] = []) => [
     '--no-defaults',
     `--datadir=${node.db}`,
+    `--tmpdir=${path.join(node.dir, 'tmp')}`,
     `--user=${user}`,
     '--bind-address=127.0.0.1',
     `--port=${node.port}`,
