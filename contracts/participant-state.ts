@@ -77,6 +77,10 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   proctor_account_changed: NOTHING,
 };
 
+// The events that let an attempt in: what `audit verify` holds to the one-device rule, and a holder's
+// last use (a copied device key is judged by it).
+export const admittingEventTypes = auditEventTypes.filter((type) => EVENT_RULES[type].admits);
+
 // Time and Ref are the reader's own: Date or ISO text for times, and whatever names an event where it is
 // kept (an audit id in the database, the event itself on the dashboard). A device is named by the hash of
 // its key in the database and by that hash's fingerprint on the dashboard; null is a lock taken without

@@ -19,6 +19,11 @@ const isoTime = z.iso.datetime();
 const nullableIso = isoTime.nullable();
 export const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 
+// The kinds of refusal that open a conflict, named by the audit event that recorded it.
+export const refusalKinds = ['device_conflict', 'device_key_copied'] as const;
+export type RefusalKind = (typeof refusalKinds)[number];
+export const refusalKindOf = (eventType: string): RefusalKind => (eventType === 'device_key_copied' ? 'device_key_copied' : 'device_conflict');
+
 // Devices appear as fingerprints (see deviceFingerprint).
 export const StreamEvent = z.object({
   id: z.number().int(),
@@ -66,7 +71,7 @@ export const ProctorParticipant = z.object({
     .object({
       eventId: z.number().int(),
       // device_key_copied: the holder's own key from this address, seconds after the holder used it.
-      kind: z.enum(['device_conflict', 'device_key_copied']),
+      kind: z.enum(refusalKinds),
       ip: z.string().nullable(),
       device: z.string().nullable(),
       userAgent: z.string().nullable(),

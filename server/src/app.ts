@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { CheckInSummary } from './checkin/checkin-summary.ts';
 import { checkInRoutes } from './checkin/checkin.routes.ts';
-import { healthRoutes } from './health/health.routes.ts';
+import { HEALTH_CHECK_PATHS, healthRoutes } from './health/health.routes.ts';
 import { attemptLimits } from './attempts/attempt-guard.ts';
 import type { Config } from './lib/config.ts';
 import type { Database } from './lib/database.ts';
@@ -18,6 +18,9 @@ import { AuditTail } from './live/audit-tail.ts';
 import { type LiveStreams, liveRoutes } from './live/live.routes.ts';
 import { proctorAuthRoutes, proctorGuard } from './proctor-auth/proctor-auth.routes.ts';
 import { proctorRoutes } from './proctor/proctor.routes.ts';
+
+// Answered without waiting for an admission slot (lib/admission.ts): health checks and metrics scrapes.
+export const PROBE_PATHS: readonly string[] = [...HEALTH_CHECK_PATHS, METRICS_PATH];
 
 export interface AppDependencies {
   config: Config;

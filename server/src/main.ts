@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { createApp } from './app.ts';
-import { HEALTH_CHECK_PATHS } from './health/health.routes.ts';
-import { METRICS_PATH } from './lib/metrics.ts';
+import { createApp, PROBE_PATHS } from './app.ts';
 import { listenWithAdmission } from './lib/admission.ts';
 import { createHttpServer } from './lib/http-server.ts';
 import { ensureClientBuild } from './lib/client-build.ts';
@@ -59,7 +57,7 @@ async function main(config: Config): Promise<void> {
   // A deep accept queue and admission control: at exam start thousands of participants connect within
   // the same second.
   const server = createHttpServer();
-  const gate = listenWithAdmission(server, app, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS, probePaths: [...HEALTH_CHECK_PATHS, METRICS_PATH] });
+  const gate = listenWithAdmission(server, app, { port: config.PORT, host: config.HOST, backlog: 4096, maxInFlight: config.MAX_IN_FLIGHT_REQUESTS, probePaths: PROBE_PATHS });
   watchAdmission(gate);
   await new Promise<void>((resolve, reject) => {
     gate.server.once('listening', resolve);

@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import type { StreamEvent } from '../../../contracts/proctor.ts';
-import { auditEventTypes, EVENT_RULES } from '../../../contracts/participant-state.ts';
+import { admittingEventTypes } from '../../../contracts/participant-state.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
 // The audit log as the proctors read it: the live stream, the paged history and the CSV export.
@@ -118,13 +118,11 @@ export async function latestMovableAttemptOf(db: SqlHandle, participantId: numbe
   return toMovable(row);
 }
 
-const ADMITTING = auditEventTypes.filter((type) => EVENT_RULES[type].admits);
-
 // When the participant was last let in (checked in, re-entered, or moved networks); read under its row lock.
 export async function lastAdmissionAt(tx: Tx, participantId: number): Promise<Date | null> {
   const [row] = await tx.rows<RowDataPacket & { created_at: Date }>(
-    `SELECT created_at FROM audit_events WHERE participant_id = ? AND event_type IN (${ADMITTING.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
-    [participantId, ...ADMITTING],
+    `SELECT created_at FROM audit_events WHERE participant_id = ? AND event_type IN (${admittingEventTypes.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
+    [participantId, ...admittingEventTypes],
   );
   return row?.created_at ?? null;
 }

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint, type LockPolicy, matchHolder } from '../../../contracts/lock-policy.ts';
-import { type AuditEventType, auditEventTypes, EVENT_RULES, type ParticipantState, stateAfter } from '../../../contracts/participant-state.ts';
+import { admittingEventTypes, type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter } from '../../../contracts/participant-state.ts';
 import type { Database, SqlHandle } from '../lib/database.ts';
 import { nameHash } from '../participants/full-name.ts';
 
@@ -174,7 +174,6 @@ interface EventRow extends RowDataPacket {
 }
 
 const PAGE = 500;
-const ADMITTING_EVENTS = auditEventTypes.filter((type) => EVENT_RULES[type].admits);
 
 export interface VerifyReport {
   participants: number;
@@ -185,8 +184,8 @@ export interface VerifyReport {
 async function duplicateSuccessRequests(handle: SqlHandle): Promise<Violation[]> {
   const rows = await handle.rows<RowDataPacket>(
     `SELECT request_id, GROUP_CONCAT(id ORDER BY id) AS ids, MIN(code) AS code FROM audit_events
-      WHERE event_type IN (${ADMITTING_EVENTS.map(() => '?').join(', ')}) GROUP BY request_id HAVING COUNT(*) > 1`,
-    ADMITTING_EVENTS,
+      WHERE event_type IN (${admittingEventTypes.map(() => '?').join(', ')}) GROUP BY request_id HAVING COUNT(*) > 1`,
+    admittingEventTypes,
   );
   return rows.map((row) => ({
     invariant: 2 as const,

@@ -1,5 +1,5 @@
 import { matchHolder } from '../../../contracts/lock-policy.ts';
-import type { AuditEventType } from '../../../contracts/participant-state.ts';
+import { type AuditEventType, EVENT_RULES } from '../../../contracts/participant-state.ts';
 import type { SessionRules } from '../exam-sessions/session-cache.ts';
 import type { LockedParticipant } from '../participants/participants.repo.ts';
 
@@ -16,6 +16,12 @@ export type CheckInOutcome = Extract<
   | 'check_in_closed'
   | 'outside_allowed_networks'
 >;
+
+export type Admitted = Extract<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
+
+export function admits(outcome: CheckInOutcome): outcome is Admitted {
+  return EVENT_RULES[outcome].admits;
+}
 
 export interface Attempt {
   ip: string;

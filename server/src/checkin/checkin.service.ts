@@ -16,7 +16,7 @@ import {
   OutsideAllowedNetworksError,
 } from '../lib/errors.ts';
 import { nameHash } from '../participants/full-name.ts';
-import { type Attempt, type CheckInOutcome, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
+import { type Admitted, admits, type Attempt, type CheckInOutcome, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
   db: Database;
@@ -30,7 +30,7 @@ export async function copyCheckFor(tx: Tx, participant: LockedParticipant, attem
   return { windowMs, holderLastAdmittedAt: await lastAdmissionAt(tx, participant.id) };
 }
 
-export type Refusal = Exclude<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
+export type Refusal = Exclude<CheckInOutcome, Admitted>;
 
 // The answer to each refusal; device-change requests answer the same way.
 export function refusalError(outcome: Refusal | 'not_recognised', session: Pick<SessionRules, 'opensAt' | 'timeZone'> | undefined): AppError {
@@ -76,7 +76,7 @@ export async function checkIn(context: CheckInContext, attempt: Credentials): Pr
   });
   if (decided.outcome === 'not_recognised') throw refusalError('not_recognised', undefined);
   const { outcome, session, participant, after } = decided;
-  if (outcome !== 'checked_in' && outcome !== 'reentered' && outcome !== 'network_changed') throw refusalError(outcome, session);
+  if (!admits(outcome)) throw refusalError(outcome, session);
   return {
     // A network change is a re-entry for the participant; only the audit log and the dashboard tell it apart.
     result: outcome === 'network_changed' ? 'reentered' : outcome,

@@ -7,20 +7,13 @@ import { type Database, withTransaction } from '../lib/database.ts';
 import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError, RequestPendingError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import { type Credentials, countTowardLimits, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
-import { type CheckInOutcome, decideCheckIn } from '../checkin/checkin-decision.ts';
+import { admits, decideCheckIn } from '../checkin/checkin-decision.ts';
 import { copyCheckFor, refusalError } from '../checkin/checkin.service.ts';
 import { closePendingRequests, lockParticipantByCode } from '../participants/participants.repo.ts';
 import { lockChanged, moveLock, participantViews, type SeenLock } from '../proctor/proctor.service.ts';
 import { type DeviceChangeRequestRow, findRequest, insertRequest, lockRequest, openRequestOf, participantCodeById, resolveRequest } from './device-change.repo.ts';
 
 const hash = sha256Hex;
-
-type Admitting = Extract<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
-
-// A check-in from this device would be let in: there is nothing to ask a proctor for.
-function admits(outcome: CheckInOutcome): outcome is Admitting {
-  return outcome === 'checked_in' || outcome === 'reentered' || outcome === 'network_changed';
-}
 
 // The same browser by its device key (requests filed before device keys are known by address alone).
 function sameRequester(request: DeviceChangeRequestRow, ask: Credentials): boolean {

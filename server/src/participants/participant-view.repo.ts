@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
-import type { ProctorParticipant } from '../../../contracts/proctor.ts';
+import { type ProctorParticipant, refusalKindOf } from '../../../contracts/proctor.ts';
 import { isoFromDatabase, type SqlHandle } from '../lib/database.ts';
 
 // One statement for the whole table: the conflict summary lives on the participant row (migration 006),
@@ -78,7 +78,7 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
     lastRefused: row.refused_at
       ? {
           eventId: Number(row.refused_event_id),
-          kind: row.refused_kind === 'device_key_copied' ? ('device_key_copied' as const) : ('device_conflict' as const),
+          kind: refusalKindOf(row.refused_kind ?? ''),
           ip: row.refused_ip,
           device: deviceFingerprint(row.refused_device),
           userAgent: row.refused_user_agent,

@@ -2,11 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { createApp } from '../../src/app.ts';
+import { createApp, PROBE_PATHS } from '../../src/app.ts';
 import { type AdmissionGate, listenWithAdmission } from '../../src/lib/admission.ts';
 import { createHttpServer } from '../../src/lib/http-server.ts';
-import { HEALTH_CHECK_PATHS } from '../../src/health/health.routes.ts';
-import { METRICS_PATH } from '../../src/lib/metrics.ts';
 import { type Config, loadConfig } from '../../src/lib/config.ts';
 import type { Database } from '../../src/lib/database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -26,7 +24,7 @@ export async function startTestServer(db: Database, config: Partial<Config> = {}
   // 5,000-connection race overflowed the queue and the refused SYNs came back after TCP's 1, 3, 7, 15 s
   // retransmission timeouts: the same test took 15 s or 30 s depending on luck.
   const server = createHttpServer();
-  const gate = listenWithAdmission(server, app, { port: 0, host: '127.0.0.1', backlog: 4096, maxInFlight: fullConfig.MAX_IN_FLIGHT_REQUESTS, probePaths: [...HEALTH_CHECK_PATHS, METRICS_PATH] });
+  const gate = listenWithAdmission(server, app, { port: 0, host: '127.0.0.1', backlog: 4096, maxInFlight: fullConfig.MAX_IN_FLIGHT_REQUESTS, probePaths: PROBE_PATHS });
   watchAdmission(gate);
   await new Promise<void>((resolve, reject) => {
     gate.server.once('listening', resolve);

@@ -1,11 +1,11 @@
 import { EVENT_RULES, stateAfter } from '../../../../../contracts/participant-state.ts';
-import type { ProctorParticipant, StreamEvent } from '../../../../../contracts/proctor.ts';
+import { type ProctorParticipant, refusalKindOf, type StreamEvent } from '../../../../../contracts/proctor.ts';
 
 type Seen = NonNullable<ProctorParticipant['lastRefused']>;
 
 const seenIn = (event: StreamEvent): Seen => ({
   eventId: event.id,
-  kind: event.type === 'device_key_copied' ? 'device_key_copied' : 'device_conflict',
+  kind: refusalKindOf(event.type),
   ip: event.ip,
   device: event.device,
   userAgent: event.userAgent,
