@@ -38,8 +38,8 @@ const SLOW_BODY_SWEEP_MS = 250;
 const COMPETING_FOR_MS = 1000;
 // Probes cost little, but a flood of them must not become a way around admission.
 const PROBE_LANE_MAX_IN_FLIGHT = 8;
-// The first bytes of waiting connections are read to find probes (health checks, metrics scrapes) among them. Beyond this many
-// bytes held, further connections wait unread again (a probe among them waits its turn).
+// The first packets of waiting connections are read to find probes among them. Beyond this many bytes
+// held, further connections wait unread (a probe among them waits its turn).
 const PEEK_BUDGET_BYTES = 8 * 1024 * 1024;
 
 // Slot releases by response: a request gives its slot back when its response closes, or earlier when
@@ -61,6 +61,8 @@ interface WaitingConnection {
   socket: net.Socket;
   // Bytes of its first packet read to look for a probe, held until the HTTP server reads them.
   peekedBytes: number;
+  // The listener waiting for that packet, while it has not come.
+  onPeek?: (chunk: Buffer) => void;
 }
 interface WaitingRequest {
   kind: 'request';
@@ -120,8 +122,8 @@ class Source {
 // kernel's socket buffers, which cost the process nothing.
 //
 // Who is served next is fair between source addresses: waiting addresses take turns, and an address
-// already holding its share of the slots (maxInFlight divided among the addresses that are waiting or
-// being served) lets the others go first. An address alone gets all of the capacity; one address sending
+// already holding its share of the slots (maxInFlight divided among the addresses that are waiting, being
+// served, or seen in the last second) lets the others go first. An address alone gets all of the capacity; one address sending
 // thousands of requests at once gets its share while others compete, and a NAT hall's devices behind
 // one address are never refused, only served in turn. A later request on a kept-alive connection waits
 // in the same queues, so a keep-alive flood cannot go around them.
@@ -196,8 +198,8 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
       turns.delete(source.address);
       if (source.waitingCount > 0) turns.set(source.address, source);
       if (!waiter) continue;
+      waitingCount--;
       if (waiter.kind === 'connection') {
-        waitingCount--;
         giveBackPeek(waiter);
         if (waiter.socket.destroyed) {
           forgetIfIdle(source);
@@ -205,7 +207,6 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
         }
         handOver(waiter.socket, source);
       } else {
-        waitingCount--;
         if (waiter.res.closed || waiter.req.socket.destroyed) {
           forgetIfIdle(source);
           continue;
@@ -257,6 +258,12 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
 
   function serve(req: http.IncomingMessage, res: http.ServerResponse, source: Source): void {
     takeSlot(source);
+    serveInSlot(req, res, source);
+  }
+
+  // The slot is the source's already (taken now, or reserved at hand-over); it is given back when the
+  // response closes, or earlier (exemptFromAdmission).
+  function serveInSlot(req: http.IncomingMessage, res: http.ServerResponse, source: Source): void {
     const entry: InFlightRequest = { req, since: performance.now() };
     source.serving.add(entry);
     releases.set(res, () => {
@@ -285,13 +292,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
       // The first request of a connection takes over the slot reserved at hand-over.
       reservations.delete(req.socket);
       reservation.cancel();
-      const entry: InFlightRequest = { req, since: performance.now() };
-      reservation.source.serving.add(entry);
-      releases.set(res, () => {
-        reservation.source.serving.delete(entry);
-        releaseSlot(reservation.source);
-      });
-      handleRequest(req, res);
+      serveInSlot(req, res, reservation.source);
       return;
     }
     if (isProbe(req.url) && probeLane < PROBE_LANE_MAX_IN_FLIGHT) {
@@ -307,6 +308,7 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
     if (peekedBytes >= PEEK_BUDGET_BYTES) return;
     const socket = waiter.socket;
     const onData = (chunk: Buffer) => {
+      waiter.onPeek = undefined;
       socket.pause();
       socket.unshift(chunk);
       waiter.peekedBytes = chunk.length;
@@ -321,17 +323,15 @@ export function listenWithAdmission(httpServer: http.Server, handleRequest: Requ
         passToHttpServer(socket);
       }
     };
+    waiter.onPeek = onData;
     socket.once('data', onData);
-    peekListeners.set(socket, onData);
     socket.resume();
   }
-  const peekListeners = new WeakMap<net.Socket, (chunk: Buffer) => void>();
 
   function giveBackPeek(waiter: WaitingConnection): void {
-    const onData = peekListeners.get(waiter.socket);
-    if (onData) {
-      peekListeners.delete(waiter.socket);
-      waiter.socket.off('data', onData);
+    if (waiter.onPeek) {
+      waiter.socket.off('data', waiter.onPeek);
+      waiter.onPeek = undefined;
       // Stops reading until the HTTP server takes over (no-op if the packet already came and paused it).
       waiter.socket.pause();
     }
