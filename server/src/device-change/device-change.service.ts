@@ -7,6 +7,7 @@ import { type Database, withTransaction } from '../lib/database.ts';
 import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError, RequestPendingError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import { type Credentials, countTowardLimits, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
+import { EVENT_RULES } from '../../../contracts/participant-state.ts';
 import { admits, decideCheckIn } from '../checkin/checkin-decision.ts';
 import { copyCheckFor, refusalError } from '../checkin/checkin.service.ts';
 import { closePendingRequests, lockParticipantByCode } from '../participants/participants.repo.ts';
@@ -41,7 +42,8 @@ export async function askForDeviceChange(context: DeviceChangeContext, ask: Cred
         lockPolicy: session.lockPolicy, reason,
       });
     const outcome = decideCheckIn(participant, session, ask, await copyCheckFor(tx, participant, ask, context.copyWindowS));
-    if (outcome !== 'device_conflict' && outcome !== 'device_key_copied') {
+    // Only a refusal that opens a conflict (another device holds the lock, or holds this key) is a reason to ask.
+    if (EVENT_RULES[outcome].conflict !== 'opens') {
       refused(admits(outcome) ? 'no_conflict' : outcome);
       return { outcome, session };
     }
