@@ -8,17 +8,19 @@ import { pendingMigrations } from '../lib/migrate.ts';
 // must not cost a connection of its own, however often it comes.
 // Answered without waiting for an admission slot: a load balancer that sees a busy instance as dead would
 // take it out of service exactly when it is needed.
-export const HEALTH_CHECK_PATHS = ['/healthz', '/readyz'] as const;
+const LIVE_PATH = '/healthz';
+const READY_PATH = '/readyz';
+export const HEALTH_CHECK_PATHS = [LIVE_PATH, READY_PATH] as const;
 
 export function healthRoutes(db: Database): Router {
   const router = Router();
   // Applied migrations are never taken back: once none is pending, reachability is all that is left to ask.
   let migrated = false;
-  router.get(HEALTH_CHECK_PATHS[0], (_req, res) => {
+  router.get(LIVE_PATH, (_req, res) => {
     res.json({ status: 'ok' });
   });
   // On a Galera cluster the node in use must be Primary and Synced; the answer names it and the cluster's size.
-  router.get(HEALTH_CHECK_PATHS[1], async (_req, res) => {
+  router.get(READY_PATH, async (_req, res) => {
     let pending: string[];
     let cluster: ClusterState | undefined;
     try {
