@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeviceChallenge, DeviceProof } from './device-proof.ts';
 
 export const PARTICIPANT_CODE_PATTERN = /^[A-Za-z0-9-]{4,32}$/;
 export const FULL_NAME_MAX_LENGTH = 200;
@@ -23,6 +24,8 @@ export const FullName = z
 export const CheckInRequest = z.object({
   code: ParticipantCode,
   fullName: FullName,
+  // Absent: the device is the cookie key (a browser that cannot keep a key of its own, or an API client).
+  proof: DeviceProof.optional(),
 });
 export type CheckInRequest = z.input<typeof CheckInRequest>;
 
@@ -38,5 +41,7 @@ export const CheckInResponse = z.object({
     deviceLockedAt: z.iso.datetime(),
   }),
   examSession: z.object({ name: z.string() }),
+  // For the page's next signed request (a refresh's re-entry), so that it needs no round trip of its own.
+  nextChallenge: DeviceChallenge.optional(),
 });
 export type CheckInResponse = z.infer<typeof CheckInResponse>;

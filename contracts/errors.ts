@@ -6,6 +6,8 @@ export const errorCodes = [
   'code_expired',
   'locked_to_another_device',
   'device_in_use_elsewhere',
+  'device_proof_invalid',
+  'device_proof_stale',
   'not_open_yet',
   'check_in_closed',
   'outside_allowed_networks',

@@ -8,6 +8,15 @@ export interface DeviceRef {
   device: string | null;
 }
 
+// A key bound to its browser (proof of possession, contracts/device-proof.ts) is named by this prefix and
+// 30 hex digits of its public key's thumbprint; a cookie key by 32 hex digits. The two cannot be confused,
+// and the kind travels with the name into every table, the audit log and the dashboard's fingerprints.
+export const BOUND_KEY_PREFIX = 'pk';
+export type DeviceKeyKind = 'bound' | 'cookie';
+export function deviceKeyKind(deviceOrFingerprint: string): DeviceKeyKind {
+  return deviceOrFingerprint.startsWith(BOUND_KEY_PREFIX) ? 'bound' : 'cookie';
+}
+
 // What proctors see of a device: enough to tell two devices behind one address apart at a glance, never
 // enough to recover the key (it is cut from the key's hash).
 export function deviceFingerprint(deviceHash: string): string;

@@ -20,6 +20,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   device_conflict: { refusedAttempts: 3, lastRefusal: 'e9' },
   code_expired: {},
   not_recognised: {},
+  device_proof_refused: {},
   not_open_yet: {},
   check_in_closed: {},
   outside_allowed_networks: {},

@@ -13,6 +13,9 @@ export const auditEventTypes = [
   'device_key_copied',
   'code_expired',
   'not_recognised',
+  // A check-in or device-change request with the right code and name whose proof of possession did not
+  // hold (a forged challenge, a signature by another key, a challenge already spent); its reason says which.
+  'device_proof_refused',
   'not_open_yet',
   'check_in_closed',
   'outside_allowed_networks',
@@ -60,6 +63,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   device_key_copied: { ...NOTHING, conflict: 'opens' },
   code_expired: NOTHING,
   not_recognised: { ...NOTHING, countsFailure: true },
+  device_proof_refused: { ...NOTHING, countsFailure: true },
   not_open_yet: NOTHING,
   check_in_closed: NOTHING,
   outside_allowed_networks: NOTHING,

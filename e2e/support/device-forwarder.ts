@@ -2,6 +2,9 @@ import net from 'node:net';
 
 export interface DeviceForwarder {
   url: string;
+  // The same browser on another network: the page keeps its origin (and so its IndexedDB and its device
+  // key), the server sees a new source address. Open connections are cut, as a network switch would.
+  moveTo(ip: string): void;
   close(): Promise<void>;
 }
 
@@ -10,8 +13,9 @@ export interface DeviceForwarder {
 // X-Forwarded-For trust is involved.
 export async function startDeviceForwarder(deviceIp: string, targetPort: number): Promise<DeviceForwarder> {
   const sockets = new Set<net.Socket>();
+  let sourceIp = deviceIp;
   const server = net.createServer((incoming) => {
-    const outgoing = net.connect({ host: '127.0.0.1', port: targetPort, localAddress: deviceIp });
+    const outgoing = net.connect({ host: '127.0.0.1', port: targetPort, localAddress: sourceIp });
     sockets.add(incoming).add(outgoing);
     incoming.pipe(outgoing).pipe(incoming);
     const close = () => {
@@ -30,6 +34,11 @@ export async function startDeviceForwarder(deviceIp: string, targetPort: number)
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    moveTo: (ip) => {
+      sourceIp = ip;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

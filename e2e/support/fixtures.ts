@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Locator, type Page, test as base, expect } from '@playwright/test';
+import { type BrowserContext, type Locator, type Page, test as base, expect } from '@playwright/test';
 import mysql from 'mysql2/promise';
 import { hashPassword } from '../../server/src/proctor-auth/password.ts';
 import { type DeviceForwarder, startDeviceForwarder } from './device-forwarder.ts';
@@ -120,6 +120,17 @@ export interface SessionSettings {
 
 export interface BrowserOptions {
   locale?: string;
+  // Start with everything of this browser that Playwright can copy: cookies, local storage, IndexedDB.
+  copyOf?: ParticipantDevice;
+  // A browser without IndexedDB (as some private windows are): it cannot keep a device key of its own.
+  withoutIndexedDb?: boolean;
+}
+
+type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+
+async function copiedStorage(device: ParticipantDevice, origin: string): Promise<StorageState> {
+  const state = await device.page.context().storageState({ indexedDB: true });
+  return { cookies: state.cookies, origins: state.origins.map((entry) => ({ ...entry, origin })) };
 }
 
 interface Options {
@@ -180,18 +191,22 @@ export const test = base.extend<Fixtures & Options>({
       const server = environment.servers[serverIndex];
       if (!server) throw new Error(`no server ${serverIndex}`);
       const target = viaProxy ? environment.proxied.proxyPort : server.port;
-      let forwarder = await startDeviceForwarder(deviceIp, target);
+      const forwarder = await startDeviceForwarder(deviceIp, target);
       forwarders.push(forwarder);
-      // Cookies belong to the host, not the port: the device key follows the browser to another forwarder.
-      const context = await browser.newContext({ baseURL: forwarder.url, locale: options.locale ?? 'en-US' });
+      // One forwarder for the device's whole life: a move changes its source address, never the page's origin,
+      // so the page's IndexedDB (its device key) and its cookies stay with it.
+      // Another browser's storage, moved to this device's origin: what a participant could copy to a friend.
+      const storageState = options.copyOf && (await copiedStorage(options.copyOf, forwarder.url));
+      const context = await browser.newContext({ baseURL: forwarder.url, locale: options.locale ?? 'en-US', storageState });
       contexts.push(context);
+      if (options.withoutIndexedDb) await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }));
       const page = await context.newPage();
       return {
         ip: deviceIp,
         page,
-        moveTo: async (ip) => {
-          forwarder = await startDeviceForwarder(ip, target);
-          forwarders.push(forwarder);
+        moveTo: (ip) => {
+          forwarder.moveTo(ip);
+          return Promise.resolve();
         },
         // By the fields' names and the form's one submit button, so that it works in any language.
         checkIn: async (participant) => {

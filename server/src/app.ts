@@ -12,6 +12,7 @@ import { apiHeaders, assignRequestId, errorHandler, HSTS_HEADER, jsonBody, notFo
 import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
 import { DeviceKeys } from './devices/device-keys.ts';
+import { clientPage } from './lib/client-page.ts';
 import { examSessionRoutes } from './exam-sessions/exam-sessions.routes.ts';
 import { SESSION_CHANGED, SessionCache } from './exam-sessions/session-cache.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -84,11 +85,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     });
     app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(clientDir, { index: false }));
-    app.use((req, res, next) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(path.join(clientDir, 'index.html'));
-    });
+    app.use(clientPage(clientDir, () => devices.issueChallenge()));
   }
   app.use(notFound());
   app.use(errorHandler(logger, config.RETRY_AFTER_S));

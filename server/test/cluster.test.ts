@@ -14,6 +14,7 @@ import { createParticipants, type TestParticipant } from './support/fixtures.ts'
 import { type GaleraCluster, startGaleraCluster } from './support/galera-cluster.ts';
 import { checkIn, deviceAddress, request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
+import { ProvenDevice } from './support/proven-device.ts';
 import { auditIds, openSse } from './support/sse-client.ts';
 import { testDatabaseDefaults } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -89,6 +90,22 @@ describe('examgate on a three-node Galera cluster', () => {
     expect(answers.filter(({ status }) => status !== 200 && status !== 409 && status !== 503)).toEqual([]);
     const verified = await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)));
     expect(verified.violations).toEqual([]);
+  });
+
+  it('when 20 signed check-ins are each sent twice at the same instant, once through node 1 and once through node 2, then each challenge is spent once and each code admits one', async () => {
+    const [a, b] = [await serverOn(0), await serverOn(1)];
+    const participants = await createParticipants(sql, 20, { session: { lockPolicy: 'device' } });
+    const bodies = await Promise.all(participants.map((participant, p) => new ProvenDevice(deviceAddress(5000 + p * 2)).signedBody(a.baseUrl, participant)));
+
+    const answers = await Promise.all(
+      bodies.flatMap((body, p) => [a, b].map((server, copy) => request(`${server.baseUrl}/api/check-in`, { json: body, localAddress: deviceAddress(5000 + p * 2 + copy) }))),
+    );
+
+    const statuses = bodies.map((_, p) => [answers[p * 2]!.status, answers[p * 2 + 1]!.status].sort());
+    expect(statuses.filter(([first, second]) => first !== 200 || second !== 403)).toEqual([]);
+    const [[spent]] = await sql.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM device_challenges_used WHERE nonce IN (?)', [bodies.map((body) => body.proof.challenge.split('.')[1])]);
+    expect(Number(spent!.n)).toBe(20);
+    expect((await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)))).violations).toEqual([]);
   });
 
   const ROUNDS = Number(process.env.CLUSTER_STREAM_ROUNDS ?? 10);

@@ -33,7 +33,19 @@ export interface GuardContext {
   sessions: SessionCache;
 }
 
-export type Guarded = { recognised: false } | { recognised: true; participant: LockedParticipant; session: SessionRules };
+// Not recognised: an unknown code or a wrong name, or (proofRefused) the right ones from a request whose
+// proof of possession did not hold.
+// Recognised, the attempt comes back as the decision must see it (see asHolderCookie).
+export type Guarded = { recognised: false; proofRefused?: boolean } | { recognised: true; participant: LockedParticipant; session: SessionRules; attempt: Credentials };
+
+// A proven browser whose lock was taken with its cookie key (before the page signed its check-ins) is that
+// cookie key's device: it is let in as the holder, and the lock, audited under the cookie key, stays a
+// cookie key on the dashboard. This weakens nothing: a cookie-key lock could be copied anyway, and a lock
+// held by a bound key never looks at cookies.
+function asHolderCookie(participant: LockedParticipant, attempt: Credentials): Credentials {
+  const { cookieHash } = attempt.device;
+  return cookieHash !== undefined && participant.lockedDevice === cookieHash ? { ...attempt, device: { hash: cookieHash } } : attempt;
+}
 
 // Every endpoint that checks a code and a name goes through here, under the participant's row lock:
 // 1. A party that failed too often is refused before anything of its attempt is looked at, right pairs
@@ -41,12 +53,15 @@ export type Guarded = { recognised: false } | { recognised: true; participant: L
 //    are the device key and the pair of address and code; never the address alone (an exam hall is one
 //    address) nor the code alone (a stranger could lock its owner out).
 // 2. An unknown code and a wrong name get the same answer, and are both audited and counted.
+// 3. A request whose proof of possession does not hold (device-keys.ts), or whose challenge was spent before
+//    (spent here, under the lock), is refused after the name check, audited and counted: it is either an
+//    attack or a broken client, and in neither case the device it claims.
 // Only a party that failed recently has its failures read and locked: the code's row says whether anyone
 // failed on it, a plain read of the device's failures row (in the same statement as the row lock) whether
 // the device did; an honest hall pays one primary-key lookup per attempt and no round trip.
 export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials): Promise<Guarded> {
   const device = deviceScope(attempt.device.hash);
-  const { participant, now, deviceFailingSince } = await lockParticipantForAttempt(tx, attempt.code, device);
+  const { participant, now, deviceFailingSince, challengeFresh } = await lockParticipantForAttempt(tx, attempt.code, device, attempt.device.challenge);
   const windowStart = now.getTime() - limits.windowS * 1000;
   const pair = addressAndCodeScope(attempt.ip, attempt.code);
   const suspects: string[] = [];
@@ -61,20 +76,24 @@ export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, a
     }
   }
   const session = participant && (await sessions.get(tx, participant.sessionId));
-  if (participant && session && sameName(participant.fullName, attempt.fullName)) return { recognised: true, participant, session };
+  const recognised = participant !== undefined && session !== undefined && sameName(participant.fullName, attempt.fullName);
+  const proofRefusal = attempt.device.proofRefused ?? (challengeFresh === false ? 'replayed' : undefined);
+  if (recognised && proofRefusal === undefined) return { recognised: true, participant, session, attempt: asHolderCookie(participant, attempt) };
 
   const facts = {
-    type: 'not_recognised' as const,
+    type: recognised ? ('device_proof_refused' as const) : ('not_recognised' as const),
     sourceIp: attempt.ip,
     sourceDevice: attempt.device.hash,
     userAgent: attempt.userAgent,
     submittedNameHash: nameHash(attempt.fullName),
     requestId: attempt.requestId,
+    reason: recognised ? proofRefusal : null,
+    lockPolicy: recognised ? session.lockPolicy : null,
   };
   if (participant) recordEvent(tx, participant, facts);
   else recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
   countTowardLimits(tx, limits, attempt, participant?.id, now);
-  return { recognised: false };
+  return { recognised: false, proofRefused: recognised };
 }
 
 // A wrong code/name pair counts toward the limits, and so does a device-change request: it needs the

@@ -6,6 +6,7 @@ export interface PurgeReport {
   finishedLocks: number;
   failureCounts: number;
   proctorSessions: number;
+  spentChallenges: number;
 }
 
 const BATCH = 5000;
@@ -46,12 +47,15 @@ export async function purgePersonalData(db: Database, olderThanS: number, procto
       'DELETE FROM proctor_sessions WHERE expires_at < UTC_TIMESTAMP(3) OR last_seen_at < UTC_TIMESTAMP(3) - INTERVAL ? MINUTE',
       [proctorIdleMin],
     );
+    // A spent challenge past its expiry could not be used again anyway: its MAC says it expired.
+    const challenges = await handle.run('DELETE FROM device_challenges_used WHERE expires_at < UTC_TIMESTAMP(3)');
     return {
       auditRows,
       deviceChangeRequests: requests.affectedRows,
       finishedLocks: locks.affectedRows,
       failureCounts: failures.affectedRows,
       proctorSessions: sessions.affectedRows,
+      spentChallenges: challenges.affectedRows,
     };
   });
 }

@@ -1,5 +1,6 @@
 import { type RequestHandler, Router } from 'express';
 import { CheckInRequest } from '../../../contracts/checkin.ts';
+import { DEVICE_CHALLENGE_PATH } from '../../../contracts/device-proof.ts';
 import type { DeviceKeys } from '../devices/device-keys.ts';
 import { clientIp } from '../lib/client-ip.ts';
 import { apiHeaders, jsonBody, parseBody, requireJsonBody, sendJson } from '../lib/http.ts';
@@ -18,16 +19,22 @@ export function checkInRoutes(context: CheckInContext, devices: DeviceKeys, coun
   // Mounted before every other router, with the API's headers and body parser of its own: at exam start
   // this route is nearly all the traffic, and each layer a request walks past costs it.
   router.post('/api/check-in', apiHeaders(), countOutcome(countOutcomeOf), requireJsonBody(), jsonBody, async (req, res) => {
-    const input = parseBody(CheckInRequest, req.body);
+    const { proof, ...input } = parseBody(CheckInRequest, req.body);
+    const device = await devices.identify(req, res, { purpose: 'check-in', ...input, proof });
     const result = await checkIn(context, {
       ...input,
       ip: clientIp(req),
-      device: await devices.identify(req, res),
+      device,
       userAgent: req.get('user-agent') ?? null,
       requestId: req.id,
     });
     res.locals.outcome = result.result;
-    sendJson(res, result);
+    // The page's next signed request (a refresh's re-entry) then needs no round trip for its challenge.
+    sendJson(res, proof ? { ...result, nextChallenge: await devices.issueChallenge() } : result);
+  });
+  // Not cacheable: every challenge is single use.
+  router.get(DEVICE_CHALLENGE_PATH, apiHeaders(), async (_req, res) => {
+    sendJson(res, await devices.issueChallenge());
   });
   return router;
 }

@@ -11,6 +11,7 @@ import {
   CodeExpiredError,
   DeviceInUseElsewhereError,
   DeviceLockedError,
+  DeviceProofInvalidError,
   NotOpenYetError,
   NotRecognisedError,
   OutsideAllowedNetworksError,
@@ -33,7 +34,7 @@ export async function copyCheckFor(tx: Tx, participant: LockedParticipant, attem
 export type Refusal = Exclude<CheckInOutcome, Admitted>;
 
 // The answer to each refusal; device-change requests answer the same way.
-export function refusalError(outcome: Refusal | 'not_recognised', session: Pick<SessionRules, 'opensAt' | 'timeZone'> | undefined): AppError {
+export function refusalError(outcome: Refusal | 'not_recognised' | 'device_proof_refused', session: Pick<SessionRules, 'opensAt' | 'timeZone'> | undefined): AppError {
   switch (outcome) {
     case 'device_conflict':
       return new DeviceLockedError();
@@ -49,19 +50,21 @@ export function refusalError(outcome: Refusal | 'not_recognised', session: Pick<
       return new OutsideAllowedNetworksError();
     case 'not_recognised':
       return new NotRecognisedError();
+    case 'device_proof_refused':
+      return new DeviceProofInvalidError();
   }
 }
 
 // Each attempt is one transaction, two round trips: the statement that locks the participant row, then
 // the writes decided under that lock, sent with COMMIT. Refusals are audited and committed too, and only
 // then reported as errors. Throttled attempts (429) are the exception: they change nothing and write nothing.
-export async function checkIn(context: CheckInContext, attempt: Credentials): Promise<CheckInResponse> {
+export async function checkIn(context: CheckInContext, given: Credentials): Promise<CheckInResponse> {
   const decided = await withTransaction(context.db, async (tx) => {
     const lockStarted = performance.now();
-    const guarded = await guardAttempt(tx, context, attempt);
+    const guarded = await guardAttempt(tx, context, given);
     context.db.events.emit('row-lock', (performance.now() - lockStarted) / 1000);
-    if (!guarded.recognised) return { outcome: 'not_recognised' as const };
-    const { participant, session } = guarded;
+    if (!guarded.recognised) return { refusal: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
+    const { participant, session, attempt } = guarded;
     const outcome = decideCheckIn(participant, session, attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
     const after = recordEvent(tx, participant, {
       type: outcome,
@@ -74,7 +77,7 @@ export async function checkIn(context: CheckInContext, attempt: Credentials): Pr
     });
     return { outcome, session, participant, after };
   });
-  if (decided.outcome === 'not_recognised') throw refusalError('not_recognised', undefined);
+  if (decided.refusal) throw refusalError(decided.refusal, undefined);
   const { outcome, session, participant, after } = decided;
   if (!admits(outcome)) throw refusalError(outcome, session);
   return {

@@ -376,7 +376,7 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     const report = await withDatabase(({ db }) => purgePersonalData(db, olderThanS, config.PROCTOR_IDLE_TIMEOUT_MIN));
     out(
       `Purged ${report.auditRows} audit row(s), ${report.deviceChangeRequests} device-change request(s) and ${report.finishedLocks} lock(s) of expired codes; ` +
-        `deleted ${report.failureCounts} failure count(s) and ${report.proctorSessions} ended proctor session(s).`,
+        `deleted ${report.failureCounts} failure count(s), ${report.proctorSessions} ended proctor session(s) and ${report.spentChallenges} expired device challenge(s).`,
     );
     return 0;
   },

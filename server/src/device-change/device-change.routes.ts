@@ -15,11 +15,12 @@ export function deviceChangeRoutes(context: DeviceChangeContext, guard: ProctorG
   const { db } = context;
 
   router.post('/api/device-change-requests', requireJsonBody(), async (req, res) => {
-    const input = parseBody(CheckInRequest, req.body);
+    const { proof, ...input } = parseBody(CheckInRequest, req.body);
+    const device = await devices.identify(req, res, { purpose: 'device-change', ...input, proof });
     const created = await askForDeviceChange(context, {
       ...input,
       ip: clientIp(req),
-      device: await devices.identify(req, res),
+      device,
       userAgent: req.get('user-agent') ?? null,
       requestId: req.id,
     });

@@ -31,11 +31,11 @@ export interface DeviceChangeContext extends GuardContext {
 // code and a wrong name, an audit row), and is only possible for a device the lock policy refuses: nobody
 // can queue requests for codes they do not hold. The request remembers the asking device, so that an
 // approval binds exactly that device.
-export async function askForDeviceChange(context: DeviceChangeContext, ask: Credentials) {
+export async function askForDeviceChange(context: DeviceChangeContext, given: Credentials) {
   const asked = await withTransaction(context.db, async (tx) => {
-    const guarded = await guardAttempt(tx, context, ask);
-    if (!guarded.recognised) return { outcome: 'not_recognised' as const };
-    const { participant, session } = guarded;
+    const guarded = await guardAttempt(tx, context, given);
+    if (!guarded.recognised) return { outcome: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
+    const { participant, session, attempt: ask } = guarded;
     const refused = (reason: string) =>
       recordEvent(tx, participant, {
         type: 'device_change_refused', sourceIp: ask.ip, sourceDevice: ask.device.hash, userAgent: ask.userAgent, requestId: ask.requestId,
@@ -70,7 +70,7 @@ export async function askForDeviceChange(context: DeviceChangeContext, ask: Cred
     return { outcome, created: { requestId: request.id, token, status: 'pending' as const, expiresAt: request.expiresAt.toISOString() } };
   });
   if ('created' in asked) return asked.created;
-  if (asked.outcome === 'not_recognised') throw refusalError('not_recognised', undefined);
+  if (asked.outcome === 'not_recognised' || asked.outcome === 'device_proof_refused') throw refusalError(asked.outcome, undefined);
   if (asked.outcome === 'request_pending') throw new RequestPendingError();
   if (admits(asked.outcome)) throw new NoConflictError();
   throw refusalError(asked.outcome, asked.session);

@@ -40,6 +40,24 @@ export class DeviceInUseElsewhereError extends AppError {
   }
 }
 
+// The request was signed, but not by a key this browser holds for this very request: a copied public key,
+// a replayed request, a forged challenge.
+export class DeviceProofInvalidError extends AppError {
+  readonly code = 'device_proof_invalid';
+  readonly status = 403;
+  constructor() {
+    super('This browser could not prove it is the device it claims to be. Reload the page and try again; if it happens again, ask a proctor.');
+  }
+}
+
+export class DeviceProofStaleError extends AppError {
+  readonly code = 'device_proof_stale';
+  readonly status = 400;
+  constructor() {
+    super('The page signed this request with a challenge that has expired. Fetch a new one from GET /api/device-challenge and sign again.');
+  }
+}
+
 export class CodeExpiredError extends AppError {
   readonly code = 'code_expired';
   readonly status = 403;

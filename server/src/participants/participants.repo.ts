@@ -64,13 +64,28 @@ export interface AttemptStart {
   // The database's clock, also when the code is unknown (a second round trip, for guesses).
   now: Date;
   deviceFailingSince: Date | null;
+  // Whether the attempt's challenge was spent just now (false: someone spent it before); undefined when the
+  // attempt had none, or its code is unknown.
+  challengeFresh: boolean | undefined;
 }
 
-export async function lockParticipantForAttempt(tx: Tx, code: string, deviceScope: string): Promise<AttemptStart> {
-  const [row] = await tx.rows<LockedParticipantRow & { device_failing_since: Date | null }>(LOCK_PARTICIPANT_FOR_ATTEMPT, [deviceScope, code]);
-  if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since };
+// A challenge is spent by inserting it; the row-lock statement right after reads ROW_COUNT() (1: inserted,
+// 0: already there), so that spending costs no round trip. The insert takes its key's lock first, so two
+// requests with one challenge queue there and the second finds it spent, on a Galera cluster too.
+const SPEND_CHALLENGE = 'INSERT IGNORE INTO device_challenges_used (nonce, expires_at) VALUES (?, ?)';
+const CHALLENGE_FRESH = 'ROW_COUNT() AS challenge_fresh';
+const LOCK_PARTICIPANT_SPENDING_CHALLENGE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS}, ${DEVICE_FAILING_SINCE}, ${CHALLENGE_FRESH} FROM participants p WHERE p.code = ? FOR UPDATE`;
+
+export async function lockParticipantForAttempt(tx: Tx, code: string, deviceScope: string, challenge?: { nonce: string; expiresAt: Date }): Promise<AttemptStart> {
+  if (challenge) tx.defer(SPEND_CHALLENGE, [challenge.nonce, challenge.expiresAt]);
+  const [row] = await tx.rows<LockedParticipantRow & { device_failing_since: Date | null; challenge_fresh?: number }>(
+    challenge ? LOCK_PARTICIPANT_SPENDING_CHALLENGE : LOCK_PARTICIPANT_FOR_ATTEMPT,
+    [deviceScope, code],
+  );
+  const challengeFresh = challenge && row ? Number(row.challenge_fresh) === 1 : undefined;
+  if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since, challengeFresh };
   const [clock] = await tx.rows<RowDataPacket & { now: Date; device_failing_since: Date | null }>(NOW_FOR_UNKNOWN_CODE, [deviceScope]);
-  return { participant: undefined, now: clock!.now, deviceFailingSince: clock!.device_failing_since };
+  return { participant: undefined, now: clock!.now, deviceFailingSince: clock!.device_failing_since, challengeFresh };
 }
 
 // Someone failed on this code: its next attempts read the failures of their (address, code) pair.

@@ -2,9 +2,12 @@ import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query
 import { CheckInResponse, type CheckInRequest } from '../../../../../contracts/checkin.ts';
 import { postJson } from '../../../lib/api-client.ts';
 import { rememberCheckIn, rememberedCheckIn } from '../checkin-storage.ts';
+import { keepChallenge, sendSigned } from '../device-proof.ts';
 
-export function checkIn(credentials: CheckInRequest): Promise<CheckInResponse> {
-  return postJson('/api/check-in', credentials, CheckInResponse);
+export async function checkIn(credentials: CheckInRequest): Promise<CheckInResponse> {
+  const response = await sendSigned('check-in', credentials, (body) => postJson('/api/check-in', body, CheckInResponse));
+  keepChallenge(response.nextChallenge);
+  return response;
 }
 
 export const checkInKeys = {

@@ -2,6 +2,7 @@ import { queryOptions, useMutation, useQuery } from '@tanstack/react-query';
 import type { CheckInRequest } from '../../../../../contracts/checkin.ts';
 import { DeviceChangeCreated, DeviceChangeStatus } from '../../../../../contracts/proctor.ts';
 import { apiRequest } from '../../../lib/api-client.ts';
+import { sendSigned } from '../device-proof.ts';
 
 export interface DeviceChangeTicket {
   requestId: number;
@@ -25,7 +26,8 @@ export const deviceChangeStatusQuery = (ticket: DeviceChangeTicket) =>
 
 export function useAskForDeviceChange() {
   return useMutation({
-    mutationFn: (credentials: CheckInRequest) => apiRequest('/api/device-change-requests', DeviceChangeCreated, { method: 'POST', body: credentials }),
+    mutationFn: (credentials: CheckInRequest) =>
+      sendSigned('device-change', credentials, (body) => apiRequest('/api/device-change-requests', DeviceChangeCreated, { method: 'POST', body })),
   });
 }
 

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import { TextField } from '../../../components/text-field.tsx';
 import { PageFrame } from '../../../components/page-frame.tsx';
@@ -6,6 +6,7 @@ import { ApiError } from '../../../lib/api-client.ts';
 import { navigate } from '../../../lib/router.ts';
 import { useCheckIn } from '../api/check-in.ts';
 import { type FieldErrors, NAME_LIMIT, validateCheckIn } from '../checkin-form.ts';
+import { prepareDeviceProof } from '../device-proof.ts';
 import { DeviceChangePanel } from './device-change-panel.tsx';
 import { refusalFor } from './refusal-message.ts';
 
@@ -19,6 +20,8 @@ export function CheckInPage() {
   const nameRef = useRef<HTMLInputElement>(null);
   const checkIn = useCheckIn();
   const hintId = useId();
+  // The key pair and a challenge are ready before the participant has finished typing.
+  useEffect(prepareDeviceProof, []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

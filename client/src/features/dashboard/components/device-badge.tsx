@@ -1,4 +1,5 @@
 import { useIntl } from 'react-intl';
+import { deviceKeyKind } from '../../../../../contracts/lock-policy.ts';
 import { deviceLabel } from './format.ts';
 
 // A lock holder or a refused device as a proctor tells it apart: address, browser, and key fingerprint.
@@ -7,12 +8,20 @@ export function DeviceBadge({ ip, device, userAgent, compact = false }: { ip: st
   if (ip === null) return <span className="muted">{intl.formatMessage({ id: 'device.nobody' })}</span>;
   const label = deviceLabel(intl, userAgent);
   const fingerprint = device && intl.formatMessage({ id: 'device.fingerprint' }, { fingerprint: device });
+  // A key the browser cannot hand out is the normal case; a cookie key (which can be copied) is marked.
+  const cookieKey = device !== null && deviceKeyKind(device) === 'cookie' && (
+    <span className="key-kind" title={intl.formatMessage({ id: 'device.cookieKey.hint' })}>
+      {' · '}
+      {intl.formatMessage({ id: 'device.cookieKey' })}
+    </span>
+  );
   if (compact) {
     return (
       <span className="device-badge" title={[ip, label, fingerprint].filter(Boolean).join(' · ')}>
         <bdi className="ip">{ip}</bdi>
         <span className="muted"> · {label}</span>
         {device && <bdi className="fingerprint"> · {device}</bdi>}
+        {cookieKey}
       </span>
     );
   }
@@ -27,6 +36,7 @@ export function DeviceBadge({ ip, device, userAgent, compact = false }: { ip: st
             <bdi className="fingerprint">{fingerprint}</bdi>
           </>
         )}
+        {cookieKey}
       </span>
     </span>
   );
