@@ -97,13 +97,22 @@ export class Device {
   post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Timed> {
     const payload = Buffer.from(JSON.stringify(body));
     const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    const request = Buffer.concat([
-      Buffer.from(
-        `POST ${path} HTTP/1.1\r\nHost: ${this.baseUrl.host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n${extra}\r\n`,
-        'latin1',
-      ),
-      payload,
-    ]);
+    return this.#send(
+      Buffer.concat([
+        Buffer.from(
+          `POST ${path} HTTP/1.1\r\nHost: ${this.baseUrl.host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n${extra}\r\n`,
+          'latin1',
+        ),
+        payload,
+      ]),
+    );
+  }
+
+  get(path: string): Promise<Timed> {
+    return this.#send(Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${this.baseUrl.host}\r\n\r\n`, 'latin1'));
+  }
+
+  #send(request: Buffer): Promise<Timed> {
     return new Promise((resolve) => {
       let connection = this.#idle.pop();
       while (connection?.closed) connection = this.#idle.pop();

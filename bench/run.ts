@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -18,7 +18,8 @@ import { databaseOptions } from '../server/src/lib/database-setup.ts';
 import { startLocalDatabase } from '../server/src/lib/local-database.ts';
 import { migrate } from '../server/src/lib/migrate.ts';
 import { hashPassword } from '../server/src/proctor-auth/password.ts';
-import { device, deviceIp, summarise, type Timed } from './load.ts';
+import { DEVICE_CHALLENGE_META, type DeviceProof, proofPayload } from '../contracts/device-proof.ts';
+import { type Device, device, deviceIp, summarise, type Timed } from './load.ts';
 import { naive, pipelined, type Variant } from './transaction-variants.ts';
 
 const PARTICIPANTS = 5000;
@@ -207,8 +208,10 @@ async function main() {
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
 
     // 2. End to end over HTTP with 64 clients; then again while 50 dashboards follow the stream (5).
-    const runHttp = async (prefix: string, block: number, target: { baseUrl: string; pid: number } = { baseUrl: server!.baseUrl, pid: server!.child.pid! }) => {
-      const people = target.pid === server!.child.pid ? (await seed(sql, prefix, PARTICIPANTS)).people : Array.from({ length: PARTICIPANTS }, (_, i) => ({ code: `${prefix}-${i}`, fullName: 'Bench Person' }));
+    type Attempt = (agent: Device, person: Person, index: number) => Promise<Timed>;
+    const cookieKeyAttempt: Attempt = (agent, person) => agent.post('/api/check-in', person);
+    const runHttp = async (prefix: string, block: number, target: { baseUrl: string; pid: number } = { baseUrl: server!.baseUrl, pid: server!.child.pid! }, attempt = cookieKeyAttempt, seeded = true) => {
+      const people = seeded ? (await seed(sql, prefix, PARTICIPANTS)).people : Array.from({ length: PARTICIPANTS }, (_, i) => ({ code: `${prefix}-${i}`, fullName: 'Bench Person' }));
       const sentAt = new Map<string, number>();
       const answeredAt = new Map<string, number>();
       const results: Timed[] = [];
@@ -219,9 +222,10 @@ async function main() {
         Array.from({ length: HTTP_CLIENTS }, async (_, client) => {
           const agent = device(target.baseUrl, deviceIp(client, block));
           while (next < people.length) {
-            const person = people[next++]!;
+            const index = next++;
+            const person = people[index]!;
             sentAt.set(person.code, performance.now());
-            const result = await agent.post('/api/check-in', person);
+            const result = await attempt(agent, person, index);
             answeredAt.set(person.code, result.endedAt);
             results.push(result);
           }
@@ -256,13 +260,67 @@ async function main() {
     const bare = await startBareExpress();
     let bareStats: Awaited<ReturnType<typeof runHttp>>['stats'];
     try {
-      await runHttp('BAREWARM', 62, bare);
-      bareStats = (await runHttp('BARE', 63, bare)).stats;
+      await runHttp('BAREWARM', 62, bare, cookieKeyAttempt, false);
+      bareStats = (await runHttp('BARE', 63, bare, cookieKeyAttempt, false)).stats;
     } finally {
       bare.stop();
     }
     const serverRatio = cpu.server / bareStats.cpuPerRequestUs.server;
     say(`  (8) server    CPU per request: examgate ${fmt(cpu.server, 0)} µs, bare Express 5 ${fmt(bareStats.cpuPerRequestUs.server, 0)} µs (${fmt(bareStats.rps, 0)} req/s): ratio ${fmt(serverRatio, 2)}`);
+
+    // 9. Proof of possession against the cookie key. Each participant is a browser on its first visit: it
+    // loads the page (which, served by examgate, carries a challenge), then checks in: with the cookie key,
+    // or signed with its own key over the page's challenge. Both requests count toward the server's CPU
+    // per check-in; the latency is the check-in's. Key pairs are made before the rounds (a browser makes
+    // its own while the page loads). A server that also serves the pages runs beside the one above, on
+    // the same database. Rounds alternate, after a warm-up pair, and the medians count.
+    const pageServer = await startServerProcess({ DATABASE_URL: local.url, SERVE_CLIENT: 'true', LOG_LEVEL: 'warn' });
+    const proof = await (async () => {
+      const keyPairs = Array.from({ length: PARTICIPANTS }, () => {
+        const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const { x, y } = pair.publicKey.export({ format: 'jwk' });
+        return { privateKey: pair.privateKey, publicKey: { kty: 'EC' as const, crv: 'P-256' as const, x: x!, y: y! } };
+      });
+      const prove = (key: { privateKey: KeyObject; publicKey: DeviceProof['publicKey'] }, challenge: string, person: Person): DeviceProof => ({
+        publicKey: key.publicKey,
+        challenge,
+        signature: sign('sha256', Buffer.from(proofPayload('check-in', challenge, person.code, person.fullName)), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url'),
+      });
+      const challengeInPage = new RegExp(`<meta name="${DEVICE_CHALLENGE_META}" content="([^"]+)"`);
+      const withCookieKey: Attempt = async (agent, person) => {
+        await agent.get('/');
+        return agent.post('/api/check-in', person);
+      };
+      const withProof: Attempt = async (agent, person, index) => {
+        const page = await agent.get('/');
+        const challenge = challengeInPage.exec(page.body)?.[1] ?? '';
+        return agent.post('/api/check-in', { ...person, proof: prove(keyPairs[index]!, challenge, person) });
+      };
+      const target = { baseUrl: pageServer.baseUrl, pid: pageServer.child.pid! };
+      const rounds: { cookie: Awaited<ReturnType<typeof runHttp>>['stats']; proven: Awaited<ReturnType<typeof runHttp>>['stats'] }[] = [];
+      for (let round = 0; round < 4; round++) {
+        const cookie = (await runHttp(`POPC${round}`, 100 + round * 2, target, withCookieKey)).stats;
+        const proven = (await runHttp(`POPP${round}`, 101 + round * 2, target, withProof)).stats;
+        if (round > 0) rounds.push({ cookie, proven });
+      }
+      const median = (values: number[]) => summarise(values).p50;
+      const side = (pick: (round: (typeof rounds)[number]) => Awaited<ReturnType<typeof runHttp>>['stats']) => ({
+        rps: median(rounds.map((round) => pick(round).rps)),
+        serverUs: median(rounds.map((round) => pick(round).cpuPerRequestUs.server)),
+        databaseUs: median(rounds.map((round) => pick(round).cpuPerRequestUs.database)),
+        p99: median(rounds.map((round) => pick(round).p99)),
+        errors: rounds.reduce((n, round) => n + pick(round).errors, 0),
+      });
+      return { cookie: side((round) => round.cookie), proven: side((round) => round.proven), rounds };
+    })().finally(() => pageServer.stop());
+    say(`  (9) proof     cookie key / proof of possession, per participant (the page, then the check-in), alternating rounds:`);
+    for (const round of proof.rounds) {
+      say(`      ${fmt(round.cookie.rps, 0)} / ${fmt(round.proven.rps, 0)} check-ins/s; server CPU ${fmt(round.cookie.cpuPerRequestUs.server, 0)} / ${fmt(round.proven.cpuPerRequestUs.server, 0)} µs`);
+    }
+    say(
+      `      median: ${fmt(proof.cookie.rps, 0)} / ${fmt(proof.proven.rps, 0)} check-ins/s (${fmt(proof.proven.rps / proof.cookie.rps, 2)}x); server CPU ${fmt(proof.cookie.serverUs, 0)} / ${fmt(proof.proven.serverUs, 0)} µs (${fmt(proof.proven.serverUs / proof.cookie.serverUs, 2)}x); ` +
+        `database CPU ${fmt(proof.cookie.databaseUs, 0)} / ${fmt(proof.proven.databaseUs, 0)} µs; check-in p99 ${fmt(proof.cookie.p99)} / ${fmt(proof.proven.p99)} ms; errors ${proof.cookie.errors} / ${proof.proven.errors}`,
+    );
 
     // (2') The fan-out's cost: server CPU per check-in with 50 dashboards attached, the dashboards in a
     // process of their own that only counts bytes. This VM's speed drifts by a third within a minute, so
@@ -409,7 +467,8 @@ async function main() {
     const report = {
       date: new Date().toISOString(), cores, cpu: os.cpus()[0]?.model, database: version, durableCommits: Number(flush) === 1,
       databaseLimit: limits, endToEnd: { ...e2eStats, ratioToNaive: ratio, ratioToService }, contention: { allAtOnce: raceAll, inWaves: raceStats }, burst: burstStats, live,
-      fanOut: { rounds: fanOutRounds, medianCost: fanOutCost }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
+      fanOut: { rounds: fanOutRounds, medianCost: fanOutCost },
+      proofOfPossession: { cookie: proof.cookie, proven: proof.proven, rounds: proof.rounds.map((round) => ({ cookie: round.cookie.cpuPerRequestUs, proven: round.proven.cpuPerRequestUs, cookieRps: round.cookie.rps, provenRps: round.proven.rps })) }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
     say('\nwritten to bench/results.json');
