@@ -55,7 +55,7 @@ test.describe('a device key that cannot be copied', () => {
     expect(deviceKeyKind(before.device!)).toBe('bound');
   });
 
-  test('when a browser has no IndexedDB, then it checks in with the cookie key and the dashboard marks that lock, and only that one', async ({
+  test('when a browser has no IndexedDB, then it checks in with the cookie key and the dashboard marks that lock, and says of the other that its key cannot be copied', async ({
     participant,
     proctor,
     createParticipant,
@@ -82,5 +82,6 @@ test.describe('a device key that cannot be copied', () => {
     const keyRow = watcher.page.getByRole('row').filter({ hasText: withKey.code });
     await expect(keyRow).toContainText('127.0.57.2');
     await expect(keyRow.locator('.key-kind')).toHaveCount(0);
+    await expect(keyRow.locator('.fingerprint')).toHaveAttribute('title', /cannot be copied to another machine/);
   });
 });

@@ -8,9 +8,12 @@ export function DeviceBadge({ ip, device, userAgent, compact = false }: { ip: st
   if (ip === null) return <span className="muted">{intl.formatMessage({ id: 'device.nobody' })}</span>;
   const label = deviceLabel(intl, userAgent);
   const fingerprint = device && intl.formatMessage({ id: 'device.fingerprint' }, { fingerprint: device });
-  // A key the browser cannot hand out is the normal case; a cookie key (which can be copied) is marked.
-  const cookieKey = device !== null && deviceKeyKind(device) === 'cookie' && (
-    <span className="key-kind" title={intl.formatMessage({ id: 'device.cookieKey.hint' })}>
+  // A key the browser cannot hand out is the normal case (said on hover); a cookie key (which can be
+  // copied) is marked.
+  const kind = device === null ? undefined : deviceKeyKind(device);
+  const kindHint = kind && intl.formatMessage({ id: kind === 'bound' ? 'device.boundKey.hint' : 'device.cookieKey.hint' });
+  const cookieKey = kind === 'cookie' && (
+    <span className="key-kind" title={kindHint}>
       {' · '}
       {intl.formatMessage({ id: 'device.cookieKey' })}
     </span>
@@ -20,7 +23,12 @@ export function DeviceBadge({ ip, device, userAgent, compact = false }: { ip: st
       <span className="device-badge" title={[ip, label, fingerprint].filter(Boolean).join(' · ')}>
         <bdi className="ip">{ip}</bdi>
         <span className="muted"> · {label}</span>
-        {device && <bdi className="fingerprint"> · {device}</bdi>}
+        {device && (
+          <bdi className="fingerprint" title={kindHint}>
+            {' · '}
+            {device}
+          </bdi>
+        )}
         {cookieKey}
       </span>
     );
@@ -33,7 +41,9 @@ export function DeviceBadge({ ip, device, userAgent, compact = false }: { ip: st
         {fingerprint && (
           <>
             {' · '}
-            <bdi className="fingerprint">{fingerprint}</bdi>
+            <bdi className="fingerprint" title={kindHint}>
+              {fingerprint}
+            </bdi>
           </>
         )}
         {cookieKey}
