@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 import { type ServerProcess, startServerProcess } from '../e2e/support/server-process.ts';
 import { verifyAuditLog } from '../server/src/audit/audit-verify.ts';
 import { attemptLimits } from '../server/src/attempts/attempt-guard.ts';
+import { AdmissionTokens } from '../server/src/admission-tokens/admission-tokens.service.ts';
 import { checkIn } from '../server/src/checkin/checkin.service.ts';
 import { SessionCache } from '../server/src/exam-sessions/session-cache.ts';
 import { loadConfig } from '../server/src/lib/config.ts';
@@ -192,7 +193,7 @@ async function main() {
     {
       // examgate's own check-in service, in process.
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S };
+      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db) };
       const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
       limits.service = await databaseLimit(local.pid, people, (worker, person) =>
         checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}` }, userAgent: null, requestId: randomUUID() }),

@@ -43,5 +43,7 @@ export const CheckInResponse = z.object({
   examSession: z.object({ name: z.string() }),
   // For the page's next signed request (a refresh's re-entry), so that it needs no round trip of its own.
   nextChallenge: DeviceChallenge.optional(),
+  // The session's continueUrl with a fresh admission token (contracts/admission-token.ts), when it has one.
+  continueUrl: z.string().optional(),
 });
 export type CheckInResponse = z.infer<typeof CheckInResponse>;

@@ -19,6 +19,9 @@ export const TimeZone = z.string().trim().min(1).max(64).refine(isTimeZone, 'tim
 
 const isoTime = z.iso.datetime();
 
+// Where an admitted participant continues: the exam platform's page, over http or https.
+export const ContinueUrl = z.url({ protocol: /^https?$/, error: 'continueUrl must be an http or https URL' }).max(2000, 'continueUrl must be at most 2000 characters');
+
 export const ExamSessionSettings = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -28,6 +31,8 @@ export const ExamSessionSettings = z.object({
   opensAt: isoTime.nullable(),
   closesAt: isoTime.nullable(),
   timeZone: z.string(),
+  // Null: the start screen is the end of the way (no admission token).
+  continueUrl: z.string().nullable(),
   // Bumped by every change; a change sent with an older version is refused (409 stale_update).
   version: z.number().int(),
 });
@@ -42,6 +47,7 @@ export const ExamSessionChange = z
     opensAt: isoTime.nullable().optional(),
     closesAt: isoTime.nullable().optional(),
     timeZone: TimeZone.optional(),
+    continueUrl: ContinueUrl.nullable().optional(),
   })
   .refine((change) => !(change.opensAt && change.closesAt) || Date.parse(change.opensAt) < Date.parse(change.closesAt), {
     message: 'closesAt must be later than opensAt',

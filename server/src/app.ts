@@ -13,6 +13,8 @@ import type { Logger } from './lib/logger.ts';
 import { deviceChangeRoutes } from './device-change/device-change.routes.ts';
 import { DeviceKeys } from './devices/device-keys.ts';
 import { clientPage } from './lib/client-page.ts';
+import { admissionTokenRoutes } from './admission-tokens/admission-tokens.routes.ts';
+import { AdmissionTokens } from './admission-tokens/admission-tokens.service.ts';
 import { examSessionRoutes } from './exam-sessions/exam-sessions.routes.ts';
 import { SESSION_CHANGED, SessionCache } from './exam-sessions/session-cache.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -61,7 +63,9 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     metrics.checkIns.inc({ outcome });
     summary.count(outcome);
   };
-  app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S }, devices, countOutcome));
+  const admissionTokens = new AdmissionTokens(db);
+  app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens }, devices, countOutcome));
+  app.use(admissionTokenRoutes(admissionTokens));
   app.use(healthRoutes(db));
   app.use('/api', apiHeaders(), jsonBody);
   app.get(METRICS_PATH, async (_req, res) => {

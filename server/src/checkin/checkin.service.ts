@@ -4,7 +4,9 @@ import { recordEvent } from '../audit/audit.repo.ts';
 import type { SessionRules } from '../exam-sessions/session-cache.ts';
 import { lastAdmissionAt } from '../audit/audit-events.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
-import type { LockedParticipant } from '../participants/participants.repo.ts';
+import { JUST_INSERTED, type LockedParticipant, lockEventOf } from '../participants/participants.repo.ts';
+import type { AdmissionTokens } from '../admission-tokens/admission-tokens.service.ts';
+import type { ParticipantState } from '../../../contracts/participant-state.ts';
 import {
   type AppError,
   CheckInClosedError,
@@ -22,6 +24,7 @@ import { type Admitted, admits, type Attempt, type CheckInOutcome, type CopyChec
 export interface CheckInContext extends GuardContext {
   db: Database;
   copyWindowS: number;
+  admissionTokens: AdmissionTokens;
 }
 
 // Only for the holder's own key from another address is the holder's last admission read.
@@ -85,5 +88,21 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
     result: outcome === 'network_changed' ? 'reentered' : outcome,
     participant: { code: participant.code, fullName: participant.fullName, status: 'in_progress', deviceLockedAt: after.deviceLockedAt!.toISOString() },
     examSession: { name: session.name },
+    ...(session.continueUrl === null ? {} : { continueUrl: await admissionUrl(context, session, participant, after) }),
   };
+}
+
+// The way on to the exam platform, with a token naming this admission. Only a committed admission gets one,
+// so the event that gave the lock is read back when this check-in wrote it.
+async function admissionUrl(context: CheckInContext, session: SessionRules, participant: LockedParticipant, after: ParticipantState<Date, number | typeof JUST_INSERTED>): Promise<string> {
+  const auditEvent = after.lockEvent === JUST_INSERTED ? await context.db.read((handle) => lockEventOf(handle, participant.id)) : after.lockEvent;
+  return context.admissionTokens.continueUrl({
+    sessionId: session.id,
+    sessionName: session.name,
+    continueUrl: session.continueUrl!,
+    code: participant.code,
+    lockedDevice: after.lockedDevice,
+    deviceLockedAt: after.deviceLockedAt!,
+    auditEvent: auditEvent ?? 0,
+  });
 }

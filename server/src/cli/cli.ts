@@ -21,6 +21,7 @@ import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
 import { ExamSessionChange, type ExamSessionSettings } from '../../../contracts/exam-session.ts';
 import { INSTANT_WITH_OFFSET, WALL_TIME, wallTimeToUtc } from '../../../contracts/zoned-time.ts';
 import { allSessionSettings, changeSessionByName } from '../exam-sessions/exam-sessions.service.ts';
+import { AdmissionTokens, SIGNS_AFTER_S } from '../admission-tokens/admission-tokens.service.ts';
 import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-auth/proctor-auth.service.ts';
 import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { MIN_CODE_BITS } from '../roster/participant-codes.ts';
@@ -43,7 +44,8 @@ Commands:
   proctor remove <username>                       Delete a proctor account and end its sessions
   proctor sessions revoke <username>              Log a proctor out everywhere
   session list                                    Show every exam session's lock policy, window and networks
-  session set <name> [options]                    Change an exam session's lock policy, window or networks
+  session set <name> [options]                    Change an exam session's lock policy, window, networks or continue URL
+  keys list | keys rotate                         Show or rotate the keys that sign admission tokens
   audit verify                                    Check the audit log against the participants table
   purge --older-than <30d|12h>                    Remove personal data from old records
   db stop                                         Stop the private database server of DATA_DIR
@@ -91,7 +93,8 @@ requests, the lock holder of participants whose code expired, and failure counts
 idle proctor sessions. Run it daily from cron, for example with --older-than 30d.`,
   session: `Usage: npm run cli -- session list
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
-                                         [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City] [--reason TEXT]
+                                         [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City]
+                                         [--continue-url URL|none] [--reason TEXT]
 
 list   prints each exam session: its lock policy, check-in window (in its time zone) and allowed networks.
 set    changes the named session; every change is audited with the settings before and after.
@@ -105,7 +108,9 @@ Options:
   --opens TIME       check-in opens at this time, or "none": 2030-06-01T09:00 is read in the exam's time
                      zone (--time-zone, else the session's); 2030-06-01T07:00Z or +02:00 is exact
   --closes TIME      check-in closes at this time, or "none"
-  --time-zone ZONE   the exam's IANA time zone, in which times are shown (Europe/Berlin, UTC, ...)`,
+  --time-zone ZONE   the exam's IANA time zone, in which times are shown (Europe/Berlin, UTC, ...)
+  --continue-url URL where an admitted participant continues (the exam platform), with an admission token
+                     in the query parameter admission_token; "none" ends the way at the start screen`,
   proctor: `Usage: npm run cli -- proctor add <username>
        npm run cli -- proctor remove <username> [--reason TEXT]
        npm run cli -- proctor sessions revoke <username> [--reason TEXT]
@@ -117,6 +122,15 @@ add              Creates a proctor account, or sets a new password if the userna
 remove           Deletes the account and ends its sessions; open dashboards stop receiving updates.
 sessions revoke  Ends every session of the proctor (a lost laptop); the account stays.
 Every change is audited.`,
+  keys: `Usage: npm run cli -- keys list
+       npm run cli -- keys rotate
+
+Admission tokens (see docs/integration.md) are signed with an ES256 key kept in the database; exam platforms
+verify them with the public keys at /.well-known/jwks.json.
+list     prints the published keys: which one signs, and when retired ones stop being published.
+rotate   adds a new key. It is published at once and signs after ${SIGNS_AFTER_S} s (so that every instance and every
+         verifier can fetch it first); the old key signs until then, and stays published until the last
+         tokens it signed have expired.`,
   db: `Usage: npm run cli -- db stop
 
 Without DATABASE_URL, examgate runs a private MariaDB server on DATA_DIR (default .data) and stops it when it
@@ -166,7 +180,8 @@ function describeSession(session: ExamSessionSettings): string {
     iso === null ? 'any time' : `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: session.timeZone }).format(new Date(iso))} (${iso})`;
   const window = session.opensAt === null && session.closesAt === null ? 'always open' : `opens ${at(session.opensAt)}, closes ${at(session.closesAt)}`;
   const networks = session.allowedNetworks.length === 0 ? 'any network' : session.allowedNetworks.join(', ');
-  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}`;
+  const next = session.continueUrl === null ? '' : `; continues to ${session.continueUrl}`;
+  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}${next}`;
 }
 
 // The CLI's options, checked with the same rules as the dashboard's PATCH. A time without an offset is
@@ -197,6 +212,7 @@ function parseSessionChange(values: Record<string, string | boolean | undefined>
     opensAt: time('opens'),
     closesAt: time('closes'),
     timeZone: values['time-zone'],
+    continueUrl: values['continue-url'] === 'none' ? null : values['continue-url'],
   };
   const parsed = ExamSessionChange.safeParse(candidate);
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
@@ -381,6 +397,27 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     return 0;
   },
 
+  async keys(command, args) {
+    if (command !== 'list' && command !== 'rotate') throw usage('keys', command === undefined ? 'Which keys command?' : `Unknown keys command "${command}".`);
+    expectArguments('keys', args, 0);
+    const when = (date: Date) => date.toISOString();
+    await withDatabase(async ({ db }) => {
+      const tokens = new AdmissionTokens(db);
+      if (command === 'rotate') {
+        const rotated = await tokens.rotate();
+        out(`Added key ${rotated.kid}: published now, signs in ${rotated.signsAfterS} s.`);
+        for (const kid of rotated.retiring) out(`Key ${kid} signs until then, and stays published until its last tokens have expired.`);
+      }
+      const keys = await tokens.list();
+      if (keys.length === 0) out('No keys yet: the first admission token creates one.');
+      for (const key of keys) {
+        const state = key.signing ? 'signing' : key.retiredAt === null ? 'published, signs soon' : `retired ${when(key.retiredAt)}`;
+        out(`${key.kid}  created ${when(key.createdAt)}  ${state}`);
+      }
+    });
+    return 0;
+  },
+
   async db(command, args) {
     if (command !== 'stop') throw usage('db', command === undefined ? 'Which db command?' : `Unknown db command "${command}".`);
     expectArguments('db', args, 0);
@@ -410,6 +447,7 @@ async function run(argv: string[]): Promise<number> {
       opens: { type: 'string' },
       closes: { type: 'string' },
       'time-zone': { type: 'string' },
+      'continue-url': { type: 'string' },
     },
   });
   const [group, command, ...args] = positionals;

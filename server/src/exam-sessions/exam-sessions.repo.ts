@@ -13,6 +13,7 @@ export interface ExamSession extends ExamSessionRef {
   opensAt: Date | null;
   closesAt: Date | null;
   timeZone: string;
+  continueUrl: string | null;
   version: number;
 }
 
@@ -24,10 +25,11 @@ interface SessionRow extends RowDataPacket {
   opens_at: Date | null;
   closes_at: Date | null;
   time_zone: string;
+  continue_url: string | null;
   version: number;
 }
 
-const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, version';
+const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, version';
 
 function toSession(row: SessionRow): ExamSession {
   return {
@@ -38,6 +40,7 @@ function toSession(row: SessionRow): ExamSession {
     opensAt: row.opens_at,
     closesAt: row.closes_at,
     timeZone: row.time_zone,
+    continueUrl: row.continue_url,
     version: Number(row.version),
   };
 }
@@ -73,7 +76,7 @@ export async function lockSession(tx: Tx, id: number): Promise<LockedSession | u
 
 const WRITE_SESSION = `
   UPDATE exam_sessions
-     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, version = version + 1
+     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, version = version + 1
    WHERE id = ?`;
 
 export function writeSession(tx: Tx, session: ExamSession): void {
@@ -83,6 +86,7 @@ export function writeSession(tx: Tx, session: ExamSession): void {
     session.opensAt,
     session.closesAt,
     session.timeZone,
+    session.continueUrl,
     session.id,
   ]);
 }

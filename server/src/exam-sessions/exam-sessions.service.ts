@@ -19,6 +19,7 @@ export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
     opensAt: session.opensAt?.toISOString() ?? null,
     closesAt: session.closesAt?.toISOString() ?? null,
     timeZone: session.timeZone,
+    continueUrl: session.continueUrl,
     version: session.version,
   };
 }
@@ -51,6 +52,7 @@ function applyChange(session: ExamSession, change: Change): ExamSession {
     opensAt: change.opensAt === undefined ? session.opensAt : change.opensAt === null ? null : new Date(change.opensAt),
     closesAt: change.closesAt === undefined ? session.closesAt : change.closesAt === null ? null : new Date(change.closesAt),
     timeZone: change.timeZone ?? session.timeZone,
+    continueUrl: change.continueUrl === undefined ? session.continueUrl : change.continueUrl,
   };
   if (next.opensAt && next.closesAt && next.opensAt >= next.closesAt) {
     throw new InvalidInputError('closesAt must be later than opensAt', [{ path: 'closesAt', message: 'closesAt must be later than opensAt' }]);

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import type { ParticipantState } from '../../../contracts/participant-state.ts';
-import type { Tx } from '../lib/database.ts';
+import type { SqlHandle, Tx } from '../lib/database.ts';
 
 // A participant row read under its row lock: its state (see contracts/participant-state.ts), with the
 // last refusal named by its audit id.
@@ -86,6 +86,13 @@ export async function lockParticipantForAttempt(tx: Tx, code: string, deviceScop
   if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since, challengeFresh };
   const [clock] = await tx.rows<RowDataPacket & { now: Date; device_failing_since: Date | null }>(NOW_FOR_UNKNOWN_CODE, [deviceScope]);
   return { participant: undefined, now: clock!.now, deviceFailingSince: clock!.device_failing_since, challengeFresh };
+}
+
+// The audit event that gave the holder the lock, once the transaction that wrote it has committed (inside
+// it, the event is only JUST_INSERTED).
+export async function lockEventOf(db: SqlHandle, participantId: number): Promise<number | null> {
+  const [row] = await db.rows<RowDataPacket & { lock_event_id: number | null }>('SELECT lock_event_id FROM participants WHERE id = ?', [participantId]);
+  return row?.lock_event_id == null ? null : Number(row.lock_event_id);
 }
 
 // Someone failed on this code: its next attempts read the failures of their (address, code) pair.

@@ -23,12 +23,13 @@ export interface SessionOptions {
   opensAt?: string;
   closesAt?: string;
   timeZone?: string;
+  continueUrl?: string;
 }
 
 export async function createSession(sql: mysql.Connection, options: SessionOptions = {}): Promise<number> {
   const [result] = await sql.query<mysql.ResultSetHeader>(
-    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone)
-     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?)`,
+    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url)
+     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?)`,
     [
       `Session ${uniqueCode()}`,
       options.lockPolicy ?? 'address',
@@ -36,6 +37,7 @@ export async function createSession(sql: mysql.Connection, options: SessionOptio
       options.opensAt ? new Date(options.opensAt) : null,
       options.closesAt ? new Date(options.closesAt) : null,
       options.timeZone ?? 'UTC',
+      options.continueUrl ?? null,
     ],
   );
   return result.insertId;

@@ -1,9 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useIntl } from 'react-intl';
 import { PageFrame } from '../../../components/page-frame.tsx';
 import { navigate } from '../../../lib/router.ts';
-import { currentCheckInQuery } from '../api/check-in.ts';
+import { checkIn, currentCheckInQuery } from '../api/check-in.ts';
 import { forgetCheckIn, rememberedCheckIn } from '../checkin-storage.ts';
 import { refusalFor } from './refusal-message.ts';
 
@@ -11,6 +11,20 @@ export function StartScreen() {
   const intl = useIntl();
   const hasCredentials = rememberedCheckIn() !== undefined;
   const current = useQuery({ ...currentCheckInQuery, enabled: hasCredentials });
+  const queryClient = useQueryClient();
+  // The token in the URL lives two minutes, so "Continue" checks in again (as this same device) for a fresh
+  // one; a device that is no longer the holder is refused here and never reaches the exam.
+  const proceed = useMutation({
+    mutationFn: async () => {
+      const credentials = rememberedCheckIn();
+      if (!credentials) throw new Error('not checked in');
+      return checkIn(credentials);
+    },
+    onSuccess: (response) => {
+      queryClient.setQueryData(currentCheckInQuery.queryKey, response);
+      if (response.continueUrl) window.location.assign(response.continueUrl);
+    },
+  });
 
   useEffect(() => {
     if (!hasCredentials) navigate('/', { replace: true });
@@ -83,12 +97,29 @@ export function StartScreen() {
           </dd>
         </div>
       </dl>
-      <p className="muted">{intl.formatMessage({ id: 'start.keepOpen' })}</p>
+      {proceed.isError && <ProceedRefused error={proceed.error} />}
+      {current.data.continueUrl === undefined && <p className="muted">{intl.formatMessage({ id: 'start.keepOpen' })}</p>}
       <div className="actions">
+        {current.data.continueUrl !== undefined && (
+          <button type="button" className="primary" aria-busy={proceed.isPending} onClick={() => proceed.isPending || proceed.mutate()}>
+            {intl.formatMessage({ id: proceed.isPending || proceed.isSuccess ? 'start.continuing' : 'start.continue' })}
+          </button>
+        )}
         <button type="button" onClick={leave}>
           {intl.formatMessage({ id: 'start.notYou' })}
         </button>
       </div>
     </PageFrame>
+  );
+}
+
+function ProceedRefused({ error }: { error: unknown }) {
+  const intl = useIntl();
+  const refusal = refusalFor(error, intl);
+  return (
+    <div role="alert" className="notice notice-error">
+      <p className="notice-title">{refusal.title}</p>
+      <p>{refusal.detail}</p>
+    </div>
   );
 }

@@ -78,6 +78,10 @@ export function SessionPanel({ sessionId }: { sessionId: number }) {
                 )}
           </dd>
         </div>
+        <div>
+          <dt>{intl.formatMessage({ id: 'session.continue' })}</dt>
+          <dd>{session.continueUrl === null ? intl.formatMessage({ id: 'session.continue.none' }) : <bdi className="url">{session.continueUrl}</bdi>}</dd>
+        </div>
       </dl>
       <button type="button" onClick={() => setEditing(true)}>
         {intl.formatMessage({ id: 'session.change' })}
@@ -95,8 +99,9 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
   const [policy, setPolicy] = useState<LockPolicy>(session.lockPolicy);
   const [opens, setOpens] = useState(session.opensAt ? utcToWallTime(session.opensAt, session.timeZone) : '');
   const [closes, setCloses] = useState(session.closesAt ? utcToWallTime(session.closesAt, session.timeZone) : '');
+  const [continueUrl, setContinueUrl] = useState(session.continueUrl ?? '');
   const [reason, setReason] = useState('');
-  const ids = { title: useId(), policy: useId(), opens: useId(), closes: useId(), reason: useId() };
+  const ids = { title: useId(), policy: useId(), opens: useId(), closes: useId(), continueUrl: useId(), continueHint: useId(), reason: useId() };
   const dialogRef = useRef<HTMLDialogElement>(null);
   const openModal = (dialog: HTMLDialogElement | null) => {
     dialogRef.current = dialog;
@@ -113,6 +118,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         lockPolicy: policy,
         opensAt: opens ? wallTimeToUtc(opens, session.timeZone) : null,
         closesAt: closes ? wallTimeToUtc(closes, session.timeZone) : null,
+        continueUrl: continueUrl.trim() === '' ? null : continueUrl.trim(),
       },
       { onSuccess: onClose },
     );
@@ -141,6 +147,13 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
             <label htmlFor={ids.closes}>{intl.formatMessage({ id: 'session.dialog.closes' }, { zone: session.timeZone })}</label>
             <input id={ids.closes} type="datetime-local" value={closes} onChange={(e) => setCloses(e.target.value)} />
           </div>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.continueUrl}>{intl.formatMessage({ id: 'session.dialog.continueUrl' })}</label>
+          <input id={ids.continueUrl} type="url" inputMode="url" value={continueUrl} aria-describedby={ids.continueHint} onChange={(e) => setContinueUrl(e.target.value)} />
+          <p id={ids.continueHint} className="muted">
+            {intl.formatMessage({ id: 'session.dialog.continueUrl.hint' })}
+          </p>
         </div>
         <ReasonField id={ids.reason} value={reason} onChange={setReason} />
         <ActionError error={change.error} />
