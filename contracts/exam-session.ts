@@ -19,8 +19,11 @@ export const TimeZone = z.string().trim().min(1).max(64).refine(isTimeZone, 'tim
 
 const isoTime = z.iso.datetime();
 
-// Where an admitted participant continues: the exam platform's page, over http or https.
-export const ContinueUrl = z.url({ protocol: /^https?$/, error: 'continueUrl must be an http or https URL' }).max(2000, 'continueUrl must be at most 2000 characters');
+// An address examgate sends people or requests to: http or https only, and short enough to store.
+export const httpUrl = (field: string) => z.url({ protocol: /^https?$/, error: `${field} must be an http or https URL` }).max(2000, `${field} must be at most 2000 characters`);
+
+// Where an admitted participant continues: the exam platform's page.
+export const ContinueUrl = httpUrl('continueUrl');
 
 export const ExamSessionSettings = z.object({
   id: z.number().int(),

@@ -81,6 +81,10 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   proctor_account_changed: NOTHING,
 };
 
+// The events of a participant's history (all but changes to settings and accounts): what webhooks deliver.
+const aboutNoParticipant: readonly AuditEventType[] = ['session_changed', 'proctor_account_changed'];
+export const participantEventTypes: readonly AuditEventType[] = auditEventTypes.filter((type) => !aboutNoParticipant.includes(type));
+
 // The events that let an attempt in: what `audit verify` holds to the one-device rule, and a holder's
 // last use (a copied device key is judged by it).
 export const admittingEventTypes = auditEventTypes.filter((type) => EVENT_RULES[type].admits);

@@ -15,6 +15,8 @@ import { DeviceKeys } from './devices/device-keys.ts';
 import { clientPage } from './lib/client-page.ts';
 import { admissionTokenRoutes } from './admission-tokens/admission-tokens.routes.ts';
 import { AdmissionTokens } from './admission-tokens/admission-tokens.service.ts';
+import { dispatcherOptions, WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { examSessionRoutes } from './exam-sessions/exam-sessions.routes.ts';
 import { SESSION_CHANGED, SessionCache } from './exam-sessions/session-cache.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -59,6 +61,8 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   const limits = attemptLimits(config);
   const metrics = createMetrics(db, () => live.streams.connected());
   const summary = new CheckInSummary(logger, config.CHECKIN_SUMMARY_S);
+  const webhooks = new WebhookDispatcher(db, logger, dispatcherOptions(config));
+  if (config.WEBHOOK_DELIVERY) webhooks.start();
   const countOutcome = (outcome: string) => {
     metrics.checkIns.inc({ outcome });
     summary.count(outcome);
@@ -77,6 +81,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(proctorAuthRoutes(db, config, guard));
   app.use(live.router);
   app.use(proctorRoutes(db, guard));
+  app.use(webhookRoutes(db, guard));
   // Unknown API paths get the JSON 404 before the web client's fallback can answer them with HTML.
   app.use('/api', notFound());
   if (clientDir) {
@@ -102,7 +107,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
       metrics.close();
       summary.close();
       live.streams.closeAll();
-      await tail.close();
+      await Promise.all([tail.close(), webhooks.stop()]);
     },
   };
 }

@@ -171,7 +171,7 @@ describe('npm run cli -- purge', () => {
     const result = await cli(database.url, 'purge', '--older-than', '30d');
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/1 device-change request\(s\) and 1 lock\(s\) of expired codes; deleted [1-9]\d* failure count\(s\), 1 ended proctor session\(s\) and \d+ expired device challenge\(s\)/);
+    expect(result.stdout).toMatch(/1 device-change request\(s\) and 1 lock\(s\) of expired codes; deleted [1-9]\d* failure count\(s\), 1 ended proctor session\(s\), \d+ expired device challenge\(s\) and \d+ finished webhook delivery row\(s\)/);
     const [requests] = (await database.sql.query('SELECT requester_ip, requester_user_agent, holder_ip FROM device_change_requests')) as unknown as [Record<string, unknown>[]];
     expect(requests).toEqual([{ requester_ip: '', requester_user_agent: null, holder_ip: null }]);
     const [[lock]] = (await database.sql.query('SELECT locked_ip, locked_device FROM participants WHERE code = ?', [a.code])) as unknown as [[Record<string, unknown>]];

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyAuditLog } from '../src/audit/audit-verify.ts';
 import { loadConfig } from '../src/lib/config.ts';
 import { Database, type DatabaseOptions } from '../src/lib/database.ts';
@@ -15,6 +15,8 @@ import { type GaleraCluster, startGaleraCluster } from './support/galera-cluster
 import { checkIn, deviceAddress, request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { ProvenDevice } from './support/proven-device.ts';
+import { WebhookReceiver } from './support/webhook-receiver.ts';
+import { addSubscription } from '../src/webhooks/webhooks.service.ts';
 import { auditIds, openSse } from './support/sse-client.ts';
 import { testDatabaseDefaults } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
@@ -106,6 +108,54 @@ describe('examgate on a three-node Galera cluster', () => {
     const [[spent]] = await sql.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM device_challenges_used WHERE nonce IN (?)', [bodies.map((body) => body.proof.challenge.split('.')[1])]);
     expect(Number(spent!.n)).toBe(20);
     expect((await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)))).violations).toEqual([]);
+  });
+
+  it('when two instances on two nodes deliver webhooks, then each committed event is delivered once, each participant’s in order', async () => {
+    const delivering = { WEBHOOK_DELIVERY: true, WEBHOOK_POLL_MS: 100, WEBHOOK_RETRY_MAX_S: 2 } as const;
+    const [a, b] = [
+      await startTestServer(databaseOn(cluster.nodeUrl(0, DATABASE)), delivering),
+      await startTestServer(databaseOn(cluster.nodeUrl(1, DATABASE)), delivering),
+    ];
+    servers.push(a, b);
+    const participants = await createParticipants(sql, 20, { session: { lockPolicy: 'device' } });
+    const [[session]] = await sql.query<mysql.RowDataPacket[]>('SELECT name FROM exam_sessions WHERE id = ?', [participants[0]!.sessionId]);
+    const receiver = new WebhookReceiver();
+    await receiver.up();
+    try {
+      const created = await addSubscription(databases.at(-1)!, session!.name as string, { url: receiver.url, eventTypes: [] });
+      receiver.useSecret(created.secret);
+      await vi.waitFor(
+        async () => {
+          const [[row]] = await sql.query<mysql.RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) >= ? AS active', [created.activeFrom]);
+          expect(Number(row!.active)).toBe(1);
+        },
+        { timeout: 5_000, interval: 100 },
+      );
+
+      await Promise.all(
+        participants.map(async (participant, p) => {
+          const holder = new TestDevice(deviceAddress(6000 + p * 2));
+          expect((await holder.checkIn((p % 2 === 0 ? a : b).baseUrl, participant)).status).toBe(200);
+          expect((await new TestDevice(deviceAddress(6001 + p * 2)).checkIn((p % 2 === 0 ? b : a).baseUrl, participant)).status).toBe(409);
+        }),
+      );
+
+      const [rows] = await sql.query<mysql.RowDataPacket[]>('SELECT id, code FROM audit_events WHERE code IN (?) ORDER BY created_at, id', [participants.map((participant) => participant.code)]);
+      const expected = new Map<string, number[]>(participants.map((participant) => [participant.code, []]));
+      for (const row of rows) expected.get(row.code as string)!.push(Number(row.id));
+      await vi.waitFor(
+        () => {
+          const received = new Map<string, number[]>();
+          for (const { payload } of receiver.received) received.set(payload.data.code, [...(received.get(payload.data.code) ?? []), payload.data.event_id]);
+          expect(received).toEqual(expected);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      expect(receiver.received).toHaveLength(40);
+      expect(receiver.unverified).toEqual([]);
+    } finally {
+      await receiver.down();
+    }
   });
 
   const ROUNDS = Number(process.env.CLUSTER_STREAM_ROUNDS ?? 10);

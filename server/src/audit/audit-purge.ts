@@ -7,6 +7,7 @@ export interface PurgeReport {
   failureCounts: number;
   proctorSessions: number;
   spentChallenges: number;
+  webhookDeliveries: number;
 }
 
 const BATCH = 5000;
@@ -49,6 +50,11 @@ export async function purgePersonalData(db: Database, olderThanS: number, procto
     );
     // A spent challenge past its expiry could not be used again anyway: its MAC says it expired.
     const challenges = await handle.run('DELETE FROM device_challenges_used WHERE expires_at < UTC_TIMESTAMP(3)');
+    // Finished deliveries (delivered or given up) keep only the audit row they point to.
+    const deliveries = await handle.run(
+      'DELETE FROM webhook_outbox WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND event_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND',
+      [olderThanS],
+    );
     return {
       auditRows,
       deviceChangeRequests: requests.affectedRows,
@@ -56,6 +62,7 @@ export async function purgePersonalData(db: Database, olderThanS: number, procto
       failureCounts: failures.affectedRows,
       proctorSessions: sessions.affectedRows,
       spentChallenges: challenges.affectedRows,
+      webhookDeliveries: deliveries.affectedRows,
     };
   });
 }

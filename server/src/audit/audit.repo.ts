@@ -2,6 +2,7 @@ import { type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter, st
 import type { LockPolicy } from '../../../contracts/lock-policy.ts';
 import type { Tx } from '../lib/database.ts';
 import { closePendingRequests, JUST_INSERTED, type LockedParticipant, writeState } from '../participants/participants.repo.ts';
+import { enqueueDeliveries } from '../webhooks/webhooks.repo.ts';
 
 // Published by every transaction that wrote audit rows, once it has committed (Tx.publish).
 export const AUDIT_COMMITTED = 'audit-committed';
@@ -82,7 +83,9 @@ function insertEvent(
 // The one way a participant's state changes: its audit row and the change the state table derives from
 // it, written in the caller's transaction under the caller's row lock, so they commit or vanish together
 // and the log always replays to the row. Deferred: they travel with the next statement or the COMMIT.
-export function recordEvent(tx: Tx, participant: LockedParticipant, facts: EventFacts): ParticipantState<Date, number | typeof JUST_INSERTED> {
+// `webhooksPossible`: false only when the caller knows the session can have no webhook for this event
+// (mayHaveWebhooks); the outbox statement is then skipped, which the check-in path is glad of.
+export function recordEvent(tx: Tx, participant: LockedParticipant, facts: EventFacts, webhooksPossible = true): ParticipantState<Date, number | typeof JUST_INSERTED> {
   const after = stateAfter<Date, number | typeof JUST_INSERTED>(participant, {
     type: facts.type,
     sourceIp: facts.sourceIp,
@@ -94,6 +97,8 @@ export function recordEvent(tx: Tx, participant: LockedParticipant, facts: Event
     ref: JUST_INSERTED,
   });
   insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now });
+  // In this transaction: a committed event is delivered to the session's webhooks, a rolled-back one never.
+  if (webhooksPossible) enqueueDeliveries(tx, { participantId: participant.id, sessionId: participant.sessionId, type: facts.type, at: participant.now });
   if (stateChanged(participant, after)) writeState(tx, participant, after);
   if (EVENT_RULES[facts.type].request === 'closes') closePendingRequests(tx, participant.id, facts.actor ?? facts.type);
   return after;

@@ -1,7 +1,7 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
 import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
-import type { SessionRules } from '../exam-sessions/session-cache.ts';
+import { mayHaveWebhooks, type SessionRules } from '../exam-sessions/session-cache.ts';
 import { lastAdmissionAt } from '../audit/audit-events.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
 import { JUST_INSERTED, type LockedParticipant, lockEventOf } from '../participants/participants.repo.ts';
@@ -69,7 +69,7 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
     if (!guarded.recognised) return { refusal: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
     const { participant, session, attempt } = guarded;
     const outcome = decideCheckIn(participant, session, attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
-    const after = recordEvent(tx, participant, {
+    const facts = {
       type: outcome,
       sourceIp: attempt.ip,
       sourceDevice: attempt.device.hash,
@@ -77,7 +77,8 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
       submittedNameHash: nameHash(attempt.fullName),
       requestId: attempt.requestId,
       lockPolicy: session.lockPolicy,
-    });
+    };
+    const after = recordEvent(tx, participant, facts, mayHaveWebhooks(session, participant.now));
     return { outcome, session, participant, after };
   });
   if (decided.refusal) throw refusalError(decided.refusal, undefined);

@@ -22,6 +22,7 @@ import { ExamSessionChange, type ExamSessionSettings } from '../../../contracts/
 import { INSTANT_WITH_OFFSET, WALL_TIME, wallTimeToUtc } from '../../../contracts/zoned-time.ts';
 import { allSessionSettings, changeSessionByName } from '../exam-sessions/exam-sessions.service.ts';
 import { AdmissionTokens, SIGNS_AFTER_S } from '../admission-tokens/admission-tokens.service.ts';
+import { addSubscription, dropSubscription, subscriptions } from '../webhooks/webhooks.service.ts';
 import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-auth/proctor-auth.service.ts';
 import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { MIN_CODE_BITS } from '../roster/participant-codes.ts';
@@ -46,6 +47,7 @@ Commands:
   session list                                    Show every exam session's lock policy, window and networks
   session set <name> [options]                    Change an exam session's lock policy, window, networks or continue URL
   keys list | keys rotate                         Show or rotate the keys that sign admission tokens
+  webhook add|list|remove                         Deliver a session's events to another system (signed, retried)
   audit verify                                    Check the audit log against the participants table
   purge --older-than <30d|12h>                    Remove personal data from old records
   db stop                                         Stop the private database server of DATA_DIR
@@ -89,8 +91,9 @@ Exits 1 when it finds a violation.`,
 
 Privacy retention. For records older than the period it removes: the addresses, device keys, user agents and
 name hashes of audit rows (the rows, their types and times stay, so counts are kept), the same of device-change
-requests, the lock holder of participants whose code expired, and failure counts. It also deletes expired or
-idle proctor sessions. Run it daily from cron, for example with --older-than 30d.`,
+requests, the lock holder of participants whose code expired, failure counts, and finished webhook deliveries.
+It also deletes expired or idle proctor sessions and spent device challenges. Run it daily from cron, for
+example with --older-than 30d.`,
   session: `Usage: npm run cli -- session list
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
                                          [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City]
@@ -122,6 +125,17 @@ add              Creates a proctor account, or sets a new password if the userna
 remove           Deletes the account and ends its sessions; open dashboards stop receiving updates.
 sessions revoke  Ends every session of the proctor (a lost laptop); the account stays.
 Every change is audited.`,
+  webhook: `Usage: npm run cli -- webhook add --session NAME --url URL [--events TYPE,...]
+       npm run cli -- webhook list [--session NAME]
+       npm run cli -- webhook remove <id>
+
+add      subscribes URL to the session's participant events (all of them, or the audit event types listed,
+         such as checked_in,device_conflict) and prints the signing secret, once. Each event is written to
+         an outbox with its audit row and delivered by one instance, signed as Standard Webhooks do
+         (webhook-id, webhook-timestamp, webhook-signature), each participant's in order, retried for 26 h.
+list     prints each subscription: its events, whether it is failing (since when, the last error), how
+         many deliveries wait and how many were given up.
+remove   ends a subscription; its undelivered events are dropped.`,
   keys: `Usage: npm run cli -- keys list
        npm run cli -- keys rotate
 
@@ -392,8 +406,42 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     const report = await withDatabase(({ db }) => purgePersonalData(db, olderThanS, config.PROCTOR_IDLE_TIMEOUT_MIN));
     out(
       `Purged ${report.auditRows} audit row(s), ${report.deviceChangeRequests} device-change request(s) and ${report.finishedLocks} lock(s) of expired codes; ` +
-        `deleted ${report.failureCounts} failure count(s), ${report.proctorSessions} ended proctor session(s) and ${report.spentChallenges} expired device challenge(s).`,
+        `deleted ${report.failureCounts} failure count(s), ${report.proctorSessions} ended proctor session(s), ${report.spentChallenges} expired device challenge(s) and ${report.webhookDeliveries} finished webhook delivery row(s).`,
     );
+    return 0;
+  },
+
+  async webhook(command, args, values) {
+    if (command !== 'add' && command !== 'list' && command !== 'remove') throw usage('webhook', command === undefined ? 'Which webhook command?' : `Unknown webhook command "${command}".`);
+    await withDatabase(async ({ db }) => {
+      if (command === 'add') {
+        expectArguments('webhook', args, 0);
+        if (typeof values.session !== 'string' || typeof values.url !== 'string') throw usage('webhook', 'Give --session NAME and --url URL.');
+        const events = typeof values.events === 'string' ? values.events.split(',').map((type) => type.trim()).filter(Boolean) : [];
+        const created = await addSubscription(db, values.session, { url: values.url, eventTypes: events });
+        out(`Subscription ${created.id}: ${values.url} receives ${events.length === 0 ? 'every participant event' : events.join(', ')} of "${values.session}" from ${created.activeFrom.toISOString()} on.`);
+        out(`Signing secret (shown once; give it to the receiver): ${created.secret}`);
+        return;
+      }
+      if (command === 'remove') {
+        const [id] = expectArguments('webhook', args, 1) as [string];
+        if (!/^\d+$/.test(id)) throw usage('webhook', `"${id}" is not a subscription id (see webhook list).`);
+        await dropSubscription(db, Number(id));
+        out(`Subscription ${id} removed; its undelivered events were dropped.`);
+        return;
+      }
+      expectArguments('webhook', args, 0);
+      const sessions = await allSessionSettings(db);
+      const named = typeof values.session === 'string' ? sessions.find((session) => session.name === values.session) : undefined;
+      if (typeof values.session === 'string' && !named) throw new UsageError(`No exam session "${values.session}".`);
+      const list = await subscriptions(db, named?.id);
+      if (list.length === 0) out('No webhook subscriptions.');
+      for (const subscription of list) {
+        const session = sessions.find((candidate) => candidate.id === subscription.sessionId)?.name ?? `session ${subscription.sessionId}`;
+        const health = subscription.failingSince === null ? 'ok' : `FAILING since ${subscription.failingSince.toISOString()} (${subscription.lastError ?? 'unknown error'})`;
+        out(`${subscription.id}  ${session}  ${subscription.url}  events: ${subscription.eventTypes === '*' ? 'all' : subscription.eventTypes}  ${health}; ${subscription.pending} waiting, ${subscription.gaveUp} given up`);
+      }
+    });
     return 0;
   },
 
@@ -448,6 +496,8 @@ async function run(argv: string[]): Promise<number> {
       closes: { type: 'string' },
       'time-zone': { type: 'string' },
       'continue-url': { type: 'string' },
+      url: { type: 'string' },
+      events: { type: 'string' },
     },
   });
   const [group, command, ...args] = positionals;

@@ -59,6 +59,22 @@ export async function readSession(db: SqlHandle, id: number): Promise<ExamSessio
   return row && toSession(row);
 }
 
+// What a check-in needs to know of a session's webhooks: whether it has any, as of the database's `readAt`.
+export interface SessionWebhooks {
+  hasWebhooks: boolean;
+  readAt: Date;
+}
+
+export async function readSessionWithWebhooks(db: SqlHandle, id: number): Promise<(ExamSession & SessionWebhooks) | undefined> {
+  const [row] = await db.rows<SessionRow & { has_webhooks: number; read_at: Date }>(
+    `SELECT ${SESSION_COLUMNS}, EXISTS (SELECT 1 FROM webhook_subscriptions w WHERE w.session_id = exam_sessions.id AND w.removed_at IS NULL) AS has_webhooks,
+            UTC_TIMESTAMP(3) AS read_at
+       FROM exam_sessions WHERE id = ?`,
+    [id],
+  );
+  return row && { ...toSession(row), hasWebhooks: Number(row.has_webhooks) === 1, readAt: row.read_at };
+}
+
 // With the database's clock read under the lock, for the audit row of the change.
 export interface LockedSession extends ExamSession {
   now: Date;

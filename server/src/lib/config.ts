@@ -81,6 +81,11 @@ export const ConfigSchema = z.object({
   // The holder's device key from another address within this many seconds of the holder's last admitted
   // use is refused as a copied key, for a proctor to decide; 0 turns it off.
   DEVICE_KEY_COPY_WINDOW_S: integer(10, 0, 3600),
+  // Webhook deliveries: whether this instance delivers (any one instance is enough), how often it looks for due ones (its own commits wake it at once), and
+  // the longest wait between two tries of a failing one (tries start 1 s apart and double up to this).
+  WEBHOOK_DELIVERY: boolean(true),
+  WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
+  WEBHOOK_RETRY_MAX_S: integer(300, 1, 3600),
   STREAM_POLL_MS: integer(100, 10, 10_000),
   STREAM_HEARTBEAT_S: integer(15, 1, 600),
   // Unset: see shouldSeedDemo.

@@ -54,11 +54,11 @@ export interface TestEnvironment {
 }
 
 // One database and one server per test file, created before its tests and dropped after them.
-export function useTestEnvironment(): TestEnvironment {
+export function useTestEnvironment(config: Partial<Config> = {}): TestEnvironment {
   const environment = {} as TestEnvironment;
   beforeAll(async () => {
     environment.database = await createTestDatabase();
-    environment.server = await startTestServer(environment.database.db);
+    environment.server = await startTestServer(environment.database.db, config);
   });
   afterAll(async () => {
     await environment.server?.close();

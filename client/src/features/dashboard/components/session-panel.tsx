@@ -6,6 +6,7 @@ import { type LockPolicy, lockPolicies } from '../../../../../contracts/lock-pol
 import { useNow } from '../../../lib/use-now.ts';
 import { utcToWallTime, wallTimeToUtc } from '../../../../../contracts/zoned-time.ts';
 import { sessionSettingsQuery, useChangeSession } from '../api/sessions.ts';
+import { webhooksQuery } from '../api/webhooks.ts';
 import { ActionError, ReasonField } from './dialog-parts.tsx';
 import { formatDateTime } from './format.ts';
 
@@ -78,6 +79,7 @@ export function SessionPanel({ sessionId }: { sessionId: number }) {
                 )}
           </dd>
         </div>
+        <WebhookFacts sessionId={session.id} timeZone={zone} />
         <div>
           <dt>{intl.formatMessage({ id: 'session.continue' })}</dt>
           <dd>{session.continueUrl === null ? intl.formatMessage({ id: 'session.continue.none' }) : <bdi className="url">{session.continueUrl}</bdi>}</dd>
@@ -88,6 +90,35 @@ export function SessionPanel({ sessionId }: { sessionId: number }) {
       </button>
       {editing && <SessionSettingsDialog session={session} onClose={() => setEditing(false)} />}
     </section>
+  );
+}
+
+// A failing webhook is shown in the danger colour with its error: the exam platform is not hearing about
+// check-ins, and the organiser should know before the participants do.
+function WebhookFacts({ sessionId, timeZone }: { sessionId: number; timeZone: string }) {
+  const intl = useIntl();
+  const webhooks = useQuery(webhooksQuery(sessionId));
+  if (!webhooks.data || webhooks.data.length === 0) return null;
+  return (
+    <div>
+      <dt>{intl.formatMessage({ id: 'session.webhooks' })}</dt>
+      <dd>
+        <ul className="webhooks">
+          {webhooks.data.map((webhook) => (
+            <li key={webhook.id} className={webhook.failingSince === null ? undefined : 'webhook-failing'}>
+              <bdi className="url">{webhook.url}</bdi>{' '}
+              {webhook.failingSince === null
+                ? intl.formatMessage({ id: 'session.webhooks.ok' }, { pending: webhook.pending })
+                : intl.formatMessage(
+                    { id: 'session.webhooks.failing' },
+                    { since: formatDateTime(intl, webhook.failingSince, timeZone), error: webhook.lastError ?? '?', pending: webhook.pending },
+                  )}
+              {webhook.gaveUp > 0 && <> {intl.formatMessage({ id: 'session.webhooks.gaveUp' }, { count: webhook.gaveUp })}</>}
+            </li>
+          ))}
+        </ul>
+      </dd>
+    </div>
   );
 }
 

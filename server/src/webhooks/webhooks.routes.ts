@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { WebhookSubscriptions } from '../../../contracts/webhooks.ts';
+import type { Database } from '../lib/database.ts';
+import { parseBody, type ProctorGuard, sendJson } from '../lib/http.ts';
+import { subscriptions } from './webhooks.service.ts';
+
+const SessionParam = z.object({ session: z.coerce.number().int().positive() });
+
+// For the dashboard: a session's subscriptions and whether their deliveries fail. Managed with the CLI.
+export function webhookRoutes(db: Database, guard: ProctorGuard): Router {
+  const router = Router();
+  router.get('/api/proctor/webhooks', guard.read, async (req, res) => {
+    const { session } = parseBody(SessionParam, req.query);
+    const body: WebhookSubscriptions = {
+      subscriptions: (await subscriptions(db, session)).map((subscription) => ({
+        id: subscription.id,
+        url: subscription.url,
+        eventTypes: subscription.eventTypes,
+        failingSince: subscription.failingSince?.toISOString() ?? null,
+        lastError: subscription.lastError,
+        lastDeliveredAt: subscription.lastDeliveredAt?.toISOString() ?? null,
+        pending: subscription.pending,
+        gaveUp: subscription.gaveUp,
+      })),
+    };
+    sendJson(res, body);
+  });
+  return router;
+}
