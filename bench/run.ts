@@ -211,8 +211,10 @@ async function main() {
     // 2. End to end over HTTP with 64 clients; then again while 50 dashboards follow the stream (5).
     type Attempt = (agent: Device, person: Person, index: number) => Promise<Timed>;
     const cookieKeyAttempt: Attempt = (agent, person) => agent.post('/api/check-in', person);
-    const runHttp = async (prefix: string, block: number, target: { baseUrl: string; pid: number } = { baseUrl: server!.baseUrl, pid: server!.child.pid! }, attempt = cookieKeyAttempt, seeded = true) => {
-      const people = seeded ? (await seed(sql, prefix, PARTICIPANTS)).people : Array.from({ length: PARTICIPANTS }, (_, i) => ({ code: `${prefix}-${i}`, fullName: 'Bench Person' }));
+    const runHttp = async (prefix: string, block: number, target: { baseUrl: string; pid: number } = { baseUrl: server!.baseUrl, pid: server!.child.pid! }, attempt = cookieKeyAttempt, seeded = true, prepare?: (sessionId: number) => Promise<void>) => {
+      const seededSession = seeded ? await seed(sql, prefix, PARTICIPANTS) : undefined;
+      if (seededSession && prepare) await prepare(seededSession.sessionId);
+      const people = seededSession ? seededSession.people : Array.from({ length: PARTICIPANTS }, (_, i) => ({ code: `${prefix}-${i}`, fullName: 'Bench Person' }));
       const sentAt = new Map<string, number>();
       const answeredAt = new Map<string, number>();
       const results: Timed[] = [];
@@ -322,6 +324,61 @@ async function main() {
       `      median: ${fmt(proof.cookie.rps, 0)} / ${fmt(proof.proven.rps, 0)} check-ins/s (${fmt(proof.proven.rps / proof.cookie.rps, 2)}x); server CPU ${fmt(proof.cookie.serverUs, 0)} / ${fmt(proof.proven.serverUs, 0)} µs (${fmt(proof.proven.serverUs / proof.cookie.serverUs, 2)}x); ` +
         `database CPU ${fmt(proof.cookie.databaseUs, 0)} / ${fmt(proof.proven.databaseUs, 0)} µs; check-in p99 ${fmt(proof.cookie.p99)} / ${fmt(proof.proven.p99)} ms; errors ${proof.cookie.errors} / ${proof.proven.errors}`,
     );
+
+    // 10. One webhook subscription against none: server and database CPU per check-in, counting the
+    // deliveries (each round waits until its outbox is delivered, to a receiver in this process that
+    // answers 204). Rounds alternate, after a warm-up pair, and the medians count.
+    const webhookRounds: { without: { serverUs: number; databaseUs: number; rps: number }; with: { serverUs: number; databaseUs: number; rps: number; delivered: number } }[] = [];
+    {
+      let deliveredCount = 0;
+      const receiver = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          deliveredCount++;
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const receiverUrl = `http://127.0.0.1:${(receiver.address() as import('node:net').AddressInfo).port}/hooks`;
+      const measured = async (prefix: string, block: number, subscribe: boolean) => {
+        const before = { server: cpuMicros(server!.child.pid!), database: cpuMicros(local.pid) };
+        const deliveredBefore = deliveredCount;
+        const started = performance.now();
+        const stats = (
+          await runHttp(prefix, block, undefined, cookieKeyAttempt, true, async (sessionId) => {
+            if (subscribe) await sql.query("INSERT INTO webhook_subscriptions (session_id, url, secret, event_types, created_at, active_from) VALUES (?, ?, ?, '*', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))", [sessionId, receiverUrl, Buffer.alloc(24, 7)]);
+          })
+        ).stats;
+        if (subscribe) {
+          const deadline = Date.now() + 60_000;
+          while (deliveredCount - deliveredBefore < PARTICIPANTS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const checkIns = PARTICIPANTS;
+        return {
+          serverUs: (cpuMicros(server!.child.pid!) - before.server) / checkIns,
+          databaseUs: (cpuMicros(local.pid) - before.database) / checkIns,
+          rps: stats.rps,
+          seconds: (performance.now() - started) / 1000,
+          delivered: deliveredCount - deliveredBefore,
+        };
+      };
+      for (let round = 0; round < 4; round++) {
+        const without = await measured(`HOOKA${round}`, 110 + round * 2, false);
+        const withHook = await measured(`HOOKB${round}`, 111 + round * 2, true);
+        if (round > 0) webhookRounds.push({ without, with: withHook });
+      }
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+    const hookMedian = (pick: (round: (typeof webhookRounds)[number]) => number) => summarise(webhookRounds.map(pick)).p50;
+    const webhookCost = {
+      server: hookMedian((round) => round.with.serverUs) / hookMedian((round) => round.without.serverUs) - 1,
+      database: hookMedian((round) => round.with.databaseUs) / hookMedian((round) => round.without.databaseUs) - 1,
+    };
+    say(`  (10) webhook  CPU per check-in without / with one subscription (deliveries included), alternating rounds:`);
+    for (const round of webhookRounds) {
+      say(`      server ${fmt(round.without.serverUs, 0)} / ${fmt(round.with.serverUs, 0)} µs, database ${fmt(round.without.databaseUs, 0)} / ${fmt(round.with.databaseUs, 0)} µs (${fmt(round.without.rps, 0)} / ${fmt(round.with.rps, 0)} req/s; ${round.with.delivered} delivered)`);
+    }
+    say(`      median: server ${webhookCost.server >= 0 ? '+' : ''}${fmt(webhookCost.server * 100, 0)} %, database ${webhookCost.database >= 0 ? '+' : ''}${fmt(webhookCost.database * 100, 0)} %`);
 
     // (2') The fan-out's cost: server CPU per check-in with 50 dashboards attached, the dashboards in a
     // process of their own that only counts bytes. This VM's speed drifts by a third within a minute, so
@@ -459,6 +516,8 @@ async function main() {
         value: `${fmt(limits.service.cpuPerTxUs.database, 0)} vs ${fmt(limits.naive!.cpuPerTxUs.database, 0)} µs`,
         met: limits.service.cpuPerTxUs.database <= limits.naive!.cpuPerTxUs.database,
       },
+      { target: '(10) one webhook adds <= 10 % server CPU/check-in', value: `${fmt(webhookCost.server * 100, 0)} %`, met: webhookCost.server <= 0.1 },
+      { target: '(10) one webhook adds <= 10 % database CPU/check-in', value: `${fmt(webhookCost.database * 100, 0)} %`, met: webhookCost.database <= 0.1 },
       { target: '(8) server CPU/request <= 2.0x bare Express', value: `${fmt(serverRatio, 2)}x (${fmt(cpu.server, 0)} vs ${fmt(bareStats.cpuPerRequestUs.server, 0)} µs)`, met: serverRatio <= 2 },
     ];
     say('');
@@ -469,6 +528,7 @@ async function main() {
       date: new Date().toISOString(), cores, cpu: os.cpus()[0]?.model, database: version, durableCommits: Number(flush) === 1,
       databaseLimit: limits, endToEnd: { ...e2eStats, ratioToNaive: ratio, ratioToService }, contention: { allAtOnce: raceAll, inWaves: raceStats }, burst: burstStats, live,
       fanOut: { rounds: fanOutRounds, medianCost: fanOutCost },
+      webhooks: { rounds: webhookRounds, medianCost: webhookCost },
       proofOfPossession: { cookie: proof.cookie, proven: proof.proven, rounds: proof.rounds.map((round) => ({ cookie: round.cookie.cpuPerRequestUs, proven: round.proven.cpuPerRequestUs, cookieRps: round.cookie.rps, provenRps: round.proven.rps })) }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
