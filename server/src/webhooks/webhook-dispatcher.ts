@@ -3,11 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import { type WebhookPayload, webhookEventType } from '../../../contracts/webhooks.ts';
-import { AUDIT_COMMITTED } from '../audit/audit.repo.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import type { Config } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
-import { claimDue, claimedDeliveries, type Delivery, markDelivered, markFailed } from './webhooks.repo.ts';
+import { claimDue, claimedDeliveries, type Delivery, markDelivered, markFailed, OUTBOX_WRITTEN } from './webhooks.repo.ts';
 
 const COALESCE_MS = 50;
 
@@ -85,7 +84,7 @@ export class WebhookDispatcher {
   ) {}
 
   start(): void {
-    this.db.events.on(AUDIT_COMMITTED, this.#poke);
+    this.db.events.on(OUTBOX_WRITTEN, this.#poke);
     this.#timer = setInterval(this.#poke, this.options.pollMs);
     this.#timer.unref();
     this.#wake();
@@ -93,7 +92,7 @@ export class WebhookDispatcher {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.db.events.off(AUDIT_COMMITTED, this.#poke);
+    this.db.events.off(OUTBOX_WRITTEN, this.#poke);
     clearInterval(this.#timer);
     await this.#running;
   }

@@ -11,8 +11,13 @@ const ENQUEUE = `
     FROM webhook_subscriptions s
    WHERE s.session_id = ? AND s.removed_at IS NULL AND s.active_from <= ? AND (s.event_types = '*' OR FIND_IN_SET(?, s.event_types) > 0)`;
 
+// Announced once a transaction that may have written outbox rows has committed: it wakes this instance's
+// dispatcher.
+export const OUTBOX_WRITTEN = 'webhook-outbox-written';
+
 export function enqueueDeliveries(tx: Tx, event: { participantId: number; sessionId: number; type: string; at: Date }): void {
   tx.defer(ENQUEUE, [event.participantId, event.at, event.at, event.sessionId, event.at, event.type]);
+  tx.publish(OUTBOX_WRITTEN, event.sessionId);
 }
 
 export interface Subscription {
