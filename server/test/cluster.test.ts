@@ -64,6 +64,16 @@ describe('examgate on a three-node Galera cluster', () => {
     const admin = await mysql.createConnection({ uri: cluster.nodes[0]!.serverUrl });
     await admin.query('CREATE DATABASE examgate_cluster_migrate');
     await admin.end();
+    // The other node applies the DDL in its own time (seen once: node 2 did not know the database yet).
+    const otherNode = await mysql.createConnection({ uri: cluster.nodes[1]!.serverUrl });
+    await vi.waitFor(
+      async () => {
+        const [found] = await otherNode.query<mysql.RowDataPacket[]>("SHOW DATABASES LIKE 'examgate_cluster_migrate'");
+        expect(found).toHaveLength(1);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    await otherNode.end();
 
     const [first, second] = await Promise.all([migrate(cluster.nodeUrl(0, 'examgate_cluster_migrate')), migrate(cluster.nodeUrl(1, 'examgate_cluster_migrate'))]);
 
