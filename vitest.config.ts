@@ -26,6 +26,7 @@ export default defineConfig({
           include: ['server/test/**/*.test.ts'],
           exclude: ['server/test/cluster.test.ts', 'server/test/admission-fairness.test.ts'],
           globalSetup: ['server/test/support/global-setup.ts'],
+          setupFiles: ['server/test/support/openapi-conformance.ts'],
         },
       },
       {

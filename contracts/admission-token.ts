@@ -37,3 +37,11 @@ export const AdmissionClaims = z.object({
   seat: z.string().nullable(),
 });
 export type AdmissionClaims = z.infer<typeof AdmissionClaims>;
+
+// What JWKS_PATH serves: the public keys that verify admission tokens (RFC 7517), old ones kept until
+// every token they signed has expired.
+export const JsonWebKeySet = z.object({
+  keys: z.array(
+    z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string(), alg: z.literal(ADMISSION_TOKEN_ALGORITHM), use: z.literal('sig') }),
+  ),
+});

@@ -40,6 +40,8 @@ export const ExamSessionSettings = z.object({
   version: z.number().int(),
 });
 export type ExamSessionSettings = z.infer<typeof ExamSessionSettings>;
+export const ExamSessionList = z.object({ sessions: z.array(ExamSessionSettings) });
+export const ExamSessionAnswer = z.object({ session: ExamSessionSettings });
 
 export const ExamSessionChange = z
   .object({

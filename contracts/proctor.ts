@@ -8,6 +8,10 @@ export const LoginRequest = z.object({
   password: z.string().min(1, 'password is required').max(1024),
 });
 
+// The proctor console's session cookie (HttpOnly); writes also need the CSRF token from ProctorSession.
+export const PROCTOR_SESSION_COOKIE = 'examgate_proctor';
+export const CSRF_HEADER = 'x-csrf-token';
+
 export const ProctorSession = z.object({
   proctor: z.object({ username: z.string() }),
   csrfToken: z.string(),
@@ -138,7 +142,17 @@ export function countParticipants(participants: readonly ProctorParticipant[]): 
 export const SummaryResponse = ParticipantCounts.extend({ session: ExamSessionRef.nullable() });
 export type SummaryResponse = z.infer<typeof SummaryResponse>;
 
+// ?session=ID: that session's participants; none: the current session's; all: every session's that need a proctor.
+export const ParticipantsQuery = z.object({ session: z.union([z.literal('all'), z.coerce.number().int().positive()]).optional() });
+export const EventsQuery = z.object({
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const LogoutResponse = z.object({ ok: z.literal(true) });
+export type LogoutResponse = z.infer<typeof LogoutResponse>;
+
 export const EventsPage = z.object({ events: z.array(StreamEvent), nextBefore: z.number().int().nullable() });
+export type EventsPage = z.infer<typeof EventsPage>;
 
 const ExpectedIp = z.string({ error: 'expectedIp is required: the lock holder you saw, or null for none' }).max(45).nullable();
 // The holder's fingerprint as the proctor saw it; guards under the device policies.
@@ -178,6 +192,9 @@ export const DeviceChangeCreated = z.object({
   status: z.literal('pending'),
   expiresAt: isoTime,
 });
+// A participant's device-change request is read back with the token its creation answered with.
+export const REQUEST_TOKEN_HEADER = 'x-request-token';
+export const RequestTokenHeader = z.string({ error: 'X-Request-Token header is required' }).min(1).max(100);
 export const DeviceChangeStatus = z.object({
   requestId: z.number().int(),
   status: z.enum(['pending', 'approved', 'declined', 'expired']),

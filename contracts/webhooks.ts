@@ -45,5 +45,6 @@ export const WebhookSubscriptionView = z.object({
   gaveUp: z.number(),
 });
 export type WebhookSubscriptionView = z.infer<typeof WebhookSubscriptionView>;
+export const WebhooksQuery = z.object({ session: z.coerce.number().int().positive() });
 export const WebhookSubscriptions = z.object({ subscriptions: z.array(WebhookSubscriptionView) });
 export type WebhookSubscriptions = z.infer<typeof WebhookSubscriptions>;

@@ -17,6 +17,7 @@ import { admissionTokenRoutes } from './admission-tokens/admission-tokens.routes
 import { AdmissionTokens } from './admission-tokens/admission-tokens.service.ts';
 import { dispatcherOptions, WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
+import { openApiRoutes } from './openapi/openapi.routes.ts';
 import { examSessionRoutes } from './exam-sessions/exam-sessions.routes.ts';
 import { SESSION_CHANGED, SessionCache } from './exam-sessions/session-cache.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -82,6 +83,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(live.router);
   app.use(proctorRoutes(db, guard));
   app.use(webhookRoutes(db, guard));
+  app.use(openApiRoutes());
   // Unknown API paths get the JSON 404 before the web client's fallback can answer them with HTML.
   app.use('/api', notFound());
   if (clientDir) {

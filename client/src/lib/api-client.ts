@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type ErrorCode, ErrorEnvelope } from '../../../contracts/errors.ts';
+import { CSRF_HEADER } from '../../../contracts/proctor.ts';
 
 export type ClientErrorCode = ErrorCode | 'network';
 
@@ -44,7 +45,7 @@ export async function apiRequest<S extends z.ZodType>(path: string, schema: S, o
       headers: {
         accept: 'application/json',
         ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(method !== 'GET' && csrfToken ? { 'x-csrf-token': csrfToken } : {}),
+        ...(method !== 'GET' && csrfToken ? { [CSRF_HEADER]: csrfToken } : {}),
         ...options.headers,
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

@@ -1,14 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { IdParam } from '../../../contracts/api-params.ts';
 import { CheckInRequest } from '../../../contracts/checkin.ts';
-import { ApproveRequest, DeclineRequest } from '../../../contracts/proctor.ts';
+import { ApproveRequest, DeclineRequest, REQUEST_TOKEN_HEADER, RequestTokenHeader } from '../../../contracts/proctor.ts';
 import { clientIp } from '../lib/client-ip.ts';
 import { parseBody, type ProctorGuard, proctorActor, requireJsonBody } from '../lib/http.ts';
 import type { DeviceKeys } from '../devices/device-keys.ts';
 import { approveDeviceChange, askForDeviceChange, declineDeviceChange, type DeviceChangeContext, deviceChangeStatus } from './device-change.service.ts';
 
-const RequestIdParam = z.object({ id: z.coerce.number().int().positive() });
-const TokenHeader = z.string({ error: 'X-Request-Token header is required' }).min(1).max(100);
 
 export function deviceChangeRoutes(context: DeviceChangeContext, guard: ProctorGuard, devices: DeviceKeys): Router {
   const router = Router();
@@ -28,19 +26,19 @@ export function deviceChangeRoutes(context: DeviceChangeContext, guard: ProctorG
   });
 
   router.get('/api/device-change-requests/:id', async (req, res) => {
-    const { id } = parseBody(RequestIdParam, req.params);
-    const token = parseBody(TokenHeader, req.get('x-request-token'));
+    const { id } = parseBody(IdParam, req.params);
+    const token = parseBody(RequestTokenHeader, req.get(REQUEST_TOKEN_HEADER));
     res.json(await deviceChangeStatus(db, id, token));
   });
 
   router.post('/api/proctor/device-change-requests/:id/approve', guard.write, requireJsonBody(), async (req, res) => {
-    const { id } = parseBody(RequestIdParam, req.params);
+    const { id } = parseBody(IdParam, req.params);
     const { reason, expectedIp, expectedDevice } = parseBody(ApproveRequest, req.body);
     res.json({ participant: await approveDeviceChange(db, id, { expectedIp, expectedDevice }, reason ?? null, proctorActor(req)) });
   });
 
   router.post('/api/proctor/device-change-requests/:id/decline', guard.write, requireJsonBody(), async (req, res) => {
-    const { id } = parseBody(RequestIdParam, req.params);
+    const { id } = parseBody(IdParam, req.params);
     const { reason } = parseBody(DeclineRequest, req.body);
     res.json({ participant: await declineDeviceChange(db, id, reason ?? null, proctorActor(req)) });
   });

@@ -1,12 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { IdParam } from '../../../contracts/api-params.ts';
 import { ExamSessionChange } from '../../../contracts/exam-session.ts';
 import type { Database } from '../lib/database.ts';
 import { parseBody, type ProctorGuard, proctorActor, requireJsonBody } from '../lib/http.ts';
 import type { SessionsOverview } from '../../../contracts/proctor.ts';
 import { allSessionSettings, changeSession, sessionSettings, sessionsOverview } from './exam-sessions.service.ts';
-
-const SessionIdParam = z.object({ id: z.coerce.number().int().positive() });
 
 export function examSessionRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
@@ -21,12 +19,12 @@ export function examSessionRoutes(db: Database, guard: ProctorGuard): Router {
   });
 
   router.get('/api/proctor/sessions/:id', guard.read, async (req, res) => {
-    const { id } = parseBody(SessionIdParam, req.params);
+    const { id } = parseBody(IdParam, req.params);
     res.json({ session: await sessionSettings(db, id) });
   });
 
   router.patch('/api/proctor/sessions/:id', guard.write, requireJsonBody(), async (req, res) => {
-    const { id } = parseBody(SessionIdParam, req.params);
+    const { id } = parseBody(IdParam, req.params);
     const change = parseBody(ExamSessionChange, req.body);
     res.json({ session: await changeSession(db, id, change, proctorActor(req)) });
   });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { LiveAnswer, NotReadyAnswer, ReadyAnswer } from '../../../contracts/health.ts';
 import { clusterState, type Database } from '../lib/database.ts';
 import type { ClusterState } from '../lib/database-url.ts';
 import { pendingMigrations } from '../lib/migrate.ts';
@@ -17,7 +18,8 @@ export function healthRoutes(db: Database): Router {
   // Applied migrations are never taken back: once none is pending, reachability is all that is left to ask.
   let migrated = false;
   router.get(LIVE_PATH, (_req, res) => {
-    res.json({ status: 'ok' });
+    const body: LiveAnswer = { status: 'ok' };
+    res.json(body);
   });
   // On a Galera cluster the node in use must be Primary and Synced; the answer names it and the cluster's size.
   router.get(READY_PATH, async (_req, res) => {
@@ -26,21 +28,25 @@ export function healthRoutes(db: Database): Router {
     try {
       [pending, cluster] = await db.read(async (handle) => [migrated ? [] : await pendingMigrations(handle), await clusterState(handle)] as const);
     } catch {
-      res.status(503).setHeader('Retry-After', String(db.options.retryAfterS)).json({ status: 'not_ready', reason: 'database unreachable' });
+      const body: NotReadyAnswer = { status: 'not_ready', reason: 'database unreachable' };
+      res.status(503).setHeader('Retry-After', String(db.options.retryAfterS)).json(body);
       return;
     }
     const clusterInfo = cluster ? { cluster: { size: cluster.size, node: db.node, state: cluster.state } } : {};
     if (cluster && !cluster.ready) {
       db.nodeUnavailable();
-      res.status(503).setHeader('Retry-After', String(db.options.retryAfterS)).json({ status: 'not_ready', reason: `database node not ready (${cluster.status}, ${cluster.state})`, ...clusterInfo });
+      const body: NotReadyAnswer = { status: 'not_ready', reason: `database node not ready (${cluster.status}, ${cluster.state})`, ...clusterInfo };
+      res.status(503).setHeader('Retry-After', String(db.options.retryAfterS)).json(body);
       return;
     }
     if (pending.length > 0) {
-      res.status(503).json({ status: 'not_ready', reason: `pending migrations: ${pending.join(', ')}` });
+      const body: NotReadyAnswer = { status: 'not_ready', reason: `pending migrations: ${pending.join(', ')}` };
+      res.status(503).json(body);
       return;
     }
     migrated = true;
-    res.json({ status: 'ready', ...clusterInfo });
+    const body: ReadyAnswer = { status: 'ready', ...clusterInfo };
+    res.json(body);
   });
   return router;
 }

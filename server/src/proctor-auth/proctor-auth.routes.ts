@@ -1,5 +1,5 @@
 import { type Request, Router } from 'express';
-import { LoginRequest, type ProctorSession } from '../../../contracts/proctor.ts';
+import { CSRF_HEADER, LoginRequest, type LogoutResponse, PROCTOR_SESSION_COOKIE, type ProctorSession } from '../../../contracts/proctor.ts';
 import { clientIp } from '../lib/client-ip.ts';
 import type { Config } from '../lib/config.ts';
 import type { Database } from '../lib/database.ts';
@@ -7,10 +7,9 @@ import { type ProctorGuard, parseBody, readCookie, requireJsonBody } from '../li
 import { aliveSessions } from './proctor-auth.repo.ts';
 import { authenticate, checkCsrf, checkOrigin, logIn, logOut } from './proctor-auth.service.ts';
 
-export const SESSION_COOKIE = 'examgate_proctor';
 
 function sessionToken(req: Request): string | undefined {
-  return readCookie(req, SESSION_COOKIE);
+  return readCookie(req, PROCTOR_SESSION_COOKIE);
 }
 
 export function proctorGuard(db: Database, config: Config): ProctorGuard {
@@ -23,7 +22,7 @@ export function proctorGuard(db: Database, config: Config): ProctorGuard {
     // that names the page's origin must name ours.
     write: async (req, _res, next) => {
       req.proctor = await authenticate(db, config, sessionToken(req));
-      checkCsrf(req.proctor, req.get('x-csrf-token'));
+      checkCsrf(req.proctor, req.get(CSRF_HEADER));
       checkOrigin(req.get('origin'), `${req.protocol}://${req.get('host') ?? ''}`);
       next();
     },
@@ -37,7 +36,7 @@ export function proctorAuthRoutes(db: Database, config: Config, guard: ProctorGu
   router.post('/api/proctor/login', requireJsonBody(), async (req, res) => {
     const { username, password } = parseBody(LoginRequest, req.body);
     const session = await logIn(db, config, { username, password, ip: clientIp(req) });
-    res.cookie(SESSION_COOKIE, session.token, {
+    res.cookie(PROCTOR_SESSION_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'strict',
       secure: req.secure,
@@ -55,8 +54,9 @@ export function proctorAuthRoutes(db: Database, config: Config, guard: ProctorGu
 
   router.post('/api/proctor/logout', guard.write, async (req, res) => {
     await logOut(db, req.proctor!.tokenHash);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
-    res.json({ ok: true });
+    res.clearCookie(PROCTOR_SESSION_COOKIE, { path: '/' });
+    const body: LogoutResponse = { ok: true };
+    res.json(body);
   });
 
   return router;

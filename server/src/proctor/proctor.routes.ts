@@ -1,12 +1,14 @@
 import { type Request, Router } from 'express';
-import { z } from 'zod';
-import { ParticipantCode } from '../../../contracts/checkin.ts';
+import { CodeParam } from '../../../contracts/api-params.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import {
   AddressUnthrottleRequest,
   BulkResetLockRequest,
   BulkStatusChangeRequest,
   countParticipants,
+  EventsQuery,
+  type EventsPage,
+  ParticipantsQuery,
   type ParticipantsResponse,
   ResetLockRequest,
   StatusChangeRequest,
@@ -25,22 +27,17 @@ import { sessionsOverview } from '../exam-sessions/exam-sessions.service.ts';
 import { letTryAgain } from '../attempts/attempts.service.ts';
 import { participantViews, resetLocks, setExpired, transferLock } from './proctor.service.ts';
 
-const SessionQuery = z.object({ session: z.union([z.literal('all'), z.coerce.number().int().positive()]).optional() });
-const EventsQuery = z.object({
-  before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
 const CSV_PAGE = 2000;
 
 function codeParam(req: Request): string {
-  return parseBody(z.object({ code: ParticipantCode }), req.params).code;
+  return parseBody(CodeParam, req.params).code;
 }
 
 export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
 
   const loadParticipants = async (req: Request): Promise<ParticipantsResponse> => {
-    const { session: requested } = parseBody(SessionQuery, req.query);
+    const { session: requested } = parseBody(ParticipantsQuery, req.query);
     return db.read(async (handle) => {
       const sessions = await listSessions(handle);
       if (requested === 'all') return { session: null, sessions, participants: await participantsNeedingAttention(handle) };
@@ -64,7 +61,8 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
   router.get('/api/proctor/events', guard.read, async (req, res) => {
     const { before, limit } = parseBody(EventsQuery, req.query);
     const events = await db.read((handle) => auditEventsBefore(handle, before ?? Number.MAX_SAFE_INTEGER, limit));
-    res.json({ events, nextBefore: events.length === limit ? events.at(-1)!.id : null });
+    const body: EventsPage = { events, nextBefore: events.length === limit ? events.at(-1)!.id : null };
+    res.json(body);
   });
 
   router.get('/api/proctor/events.csv', guard.read, async (_req, res) => {

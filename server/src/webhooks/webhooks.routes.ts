@@ -1,17 +1,14 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import type { WebhookSubscriptions } from '../../../contracts/webhooks.ts';
+import { WebhooksQuery, type WebhookSubscriptions } from '../../../contracts/webhooks.ts';
 import type { Database } from '../lib/database.ts';
 import { parseBody, type ProctorGuard, sendJson } from '../lib/http.ts';
 import { subscriptions } from './webhooks.service.ts';
-
-const SessionParam = z.object({ session: z.coerce.number().int().positive() });
 
 // For the dashboard: a session's subscriptions and whether their deliveries fail. Managed with the CLI.
 export function webhookRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
   router.get('/api/proctor/webhooks', guard.read, async (req, res) => {
-    const { session } = parseBody(SessionParam, req.query);
+    const { session } = parseBody(WebhooksQuery, req.query);
     const body: WebhookSubscriptions = {
       subscriptions: (await subscriptions(db, session)).map((subscription) => ({
         id: subscription.id,

@@ -18,15 +18,32 @@ export interface RequestOptions {
   localAddress?: string;
 }
 
+// One request and its answer, for observers such as the OpenAPI conformance check (openapi-conformance.ts).
+export interface Exchange {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | Buffer | undefined;
+  response: HttpResponse;
+}
+
+const observers = new Set<(exchange: Exchange) => void>();
+
+export function observeExchanges(observer: (exchange: Exchange) => void): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 export function request(url: string, options: RequestOptions = {}): Promise<HttpResponse> {
   const started = performance.now();
   const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
   const headers: Record<string, string> = { ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST');
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, localAddress: options.localAddress, agent: false },
+      { method, headers, localAddress: options.localAddress, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,7 +55,9 @@ export function request(url: string, options: RequestOptions = {}): Promise<Http
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, elapsedMs: performance.now() - started });
+          const response = { status: res.statusCode ?? 0, headers: res.headers, text, json, elapsedMs: performance.now() - started };
+          for (const observe of observers) observe({ method, url, headers, body, response });
+          resolve(response);
         });
         res.on('error', reject);
       },

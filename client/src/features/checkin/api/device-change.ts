@@ -1,6 +1,6 @@
 import { queryOptions, useMutation, useQuery } from '@tanstack/react-query';
 import type { CheckInRequest } from '../../../../../contracts/checkin.ts';
-import { DeviceChangeCreated, DeviceChangeStatus } from '../../../../../contracts/proctor.ts';
+import { DeviceChangeCreated, DeviceChangeStatus, REQUEST_TOKEN_HEADER } from '../../../../../contracts/proctor.ts';
 import { apiRequest } from '../../../lib/api-client.ts';
 import { sendSigned } from '../device-proof.ts';
 
@@ -19,7 +19,7 @@ export const deviceChangeKeys = {
 export const deviceChangeStatusQuery = (ticket: DeviceChangeTicket) =>
   queryOptions({
     queryKey: deviceChangeKeys.status(ticket.requestId),
-    queryFn: () => apiRequest(`/api/device-change-requests/${ticket.requestId}`, DeviceChangeStatus, { headers: { 'x-request-token': ticket.token } }),
+    queryFn: () => apiRequest(`/api/device-change-requests/${ticket.requestId}`, DeviceChangeStatus, { headers: { [REQUEST_TOKEN_HEADER]: ticket.token } }),
     refetchInterval: (query) => (query.state.data?.status === 'pending' || query.state.data === undefined ? 1000 : false),
     retry: 3,
   });
