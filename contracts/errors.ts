@@ -15,6 +15,7 @@ export const errorCodes = [
   'unauthenticated',
   'invalid_credentials',
   'csrf',
+  'forbidden',
   'rate_limited',
   'lock_changed',
   'no_conflict',

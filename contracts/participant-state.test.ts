@@ -33,6 +33,9 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   device_change_refused: {},
   device_key_copied: { refusedAttempts: 3, lastRefusal: 'e9' },
   throttle_cleared: {},
+  withdrawn: { status: 'expired', conflictOpen: false },
+  reinstated: { conflictOpen: false },
+  renamed: {},
   session_changed: {},
   proctor_account_changed: {},
 };
@@ -81,8 +84,8 @@ describe('the participant state table', () => {
     expect(changing.filter((type) => !stateChanged(heldWithConflict, stateAfter(heldWithConflict, event(type))))).toEqual([]);
   });
 
-  it('when the rules name which events close a device-change request and which admit, then only answers, moves and the end close', () => {
-    expect(auditEventTypes.filter((type) => EVENT_RULES[type].request === 'closes')).toEqual(['lock_transferred', 'expired', 'device_change_declined']);
+  it('when the rules name which events close a device-change request and which admit, then only answers, moves, the end and a withdrawal close', () => {
+    expect(auditEventTypes.filter((type) => EVENT_RULES[type].request === 'closes')).toEqual(['lock_transferred', 'expired', 'device_change_declined', 'withdrawn']);
     expect(auditEventTypes.filter((type) => EVENT_RULES[type].admits)).toEqual(['checked_in', 'reentered', 'network_changed']);
   });
 });

@@ -29,6 +29,11 @@ export const auditEventTypes = [
   // refusal a check-in would get, no_conflict, or request_pending).
   'device_change_refused',
   'throttle_cleared',
+  // A roster sync (PUT /api/sessions/{id}/roster) left the participant out, named them again, or changed
+  // their name.
+  'withdrawn',
+  'reinstated',
+  'renamed',
   'session_changed',
   'proctor_account_changed',
 ] as const;
@@ -51,9 +56,12 @@ export interface EventRule {
   countsFailure: boolean;
   // A proctor let the participant try again after too many failed attempts.
   unthrottles: boolean;
+  // What a roster sync changed besides the state: the participant left out (withdrawn_at set), named again
+  // (cleared), or their name.
+  roster: 'keep' | 'withdraws' | 'reinstates' | 'renames';
 }
 
-const NOTHING: EventRule = { lock: 'keep', status: 'keep', conflict: 'keep', request: 'keep', admits: false, countsFailure: false, unthrottles: false };
+const NOTHING: EventRule = { lock: 'keep', status: 'keep', conflict: 'keep', request: 'keep', admits: false, countsFailure: false, unthrottles: false, roster: 'keep' };
 
 export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> } = {
   checked_in: { ...NOTHING, lock: 'source', status: 'in_progress', conflict: 'settles', admits: true },
@@ -75,6 +83,10 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   device_change_declined: { ...NOTHING, request: 'closes' },
   device_change_refused: NOTHING,
   throttle_cleared: { ...NOTHING, unthrottles: true },
+  // A withdrawn participant's code is refused like an expired one; named again, it is as a reopen leaves it.
+  withdrawn: { ...NOTHING, status: 'expired', conflict: 'settles', request: 'closes', roster: 'withdraws' },
+  reinstated: { ...NOTHING, status: 'reopen', conflict: 'settles', roster: 'reinstates' },
+  renamed: { ...NOTHING, roster: 'renames' },
   // Not participants' events: an exam session's settings changed; a proctor account was added, changed its
   // password, was removed, or had its sessions ended.
   session_changed: NOTHING,

@@ -86,6 +86,8 @@ export const ProctorParticipant = z.object({
   pendingRequest: DeviceChangeRequestView.nullable(),
   // Some device or address failed on this code until it was refused (429); a proctor can let it try again.
   throttled: z.boolean(),
+  // A roster sync left the participant out (their code is refused, status expired) until one names them again.
+  withdrawn: z.boolean(),
   sessionId: z.number().int(),
 });
 export type ProctorParticipant = z.infer<typeof ProctorParticipant>;

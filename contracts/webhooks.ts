@@ -1,4 +1,45 @@
 import { z } from 'zod';
+import { deviceFingerprint } from './lock-policy.ts';
+
+// A participant event as integrations see it: in webhook deliveries and from GET /api/sessions/{id}/events.
+export const WebhookEventData = z.object({
+  event_id: z.number().int(),
+  event_type: z.string(),
+  session_id: z.number().int(),
+  code: z.string(),
+  at: z.iso.datetime(),
+  ip: z.string().nullable(),
+  // Fingerprints, as the dashboard shows them.
+  device: z.string().nullable(),
+  actor: z.string().nullable(),
+  reason: z.string().nullable(),
+  // The participant afterwards.
+  status: z.string().nullable(),
+  locked_ip: z.string().nullable(),
+  locked_device: z.string().nullable(),
+});
+export type WebhookEventData = z.infer<typeof WebhookEventData>;
+
+// An audit row as integrations see it; devices as fingerprints, never the stored key hashes.
+export function webhookEventData(row: {
+  id: number; type: string; sessionId: number; code: string; at: Date; sourceIp: string | null; device: string | null; actor: string | null;
+  reason: string | null; statusAfter: string | null; lockedIpAfter: string | null; lockedDeviceAfter: string | null;
+}): WebhookEventData {
+  return {
+    event_id: row.id,
+    event_type: row.type,
+    session_id: row.sessionId,
+    code: row.code,
+    at: row.at.toISOString(),
+    ip: row.sourceIp,
+    device: deviceFingerprint(row.device),
+    actor: row.actor,
+    reason: row.reason,
+    status: row.statusAfter,
+    locked_ip: row.lockedIpAfter,
+    locked_device: deviceFingerprint(row.lockedDeviceAfter),
+  };
+}
 
 // What a webhook delivery carries (Standard Webhooks' payload shape: type, timestamp, data). One delivery
 // per audit event of a participant, in the order the participant's events happened.
@@ -6,22 +47,7 @@ export interface WebhookPayload {
   // examgate.<audit event type>, e.g. examgate.checked_in, examgate.device_conflict.
   type: string;
   timestamp: string;
-  data: {
-    event_id: number;
-    event_type: string;
-    session_id: number;
-    code: string;
-    at: string;
-    ip: string | null;
-    // Fingerprints, as the dashboard shows them.
-    device: string | null;
-    actor: string | null;
-    reason: string | null;
-    // The participant afterwards.
-    status: string | null;
-    locked_ip: string | null;
-    locked_device: string | null;
-  };
+  data: WebhookEventData;
 }
 
 // A subscription applies to events from this long after it was added. Instances keep a session's

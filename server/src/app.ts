@@ -18,6 +18,7 @@ import { AdmissionTokens } from './admission-tokens/admission-tokens.service.ts'
 import { dispatcherOptions, WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { openApiRoutes } from './openapi/openapi.routes.ts';
+import { integrationRoutes } from './integration/integration.routes.ts';
 import { examSessionRoutes } from './exam-sessions/exam-sessions.routes.ts';
 import { SESSION_CHANGED, SessionCache } from './exam-sessions/session-cache.ts';
 import { AuditTail } from './live/audit-tail.ts';
@@ -72,6 +73,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens }, devices, countOutcome));
   app.use(admissionTokenRoutes(admissionTokens));
   app.use(healthRoutes(db));
+  app.use(integrationRoutes(db));
   app.use('/api', apiHeaders(), jsonBody);
   app.get(METRICS_PATH, async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);

@@ -23,6 +23,8 @@ import { INSTANT_WITH_OFFSET, WALL_TIME, wallTimeToUtc } from '../../../contract
 import { allSessionSettings, changeSessionByName } from '../exam-sessions/exam-sessions.service.ts';
 import { AdmissionTokens, SIGNS_AFTER_S } from '../admission-tokens/admission-tokens.service.ts';
 import { addSubscription, dropSubscription, subscriptions } from '../webhooks/webhooks.service.ts';
+import { createToken, parseScopes, recentUses, revoke, tokens } from '../api-tokens/api-tokens.service.ts';
+import { apiTokenScopes } from '../../../contracts/api-tokens.ts';
 import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-auth/proctor-auth.service.ts';
 import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { MIN_CODE_BITS } from '../roster/participant-codes.ts';
@@ -48,6 +50,7 @@ Commands:
   session set <name> [options]                    Change an exam session's lock policy, window, networks or continue URL
   keys list | keys rotate                         Show or rotate the keys that sign admission tokens
   webhook add|list|remove                         Deliver a session's events to another system (signed, retried)
+  token create|list|revoke|uses                   API tokens for exam platforms (roster sync, participants, events)
   audit verify                                    Check the audit log against the participants table
   purge --older-than <30d|12h>                    Remove personal data from old records
   db stop                                         Stop the private database server of DATA_DIR
@@ -136,6 +139,17 @@ add      subscribes URL to the session's participant events (all of them, or the
 list     prints each subscription: its events, whether it is failing (since when, the last error), how
          many deliveries wait and how many were given up.
 remove   ends a subscription; its undelivered events are dropped.`,
+  token: `Usage: npm run cli -- token create --session NAME --scope SCOPE,... [--name LABEL]
+       npm run cli -- token list
+       npm run cli -- token revoke <id>
+       npm run cli -- token uses <id>
+
+create   makes an API token for one exam session and prints it, once (only its SHA-256 is kept). Scopes:
+         ${apiTokenScopes.join(', ')}. Clients send it as "Authorization: Bearer egt_…"; see
+         docs/integration.md and /api/openapi.json.
+list     prints every token: its session, scopes, how often and when it was last used, and whether revoked.
+revoke   refuses the token from the next request on, on every instance.
+uses     prints the token's latest 50 uses (every request made with it is recorded, refused ones too).`,
   keys: `Usage: npm run cli -- keys list
        npm run cli -- keys rotate
 
@@ -445,6 +459,45 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     return 0;
   },
 
+  async token(command, args, values) {
+    if (command !== 'create' && command !== 'list' && command !== 'revoke' && command !== 'uses') {
+      throw usage('token', command === undefined ? 'Which token command?' : `Unknown token command "${command}".`);
+    }
+    const when = (date: Date | null) => date?.toISOString() ?? 'never';
+    await withDatabase(async ({ db }) => {
+      if (command === 'create') {
+        expectArguments('token', args, 0);
+        if (typeof values.session !== 'string' || typeof values.scope !== 'string') throw usage('token', 'Give --session NAME and --scope SCOPE,...');
+        const scopes = parseScopes(values.scope);
+        const label = typeof values.name === 'string' ? values.name : `token for ${values.session}`;
+        const created = await createToken(db, values.session, scopes, label);
+        out(`API token ${created.id} ("${label}") for "${values.session}" (session id ${created.sessionId}: /api/sessions/${created.sessionId}/...), scopes ${scopes.join(', ')}.`);
+        out(`Token (shown once; only its hash is kept): ${created.token}`);
+        return;
+      }
+      if (command === 'revoke' || command === 'uses') {
+        const [id] = expectArguments('token', args, 1) as [string];
+        if (!/^\d+$/.test(id)) throw usage('token', `"${id}" is not a token id (see token list).`);
+        if (command === 'revoke') {
+          await revoke(db, Number(id));
+          out(`API token ${id} revoked: refused from the next request on.`);
+          return;
+        }
+        const uses = await recentUses(db, Number(id));
+        if (uses.length === 0) out(`API token ${id} has not been used.`);
+        for (const use of uses) out(`${when(use.at)}  ${use.method} ${use.path}  ${use.status ?? '-'}  from ${use.sourceIp ?? 'unknown'}`);
+        return;
+      }
+      expectArguments('token', args, 0);
+      const list = await tokens(db);
+      if (list.length === 0) out('No API tokens.');
+      for (const token of list) {
+        out(`${token.id}  "${token.name}"  ${token.sessionName}  ${token.scopes.join(',')}  used ${token.uses}x, last ${when(token.lastUsedAt)}  ${token.revokedAt ? `REVOKED ${when(token.revokedAt)}` : 'active'}`);
+      }
+    });
+    return 0;
+  },
+
   async keys(command, args) {
     if (command !== 'list' && command !== 'rotate') throw usage('keys', command === undefined ? 'Which keys command?' : `Unknown keys command "${command}".`);
     expectArguments('keys', args, 0);
@@ -498,6 +551,8 @@ async function run(argv: string[]): Promise<number> {
       'continue-url': { type: 'string' },
       url: { type: 'string' },
       events: { type: 'string' },
+      scope: { type: 'string' },
+      name: { type: 'string' },
     },
   });
   const [group, command, ...args] = positionals;

@@ -144,6 +144,22 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+// A machine client without a valid API token (missing, unknown or revoked: the answer does not say which).
+export class ApiTokenRequiredError extends AppError {
+  readonly code = 'unauthenticated';
+  readonly status = 401;
+  constructor() {
+    super('Send a valid API token: Authorization: Bearer egt_…');
+    this.headers['WWW-Authenticate'] = 'Bearer realm="examgate"';
+  }
+}
+
+// A valid API token used outside what it was made for: another exam session, or a scope it lacks.
+export class ForbiddenError extends AppError {
+  readonly code = 'forbidden';
+  readonly status = 403;
+}
+
 export class InvalidCredentialsError extends AppError {
   readonly code = 'invalid_credentials';
   readonly status = 401;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JsonWebKeySet, JWKS_PATH } from '../../../contracts/admission-token.ts';
-import { CodeParam, IdParam } from '../../../contracts/api-params.ts';
+import { CodeParam, IdParam, SessionIdParam } from '../../../contracts/api-params.ts';
+import { ApiEventsPage, ApiEventsQuery, ApiParticipants, type ApiTokenScope, RosterSyncAnswer, RosterSyncRequest } from '../../../contracts/api-tokens.ts';
 import { CheckInRequest, CheckInResponse } from '../../../contracts/checkin.ts';
 import { DEVICE_CHALLENGE_PATH, DeviceChallenge } from '../../../contracts/device-proof.ts';
 import { ExamSessionAnswer, ExamSessionChange, ExamSessionList } from '../../../contracts/exam-session.ts';
@@ -35,9 +36,9 @@ import { WebhooksQuery, WebhookSubscriptions } from '../../../contracts/webhooks
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
-// Who may call an operation: anyone (participants, load balancers, exam platforms), or a proctor's console
-// session (reads need the cookie; writes also the CSRF token).
-export type Access = 'public' | 'proctor-read' | 'proctor-write';
+// Who may call an operation: anyone (participants, load balancers, exam platforms), a proctor's console
+// session (reads need the cookie; writes also the CSRF token), or an API token of the session with a scope.
+export type Access = 'public' | 'proctor-read' | 'proctor-write' | { token: ApiTokenScope };
 
 // A body that is not JSON: described by its media type alone.
 export interface OtherContent {
@@ -97,6 +98,21 @@ export const apiOperations: readonly ApiOperation[] = [
     method: 'get', path: OPENAPI_PATH, tag: 'Integration', access: 'public',
     summary: 'This document',
     responses: { 200: Anything },
+  },
+  {
+    method: 'put', path: '/api/sessions/:sessionId/roster', tag: 'Integration', access: { token: 'roster:write' },
+    summary: 'Make the session\'s roster the one sent: adds, renames, withdraws the ones left out (history kept), reinstates; idempotent',
+    params: SessionIdParam, body: RosterSyncRequest, responses: { 200: RosterSyncAnswer },
+  },
+  {
+    method: 'get', path: '/api/sessions/:sessionId/participants', tag: 'Integration', access: { token: 'participants:read' },
+    summary: "The session's participants: status, withdrawal, the device holding each code",
+    params: SessionIdParam, responses: { 200: ApiParticipants },
+  },
+  {
+    method: 'get', path: '/api/sessions/:sessionId/events', tag: 'Integration', access: { token: 'events:read' },
+    summary: "The session's participant events in the order they happened, as webhooks deliver them, from a cursor",
+    params: SessionIdParam, query: ApiEventsQuery, responses: { 200: ApiEventsPage },
   },
   // Operations
   { method: 'get', path: '/healthz', tag: 'Operations', access: 'public', summary: 'The process answers', responses: { 200: LiveAnswer } },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiTokenScopes } from '../../../contracts/api-tokens.ts';
 import { ErrorEnvelope } from '../../../contracts/errors.ts';
 import { CSRF_HEADER, PROCTOR_SESSION_COOKIE } from '../../../contracts/proctor.ts';
 import { type Access, type ApiOperation, apiOperations, type OtherContent } from './api-operations.ts';
@@ -29,11 +30,10 @@ export const openApiPath = (expressPath: string) => expressPath.replace(/:([A-Za
 const operationId = (operation: ApiOperation) =>
   operation.method + openApiPath(operation.path).split(/[^A-Za-z0-9]+/).filter(Boolean).map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
 
-const SECURITY: Record<Access, Record<string, string[]>[]> = {
-  public: [],
-  'proctor-read': [{ proctorSession: [] }],
-  'proctor-write': [{ proctorSession: [], csrfToken: [] }],
-};
+function security(access: Access): Record<string, string[]>[] {
+  if (typeof access === 'object') return [{ apiToken: [access.token] }];
+  return { public: [], 'proctor-read': [{ proctorSession: [] }], 'proctor-write': [{ proctorSession: [], csrfToken: [] }] }[access];
+}
 
 function parameters(operation: ApiOperation): JsonSchema[] {
   const list: JsonSchema[] = [];
@@ -68,7 +68,7 @@ export function buildOpenApiDocument(version: string): JsonSchema {
       operationId: operationId(operation),
       tags: [operation.tag],
       summary: operation.summary,
-      security: SECURITY[operation.access],
+      security: security(operation.access),
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } } } } : {}),
       responses: answers(operation),
@@ -95,6 +95,11 @@ export function buildOpenApiDocument(version: string): JsonSchema {
       securitySchemes: {
         proctorSession: { type: 'apiKey', in: 'cookie', name: PROCTOR_SESSION_COOKIE, description: 'Set by POST /api/proctor/login' },
         csrfToken: { type: 'apiKey', in: 'header', name: CSRF_HEADER, description: 'The csrfToken of the proctor session, for every write' },
+        apiToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `An API token of the exam session (npm run cli -- token create), with the scope the operation names: ${apiTokenScopes.join(', ')}`,
+        },
       },
     },
   };

@@ -40,3 +40,31 @@ export async function countSessions(db: SqlHandle): Promise<number> {
   const [row] = await db.rows<RowDataPacket & { n: number }>('SELECT COUNT(*) AS n FROM exam_sessions');
   return Number(row?.n ?? 0);
 }
+
+export interface SessionMember {
+  code: string;
+  fullName: string;
+  withdrawn: boolean;
+}
+
+export async function lockSession(tx: Tx, sessionId: number): Promise<boolean> {
+  const [row] = await tx.rows<RowDataPacket & { id: number }>('SELECT id FROM exam_sessions WHERE id = ? FOR UPDATE', [sessionId]);
+  return row !== undefined;
+}
+
+export async function sessionMembers(db: SqlHandle, sessionId: number): Promise<SessionMember[]> {
+  const rows = await db.rows<RowDataPacket & { code: string; full_name: string; withdrawn_at: Date | null }>(
+    'SELECT code, full_name, withdrawn_at FROM participants WHERE session_id = ?',
+    [sessionId],
+  );
+  return rows.map((row) => ({ code: row.code, fullName: row.full_name, withdrawn: row.withdrawn_at !== null }));
+}
+
+// Besides the state the audit event changes (recordEvent): what a roster sync changes of the row.
+export function setWithdrawn(tx: Tx, participantId: number, at: Date | null): void {
+  tx.defer('UPDATE participants SET withdrawn_at = ? WHERE id = ?', [at, participantId]);
+}
+
+export function setFullName(tx: Tx, participantId: number, fullName: string): void {
+  tx.defer('UPDATE participants SET full_name = ? WHERE id = ?', [fullName, participantId]);
+}

@@ -51,7 +51,7 @@ export interface ImportedParticipant {
   generated: boolean;
 }
 
-function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[]; problems: RosterProblem[] } {
+export function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[]; problems: RosterProblem[] } {
   const problems: RosterProblem[] = [];
   const firstLineOfCode = new Map<string, number>();
   const participants: ImportedParticipant[] = [];
@@ -84,7 +84,7 @@ function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[];
   return { participants, problems };
 }
 
-function findShortCodes(participants: ImportedParticipant[]): ShortCodes | undefined {
+export function findShortCodes(participants: ImportedParticipant[]): ShortCodes | undefined {
   let weakest: ShortCodes['weakest'] | undefined;
   let count = 0;
   for (const participant of participants) {

@@ -1,8 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
-import { type WebhookPayload, webhookEventType } from '../../../contracts/webhooks.ts';
+import { webhookEventData, type WebhookPayload, webhookEventType } from '../../../contracts/webhooks.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import type { Config } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -41,20 +40,7 @@ export function webhookPayload(delivery: Delivery): WebhookPayload {
   return {
     type: webhookEventType(delivery.eventType),
     timestamp: delivery.eventAt.toISOString(),
-    data: {
-      event_id: delivery.auditEventId,
-      event_type: delivery.eventType,
-      session_id: delivery.sessionId,
-      code: delivery.code,
-      at: delivery.eventAt.toISOString(),
-      ip: delivery.sourceIp,
-      device: deviceFingerprint(delivery.device),
-      actor: delivery.actor,
-      reason: delivery.reason,
-      status: delivery.statusAfter,
-      locked_ip: delivery.lockedIpAfter,
-      locked_device: deviceFingerprint(delivery.lockedDeviceAfter),
-    },
+    data: webhookEventData({ ...delivery, id: delivery.auditEventId, type: delivery.eventType, at: delivery.eventAt }),
   };
 }
 

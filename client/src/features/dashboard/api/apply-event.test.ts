@@ -7,6 +7,7 @@ const row: ProctorParticipant = {
   deviceLockedAt: '2026-01-01T08:00:00.000Z', enteredAt: '2026-01-01T08:00:00.000Z', refusedAttempts: 0, lastRefused: null, openConflict: false,
   pendingRequest: { id: 7, requesterIp: '10.0.0.2', requesterDevice: 'bbbb2222', userAgent: null, holderIp: '10.0.0.1', createdAt: '2026-01-01T08:01:00.000Z', expiresAt: '2026-01-01T08:11:00.000Z' },
   throttled: false,
+  withdrawn: false,
   sessionId: 1,
 };
 const at = '2026-01-01T08:02:00.000Z';

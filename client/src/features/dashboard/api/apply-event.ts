@@ -15,6 +15,7 @@ const seenIn = (event: StreamEvent): Seen => ({
 // A live event applied to a cached row with the state table the server wrote it with. Devices are the
 // fingerprints the stream carries; the holder's browser is read from the event that gave it the lock.
 export function applyEvent(participant: ProctorParticipant, event: StreamEvent): ProctorParticipant {
+  const { roster } = EVENT_RULES[event.type];
   const holderSeen = participant.lockedIp === null ? null : { eventId: 0, kind: 'device_conflict' as const, ip: participant.lockedIp, device: participant.lockedDevice, userAgent: participant.lockedUserAgent, at: participant.deviceLockedAt ?? event.at };
   const after = stateAfter<string, Seen>(
     {
@@ -43,15 +44,16 @@ export function applyEvent(participant: ProctorParticipant, event: StreamEvent):
     lastRefused: after.lastRefusal,
     pendingRequest: EVENT_RULES[event.type].request === 'closes' ? null : participant.pendingRequest,
     throttled: EVENT_RULES[event.type].unthrottles ? false : participant.throttled,
+    withdrawn: roster === 'withdraws' ? true : roster === 'reinstates' ? false : participant.withdrawn,
   };
 }
 
-// Events whose details the stream does not carry: a new device-change request (its id and expiry) and a
-// move to another device (the browser of the attempt it was moved to) refetch the rows at once; a failed
+// Events whose details the stream does not carry: a new device-change request (its id and expiry), a
+// move to another device (the browser of the attempt it was moved to) and a new name refetch the rows at once; a failed
 // attempt (was it the one that throttles the participant?) within a couple of seconds, so that a hall
 // full of typos costs one refetch, not one each. Undefined: the event alone is enough.
 export function refetchDelayMs(event: StreamEvent): number | undefined {
   const rule = EVENT_RULES[event.type];
-  if (rule.request === 'opens' || rule.lock === 'target') return 150;
+  if (rule.request === 'opens' || rule.lock === 'target' || rule.roster === 'renames') return 150;
   return rule.countsFailure ? 2000 : undefined;
 }

@@ -169,6 +169,11 @@ export function ParticipantsTable({ participants, timeZone, onAction, sessionNam
                     {p.pendingRequest && <span className="tag tag-request">{intl.formatMessage({ id: 'table.tag.request' })}</span>}
                     {p.openConflict && !p.pendingRequest && <span className="tag tag-conflict">{intl.formatMessage({ id: 'table.tag.conflict' })}</span>}
                     {p.throttled && <span className="tag tag-throttled">{intl.formatMessage({ id: 'table.tag.throttled' })}</span>}
+                    {p.withdrawn && (
+                      <span className="tag tag-withdrawn" title={intl.formatMessage({ id: 'table.tag.withdrawn.hint' })}>
+                        {intl.formatMessage({ id: 'table.tag.withdrawn' })}
+                      </span>
+                    )}
                   </span>
                   <span role="cell" className="cell-lockedIp">
                     <DeviceBadge ip={p.lockedIp} device={p.lockedDevice} userAgent={p.lockedUserAgent} compact />

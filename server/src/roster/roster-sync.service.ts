@@ -1,0 +1,85 @@
+import type { RosterSyncAnswer } from '../../../contracts/api-tokens.ts';
+import { recordEvent } from '../audit/audit.repo.ts';
+import { type Database, withTransaction } from '../lib/database.ts';
+import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
+import type { Actor } from '../lib/http.ts';
+import { lockParticipantByCode } from '../participants/participants.repo.ts';
+import { MIN_CODE_BITS } from './participant-codes.ts';
+import { existingCodes, insertParticipants, lockSession, sessionMembers, setFullName, setWithdrawn } from './roster.repo.ts';
+import { findShortCodes, validateRows } from './roster.service.ts';
+
+export interface RosterSyncInput {
+  participants: { code: string; fullName: string }[];
+  allowShortCodes?: boolean;
+}
+
+const REASON = 'roster sync';
+
+// Makes the session's roster the one given, in one transaction: adds the new codes, renames, withdraws the
+// ones left out (their history stays; their code is refused from then on) and reinstates withdrawn ones
+// named again. Each change of an existing participant is an audit event under its row lock, like a
+// proctor's action. Syncs of one session are serialised by its row; check-ins do not take that lock.
+export async function syncRoster(db: Database, sessionId: number, input: RosterSyncInput, actor: Actor): Promise<RosterSyncAnswer> {
+  const { participants, problems } = validateRows(input.participants.map((participant, index) => ({ line: index, ...participant })));
+  const issues = problems.map((problem) => ({ path: `participants.${problem.line}`, message: problem.message }));
+  const short = findShortCodes(participants);
+  if (short && !input.allowShortCodes) {
+    issues.push({
+      path: `participants.${short.weakest.line}.code`,
+      message: `${short.count} code(s) are short enough to be guessed (${short.weakest.code}: about ${short.weakest.bits} bits, at least ${MIN_CODE_BITS} wanted); send allowShortCodes: true to accept them`,
+    });
+  }
+  if (issues.length > 0) throw new InvalidInputError('The roster was not synchronised: nothing changed.', issues);
+  return withTransaction(db, async (tx) => {
+    if (!(await lockSession(tx, sessionId))) throw new NotFoundError(`No exam session ${sessionId}.`);
+    const members = new Map((await sessionMembers(tx, sessionId)).map((member) => [member.code, member]));
+    const wanted = new Map(participants.map((participant) => [participant.code, participant]));
+    const newcomers = participants.filter((participant) => !members.has(participant.code));
+    const elsewhere = await existingCodes(tx, newcomers.map((participant) => participant.code));
+    if (elsewhere.size > 0) {
+      throw new InvalidInputError(
+        'The roster was not synchronised: nothing changed.',
+        newcomers.filter((participant) => elsewhere.has(participant.code)).map((participant) => ({ path: `participants.${participant.line}.code`, message: `code ${participant.code} belongs to another exam session` })),
+      );
+    }
+    const answer: RosterSyncAnswer = { added: newcomers.map((participant) => participant.code).sort(), renamed: [], withdrawn: [], reinstated: [], unchanged: 0 };
+    const changing: string[] = [];
+    for (const [code, member] of members) {
+      const given = wanted.get(code);
+      const lists = given
+        ? [...(given.fullName !== member.fullName ? [answer.renamed] : []), ...(member.withdrawn ? [answer.reinstated] : [])]
+        : member.withdrawn ? [] : [answer.withdrawn];
+      for (const list of lists) list.push(code);
+      if (lists.length > 0) changing.push(code);
+      else if (given) answer.unchanged++;
+    }
+    const renamed = new Set(answer.renamed);
+    const reinstated = new Set(answer.reinstated);
+    // In code order, like the proctor's bulk actions, so two writers over overlapping codes cannot deadlock.
+    for (const code of changing.sort()) {
+      const participant = await lockParticipantByCode(tx, code);
+      if (!participant) continue;
+      if (!wanted.has(code)) {
+        recordEvent(tx, participant, byActor(actor, 'withdrawn'));
+        setWithdrawn(tx, participant.id, participant.now);
+        continue;
+      }
+      // The rename first: it changes no state, so the reinstatement after it starts from the row as read.
+      if (renamed.has(code)) {
+        recordEvent(tx, participant, byActor(actor, 'renamed'));
+        setFullName(tx, participant.id, wanted.get(code)!.fullName);
+      }
+      if (reinstated.has(code)) {
+        recordEvent(tx, participant, byActor(actor, 'reinstated'));
+        setWithdrawn(tx, participant.id, null);
+      }
+    }
+    await insertParticipants(tx, sessionId, newcomers);
+    for (const list of [answer.renamed, answer.withdrawn, answer.reinstated]) list.sort();
+    return answer;
+  });
+}
+
+function byActor(actor: Actor, type: 'withdrawn' | 'reinstated' | 'renamed') {
+  return { type, sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name, reason: REASON };
+}
