@@ -78,7 +78,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   lock_reset: { ...NOTHING, lock: 'clear', conflict: 'settles' },
   lock_transferred: { ...NOTHING, lock: 'target', status: 'in_progress', conflict: 'settles', request: 'closes' },
   expired: { ...NOTHING, status: 'expired', conflict: 'settles', request: 'closes' },
-  reopened: { ...NOTHING, status: 'reopen', conflict: 'settles' },
+  reopened: { ...NOTHING, status: 'reopen', conflict: 'settles', roster: 'reinstates' },
   device_change_requested: { ...NOTHING, request: 'opens' },
   device_change_declined: { ...NOTHING, request: 'closes' },
   device_change_refused: NOTHING,

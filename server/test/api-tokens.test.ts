@@ -5,6 +5,7 @@ import { runCli } from './support/cli-process.ts';
 import { eventually } from './support/eventually.ts';
 import { auditRows, createSession, participantRow, uniqueCode } from './support/fixtures.ts';
 import { request, TestDevice } from './support/http-client.ts';
+import { logInProctor } from './support/proctor-client.ts';
 import { useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
@@ -125,6 +126,23 @@ describe('PUT /api/sessions/:id/roster', () => {
     expect((await device.checkIn(env.server.baseUrl, person(leaves, 'Grace Hopper'))).json.result).toBe('reentered');
     const audit = await runCli(['audit', 'verify'], { env: { DATABASE_URL: env.database.url } });
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
+  });
+
+  it('when a proctor reopens a withdrawn participant, then they may check in, and the next sync that still leaves them out withdraws them again', async () => {
+    const sessionId = await createSession(env.database.sql);
+    const { token } = await createToken(sessionId, 'roster:write');
+    const [stays, leaves] = [code(), code()];
+    await sync(sessionId, token, { participants: [person(stays, 'Ada Lovelace'), person(leaves, 'Grace Hopper')] });
+    await sync(sessionId, token, { participants: [person(stays, 'Ada Lovelace')] });
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    expect((await proctor.get(`/api/proctor/participants?session=${sessionId}`)).json.participants.find((p: { code: string }) => p.code === leaves).withdrawn).toBe(true);
+
+    const reopened = await proctor.post(`/api/proctor/participants/${leaves}/reopen`, { reason: 'on the list at the door' });
+
+    expect(reopened.json.participant).toMatchObject({ status: 'unused', withdrawn: false });
+    expect((await new TestDevice(address()).checkIn(env.server.baseUrl, person(leaves, 'Grace Hopper'))).status).toBe(200);
+    expect((await sync(sessionId, token, { participants: [person(stays, 'Ada Lovelace')] })).json.withdrawn).toEqual([leaves]);
+    expect((await participantRow(env.database.sql, leaves)).status).toBe('expired');
   });
 
   it('when a roster has a code of another session, a duplicate or a bad name, then 400 names each problem and nothing changes', async () => {

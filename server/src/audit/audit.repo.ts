@@ -1,7 +1,7 @@
 import { type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter, stateChanged } from '../../../contracts/participant-state.ts';
 import type { LockPolicy } from '../../../contracts/lock-policy.ts';
 import type { Tx } from '../lib/database.ts';
-import { closePendingRequests, JUST_INSERTED, type LockedParticipant, writeState } from '../participants/participants.repo.ts';
+import { closePendingRequests, JUST_INSERTED, type LockedParticipant, setWithdrawn, writeState } from '../participants/participants.repo.ts';
 import { enqueueDeliveries } from '../webhooks/webhooks.repo.ts';
 
 // Published by every transaction that wrote audit rows, once it has committed (Tx.publish).
@@ -100,7 +100,9 @@ export function recordEvent(tx: Tx, participant: LockedParticipant, facts: Event
   // In this transaction: a committed event is delivered to the session's webhooks, a rolled-back one never.
   if (webhooksPossible) enqueueDeliveries(tx, { participantId: participant.id, sessionId: participant.sessionId, type: facts.type, at: participant.now });
   if (stateChanged(participant, after)) writeState(tx, participant, after);
-  if (EVENT_RULES[facts.type].request === 'closes') closePendingRequests(tx, participant.id, facts.actor ?? facts.type);
+  const rule = EVENT_RULES[facts.type];
+  if (rule.request === 'closes') closePendingRequests(tx, participant.id, facts.actor ?? facts.type);
+  if (rule.roster === 'withdraws' || rule.roster === 'reinstates') setWithdrawn(tx, participant.id, rule.roster === 'withdraws' ? participant.now : null);
   return after;
 }
 

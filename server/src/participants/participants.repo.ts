@@ -166,3 +166,8 @@ const CLOSE_PENDING_REQUESTS = `
 export function closePendingRequests(tx: Tx, participantId: number, by: string): void {
   tx.defer(CLOSE_PENDING_REQUESTS, [by.slice(0, 64), participantId]);
 }
+
+// The participant's place on the roster, as the event's rule says (see EventRule.roster).
+export function setWithdrawn(tx: Tx, participantId: number, at: Date | null): void {
+  tx.defer('UPDATE participants SET withdrawn_at = ? WHERE id = ?', [at, participantId]);
+}

@@ -5,7 +5,7 @@ import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import { lockParticipantByCode } from '../participants/participants.repo.ts';
 import { MIN_CODE_BITS } from './participant-codes.ts';
-import { existingCodes, insertParticipants, lockSession, sessionMembers, setFullName, setWithdrawn } from './roster.repo.ts';
+import { existingCodes, insertParticipants, lockSession, sessionMembers, setFullName } from './roster.repo.ts';
 import { findShortCodes, validateRows } from './roster.service.ts';
 
 export interface RosterSyncInput {
@@ -61,7 +61,6 @@ export async function syncRoster(db: Database, sessionId: number, input: RosterS
       if (!participant) continue;
       if (!wanted.has(code)) {
         recordEvent(tx, participant, byActor(actor, 'withdrawn'));
-        setWithdrawn(tx, participant.id, participant.now);
         continue;
       }
       // The rename first: it changes no state, so the reinstatement after it starts from the row as read.
@@ -71,7 +70,6 @@ export async function syncRoster(db: Database, sessionId: number, input: RosterS
       }
       if (reinstated.has(code)) {
         recordEvent(tx, participant, byActor(actor, 'reinstated'));
-        setWithdrawn(tx, participant.id, null);
       }
     }
     await insertParticipants(tx, sessionId, newcomers);

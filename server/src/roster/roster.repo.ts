@@ -60,11 +60,6 @@ export async function sessionMembers(db: SqlHandle, sessionId: number): Promise<
   return rows.map((row) => ({ code: row.code, fullName: row.full_name, withdrawn: row.withdrawn_at !== null }));
 }
 
-// Besides the state the audit event changes (recordEvent): what a roster sync changes of the row.
-export function setWithdrawn(tx: Tx, participantId: number, at: Date | null): void {
-  tx.defer('UPDATE participants SET withdrawn_at = ? WHERE id = ?', [at, participantId]);
-}
-
 export function setFullName(tx: Tx, participantId: number, fullName: string): void {
   tx.defer('UPDATE participants SET full_name = ? WHERE id = ?', [fullName, participantId]);
 }
