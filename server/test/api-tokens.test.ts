@@ -169,6 +169,21 @@ describe('PUT /api/sessions/:id/roster', () => {
     expect((await sync(sessionId, token, { participants: [person('ABCD', 'Short Code')], allowShortCodes: true })).json.added).toEqual(['ABCD']);
   });
 
+  it('when two sessions\' syncs add the same new code at once, then one gets it and the other a 400, never a 500', async () => {
+    const [first, second] = [await createSession(env.database.sql), await createSession(env.database.sql)];
+    const [a, b] = [await createToken(first, 'roster:write'), await createToken(second, 'roster:write')];
+    for (let round = 0; round < 10; round++) {
+      const contested = code();
+      const answers = await Promise.all([
+        sync(first, a.token, { participants: [person(contested, 'Ada Lovelace')] }),
+        sync(second, b.token, { participants: [person(contested, 'Ada Lovelace')] }),
+      ]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+      const [rows] = await env.database.sql.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM participants WHERE code = ?', [contested]);
+      expect(Number(rows[0]!.n)).toBe(1);
+    }
+  });
+
   it('when a sync that leaves a code out races 20 devices checking in with it, then afterwards the code is withdrawn and no device was let in after the withdrawal', async () => {
     const sessionId = await createSession(env.database.sql);
     const { token } = await createToken(sessionId, 'roster:write');

@@ -14,6 +14,7 @@ export interface RosterSyncInput {
 }
 
 const REASON = 'roster sync';
+const DUPLICATE_KEY = 1062;
 
 // Makes the session's roster the one given, in one transaction: adds the new codes, renames, withdraws the
 // ones left out (their history stays; their code is refused from then on) and reinstates withdrawn ones
@@ -72,7 +73,13 @@ export async function syncRoster(db: Database, sessionId: number, input: RosterS
         recordEvent(tx, participant, byActor(actor, 'reinstated'));
       }
     }
-    await insertParticipants(tx, sessionId, newcomers);
+    try {
+      await insertParticipants(tx, sessionId, newcomers);
+    } catch (error) {
+      // Another session's sync added one of these codes after the check above (codes are unique everywhere).
+      if ((error as { errno?: number }).errno === DUPLICATE_KEY) throw new InvalidInputError('A code of this roster was just added to another exam session: nothing changed. Send the roster again to see which.');
+      throw error;
+    }
     for (const list of [answer.renamed, answer.withdrawn, answer.reinstated]) list.sort();
     return answer;
   });
