@@ -15,7 +15,7 @@ import { type GaleraCluster, startGaleraCluster } from './support/galera-cluster
 import { checkIn, deviceAddress, request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { ProvenDevice } from './support/proven-device.ts';
-import { WebhookReceiver } from './support/webhook-receiver.ts';
+import { untilSubscriptionActive, WebhookReceiver } from './support/webhook-receiver.ts';
 import { addSubscription } from '../src/webhooks/webhooks.service.ts';
 import { auditIds, openSse } from './support/sse-client.ts';
 import { testDatabaseDefaults } from './support/test-database.ts';
@@ -134,13 +134,7 @@ describe('examgate on a three-node Galera cluster', () => {
     try {
       const created = await addSubscription(databases.at(-1)!, session!.name as string, { url: receiver.url, eventTypes: [] });
       receiver.useSecret(created.secret);
-      await vi.waitFor(
-        async () => {
-          const [[row]] = await sql.query<mysql.RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) >= ? AS active', [created.activeFrom]);
-          expect(Number(row!.active)).toBe(1);
-        },
-        { timeout: 5_000, interval: 100 },
-      );
+      await untilSubscriptionActive(sql, created.activeFrom);
 
       await Promise.all(
         participants.map(async (participant, p) => {

@@ -10,7 +10,7 @@ import { holdsFor } from './support/eventually.ts';
 import { createParticipants, type TestParticipant } from './support/fixtures.ts';
 import { TestDevice } from './support/http-client.ts';
 import { startTestServer, type TestServer, useTestEnvironment } from './support/test-server.ts';
-import { WebhookReceiver } from './support/webhook-receiver.ts';
+import { untilSubscriptionActive, WebhookReceiver } from './support/webhook-receiver.ts';
 
 // The file's own server does not deliver; each test starts the delivering instances it needs, retrying
 // within 2 s so that a receiver's return is noticed quickly.
@@ -37,20 +37,11 @@ async function subscribedReceiver(sessionId: number, eventTypes: string[] = []):
   const [[session]] = await env.database.sql.query<RowDataPacket[]>('SELECT name FROM exam_sessions WHERE id = ?', [sessionId]);
   const created = await addSubscription(env.database.db, session!.name as string, { url: receiver.url, eventTypes });
   receiver.useSecret(created.secret);
-  await untilActive(created.activeFrom);
+  await untilSubscriptionActive(env.database.sql, created.activeFrom);
   return receiver;
 }
 
 // A subscription applies from WEBHOOK_ACTIVATION_DELAY_S after it was added, on the database's clock.
-async function untilActive(activeFrom: Date): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const [[row]] = await env.database.sql.query<RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) >= ? AS active', [activeFrom]);
-      expect(Number(row!.active)).toBe(1);
-    },
-    { timeout: 5_000, interval: 100 },
-  );
-}
 
 // Each participant's committed events, in the order they happened.
 async function committedEvents(participants: TestParticipant[]): Promise<Map<string, number[]>> {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type mysql from 'mysql2/promise';
+import { expect, vi } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookPayload } from '../../../contracts/webhooks.ts';
 
@@ -61,4 +63,16 @@ export class WebhookReceiver {
   distinct(): Received[] {
     return [...new Map(this.received.map((item) => [item.id, item])).values()];
   }
+}
+
+// A subscription applies from its activeFrom (WEBHOOK_ACTIVATION_DELAY_S after it was added), by the
+// database's clock: events written before then are not delivered to it.
+export async function untilSubscriptionActive(sql: mysql.Connection, activeFrom: Date): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const [[row]] = await sql.query<mysql.RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) >= ? AS active', [activeFrom]);
+      expect(Number(row!.active)).toBe(1);
+    },
+    { timeout: 5_000, interval: 100 },
+  );
 }
