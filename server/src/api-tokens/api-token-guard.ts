@@ -46,7 +46,14 @@ export function apiTokenGuard(db: Database): (scope: ApiTokenScope) => RequestHa
   };
 }
 
-export function apiTokenActor(req: Request): Actor {
+function guarded(req: Request): ApiTokenIdentity {
   if (!req.apiToken) throw new Error(`${req.method} ${req.path} has no API token guard`);
-  return { name: `token:${req.apiToken.name}`.slice(0, 100), ip: clientIp(req), requestId: req.id };
+  return req.apiToken;
+}
+
+// The exam session of the path, which the guard has checked is the token's.
+export const apiTokenSession = (req: Request): number => guarded(req).sessionId;
+
+export function apiTokenActor(req: Request): Actor {
+  return { name: `token:${guarded(req).name}`.slice(0, 100), ip: clientIp(req), requestId: req.id };
 }

@@ -1,7 +1,6 @@
 import express, { Router } from 'express';
-import { SessionIdParam } from '../../../contracts/api-params.ts';
 import { API_EVENTS_SETTLE_S, type ApiEventsPage, ApiEventsQuery, type ApiParticipants, ROSTER_SYNC_BODY_LIMIT, RosterSyncRequest } from '../../../contracts/api-tokens.ts';
-import { apiTokenActor, apiTokenGuard } from '../api-tokens/api-token-guard.ts';
+import { apiTokenActor, apiTokenGuard, apiTokenSession } from '../api-tokens/api-token-guard.ts';
 import type { Database } from '../lib/database.ts';
 import { apiHeaders, parseBody, requireJsonBody, sendJson } from '../lib/http.ts';
 import { syncRoster } from '../roster/roster-sync.service.ts';
@@ -21,20 +20,17 @@ export function integrationRoutes(db: Database): Router {
   const rosterBody = express.json({ limit: ROSTER_SYNC_BODY_LIMIT, strict: true });
 
   router.put('/api/sessions/:sessionId/roster', apiHeaders(), needs('roster:write'), requireJsonBody(), rosterBody, async (req, res) => {
-    const { sessionId } = parseBody(SessionIdParam, req.params);
-    sendJson(res, await syncRoster(db, sessionId, parseBody(RosterSyncRequest, req.body), apiTokenActor(req)));
+    sendJson(res, await syncRoster(db, apiTokenSession(req), parseBody(RosterSyncRequest, req.body), apiTokenActor(req)));
   });
 
   router.get('/api/sessions/:sessionId/participants', apiHeaders(), needs('participants:read'), async (req, res) => {
-    const { sessionId } = parseBody(SessionIdParam, req.params);
-    const body: ApiParticipants = { participants: await db.read((handle) => sessionParticipants(handle, sessionId)) };
+    const body: ApiParticipants = { participants: await db.read((handle) => sessionParticipants(handle, apiTokenSession(req))) };
     sendJson(res, body);
   });
 
   router.get('/api/sessions/:sessionId/events', apiHeaders(), needs('events:read'), async (req, res) => {
-    const { sessionId } = parseBody(SessionIdParam, req.params);
     const { after, limit } = parseBody(ApiEventsQuery, req.query);
-    const page = await db.read((handle) => participantEventsAfter(handle, sessionId, after === undefined ? undefined : cursorOf(after), limit, API_EVENTS_SETTLE_S));
+    const page = await db.read((handle) => participantEventsAfter(handle, apiTokenSession(req), after === undefined ? undefined : cursorOf(after), limit, API_EVENTS_SETTLE_S));
     const body: ApiEventsPage = { events: page.events, next: page.last ? cursorText(page.last) : null };
     sendJson(res, body);
   });

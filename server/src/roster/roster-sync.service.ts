@@ -43,35 +43,29 @@ export async function syncRoster(db: Database, sessionId: number, input: RosterS
         newcomers.filter((participant) => elsewhere.has(participant.code)).map((participant) => ({ path: `participants.${participant.line}.code`, message: `code ${participant.code} belongs to another exam session` })),
       );
     }
-    const answer: RosterSyncAnswer = { added: newcomers.map((participant) => participant.code).sort(), renamed: [], withdrawn: [], reinstated: [], unchanged: 0 };
-    const changing: string[] = [];
-    for (const [code, member] of members) {
-      const given = wanted.get(code);
-      const lists = given
-        ? [...(given.fullName !== member.fullName ? [answer.renamed] : []), ...(member.withdrawn ? [answer.reinstated] : [])]
-        : member.withdrawn ? [] : [answer.withdrawn];
-      for (const list of lists) list.push(code);
-      if (lists.length > 0) changing.push(code);
-      else if (given) answer.unchanged++;
-    }
-    const renamed = new Set(answer.renamed);
-    const reinstated = new Set(answer.reinstated);
-    // In code order, like the proctor's bulk actions, so two writers over overlapping codes cannot deadlock.
-    for (const code of changing.sort()) {
-      const participant = await lockParticipantByCode(tx, code);
+    // What happens to each participant already in the session; the answer lists are read off these plans.
+    const plans = [...members.values()].map((member) => {
+      const given = wanted.get(member.code);
+      return {
+        code: member.code,
+        withdraw: !given && !member.withdrawn,
+        newName: given && given.fullName !== member.fullName ? given.fullName : undefined,
+        reinstate: given !== undefined && member.withdrawn,
+      };
+    });
+    const changing = plans.filter((plan) => plan.withdraw || plan.newName !== undefined || plan.reinstate);
+    // In code order, like the proctor's bulk actions, so two writers over overlapping codes cannot deadlock
+    // (and so the answer's lists come out sorted).
+    for (const plan of changing.sort((a, b) => (a.code < b.code ? -1 : 1))) {
+      const participant = await lockParticipantByCode(tx, plan.code);
       if (!participant) continue;
-      if (!wanted.has(code)) {
-        recordEvent(tx, participant, byActor(actor, 'withdrawn'));
-        continue;
-      }
+      if (plan.withdraw) recordEvent(tx, participant, byActor(actor, 'withdrawn'));
       // The rename first: it changes no state, so the reinstatement after it starts from the row as read.
-      if (renamed.has(code)) {
+      if (plan.newName !== undefined) {
         recordEvent(tx, participant, byActor(actor, 'renamed'));
-        setFullName(tx, participant.id, wanted.get(code)!.fullName);
+        setFullName(tx, participant.id, plan.newName);
       }
-      if (reinstated.has(code)) {
-        recordEvent(tx, participant, byActor(actor, 'reinstated'));
-      }
+      if (plan.reinstate) recordEvent(tx, participant, byActor(actor, 'reinstated'));
     }
     try {
       await insertParticipants(tx, sessionId, newcomers);
@@ -80,8 +74,14 @@ export async function syncRoster(db: Database, sessionId: number, input: RosterS
       if ((error as { errno?: number }).errno === DUPLICATE_KEY) throw new InvalidInputError('A code of this roster was just added to another exam session: nothing changed. Send the roster again to see which.');
       throw error;
     }
-    for (const list of [answer.renamed, answer.withdrawn, answer.reinstated]) list.sort();
-    return answer;
+    const codesWhere = (applies: (plan: (typeof plans)[number]) => boolean) => changing.filter(applies).map((plan) => plan.code);
+    return {
+      added: newcomers.map((participant) => participant.code).sort(),
+      renamed: codesWhere((plan) => plan.newName !== undefined),
+      withdrawn: codesWhere((plan) => plan.withdraw),
+      reinstated: codesWhere((plan) => plan.reinstate),
+      unchanged: plans.filter((plan) => wanted.has(plan.code) && plan.newName === undefined && !plan.reinstate).length,
+    };
   });
 }
 
