@@ -166,6 +166,16 @@ async function startBareExpress(): Promise<{ baseUrl: string; pid: number; stop(
   return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
+// bench/webhook-posts.ts in a process of its own: its CPU per signed POST to `url`.
+async function webhookPostFloor(url: string): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./webhook-posts.ts', import.meta.url)), url, String(PARTICIPANTS)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`webhook-posts exited with ${code}`);
+  return Number(out.trim());
+}
+
 async function main() {
   const cores = os.cpus().length;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-bench-'));
@@ -329,6 +339,7 @@ async function main() {
     // deliveries (each round waits until its outbox is delivered, to a receiver in this process that
     // answers 204). Rounds alternate, after a warm-up pair, and the medians count.
     const webhookRounds: { without: { serverUs: number; databaseUs: number; rps: number }; with: { serverUs: number; databaseUs: number; rps: number; delivered: number } }[] = [];
+    let postFloorUs = NaN;
     {
       let deliveredCount = 0;
       const receiver = http.createServer((req, res) => {
@@ -367,6 +378,7 @@ async function main() {
         const withHook = await measured(`HOOKB${round}`, 111 + round * 2, true);
         if (round > 0) webhookRounds.push({ without, with: withHook });
       }
+      postFloorUs = await webhookPostFloor(receiverUrl);
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
     const hookMedian = (pick: (round: (typeof webhookRounds)[number]) => number) => summarise(webhookRounds.map(pick)).p50;
@@ -379,6 +391,8 @@ async function main() {
       say(`      server ${fmt(round.without.serverUs, 0)} / ${fmt(round.with.serverUs, 0)} µs, database ${fmt(round.without.databaseUs, 0)} / ${fmt(round.with.databaseUs, 0)} µs (${fmt(round.without.rps, 0)} / ${fmt(round.with.rps, 0)} req/s; ${round.with.delivered} delivered)`);
     }
     say(`      median: server ${webhookCost.server >= 0 ? '+' : ''}${fmt(webhookCost.server * 100, 0)} %, database ${webhookCost.database >= 0 ? '+' : ''}${fmt(webhookCost.database * 100, 0)} %`);
+    const postFloorShare = postFloorUs / hookMedian((round) => round.without.serverUs);
+    say(`      floor: a delivery's signed HTTP request alone (bench/webhook-posts.ts) costs its process ${fmt(postFloorUs, 0)} µs, ${fmt(postFloorShare * 100, 0)} % of a check-in's server CPU`);
 
     // (2') The fan-out's cost: server CPU per check-in with 50 dashboards attached, the dashboards in a
     // process of their own that only counts bytes. This VM's speed drifts by a third within a minute, so
@@ -528,7 +542,7 @@ async function main() {
       date: new Date().toISOString(), cores, cpu: os.cpus()[0]?.model, database: version, durableCommits: Number(flush) === 1,
       databaseLimit: limits, endToEnd: { ...e2eStats, ratioToNaive: ratio, ratioToService }, contention: { allAtOnce: raceAll, inWaves: raceStats }, burst: burstStats, live,
       fanOut: { rounds: fanOutRounds, medianCost: fanOutCost },
-      webhooks: { rounds: webhookRounds, medianCost: webhookCost },
+      webhooks: { rounds: webhookRounds, medianCost: webhookCost, postFloorUs, postFloorShare },
       proofOfPossession: { cookie: proof.cookie, proven: proof.proven, rounds: proof.rounds.map((round) => ({ cookie: round.cookie.cpuPerRequestUs, proven: round.proven.cpuPerRequestUs, cookieRps: round.cookie.rps, provenRps: round.proven.rps })) }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);

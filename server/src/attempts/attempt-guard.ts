@@ -1,6 +1,6 @@
 import { recordAttemptOnUnknownCode, recordEvent } from '../audit/audit.repo.ts';
 import type { DeviceIdentity } from '../devices/device-keys.ts';
-import { mayHaveWebhooks, type SessionCache, type SessionRules } from '../exam-sessions/session-cache.ts';
+import { webhookTargets, type SessionCache, type SessionRules } from '../exam-sessions/session-cache.ts';
 import type { Config } from '../lib/config.ts';
 import type { Tx } from '../lib/database.ts';
 import { RateLimitedError } from '../lib/errors.ts';
@@ -90,7 +90,7 @@ export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, a
     reason: recognised ? proofRefusal : null,
     lockPolicy: recognised ? session.lockPolicy : null,
   };
-  if (participant) recordEvent(tx, participant, facts, session === undefined || mayHaveWebhooks(session, now));
+  if (participant) recordEvent(tx, participant, facts, session && webhookTargets(session, now, facts.type));
   else recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
   countTowardLimits(tx, limits, attempt, participant?.id, now);
   return { recognised: false, proofRefused: recognised };

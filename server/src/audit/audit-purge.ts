@@ -50,9 +50,13 @@ export async function purgePersonalData(db: Database, olderThanS: number, procto
     );
     // A spent challenge past its expiry could not be used again anyway: its MAC says it expired.
     const challenges = await handle.run('DELETE FROM device_challenges_used WHERE expires_at < UTC_TIMESTAMP(3)');
-    // Finished deliveries (delivered or given up) keep only the audit row they point to.
+    // Given-up deliveries keep only the audit row they point to (delivered ones are deleted when delivered),
+    // and so do those of removed subscriptions (instances that read the session before a removal may
+    // still queue for it for a second; nothing delivers them).
     const deliveries = await handle.run(
-      'DELETE FROM webhook_outbox WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND event_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND',
+      `DELETE FROM webhook_outbox
+        WHERE (gave_up_at IS NOT NULL AND event_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND)
+           OR subscription_id IN (SELECT id FROM webhook_subscriptions WHERE removed_at IS NOT NULL)`,
       [olderThanS],
     );
     return {

@@ -83,9 +83,9 @@ function insertEvent(
 // The one way a participant's state changes: its audit row and the change the state table derives from
 // it, written in the caller's transaction under the caller's row lock, so they commit or vanish together
 // and the log always replays to the row. Deferred: they travel with the next statement or the COMMIT.
-// `webhooksPossible`: false only when the caller knows the session can have no webhook for this event
-// (mayHaveWebhooks); the outbox statement is then skipped, which the check-in path is glad of.
-export function recordEvent(tx: Tx, participant: LockedParticipant, facts: EventFacts, webhooksPossible = true): ParticipantState<Date, number | typeof JUST_INSERTED> {
+// `webhooks`: the subscriptions the event goes to when the caller knows them (webhookTargets), so that the
+// check-in path writes its outbox rows as values, or skips them; undefined, the outbox statement reads them.
+export function recordEvent(tx: Tx, participant: LockedParticipant, facts: EventFacts, webhooks?: readonly number[]): ParticipantState<Date, number | typeof JUST_INSERTED> {
   const after = stateAfter<Date, number | typeof JUST_INSERTED>(participant, {
     type: facts.type,
     sourceIp: facts.sourceIp,
@@ -98,7 +98,7 @@ export function recordEvent(tx: Tx, participant: LockedParticipant, facts: Event
   });
   insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now });
   // In this transaction: a committed event is delivered to the session's webhooks, a rolled-back one never.
-  if (webhooksPossible) enqueueDeliveries(tx, { participantId: participant.id, sessionId: participant.sessionId, type: facts.type, at: participant.now });
+  enqueueDeliveries(tx, { participantId: participant.id, sessionId: participant.sessionId, type: facts.type, at: participant.now }, webhooks);
   if (stateChanged(participant, after)) writeState(tx, participant, after);
   const rule = EVENT_RULES[facts.type];
   if (rule.request === 'closes') closePendingRequests(tx, participant.id, facts.actor ?? facts.type);

@@ -1,7 +1,7 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
 import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
-import { mayHaveWebhooks, type SessionRules } from '../exam-sessions/session-cache.ts';
+import { type SessionRules, webhookTargets } from '../exam-sessions/session-cache.ts';
 import { lastAdmissionAt } from '../audit/audit-events.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
 import { JUST_INSERTED, type LockedParticipant, lockEventOf } from '../participants/participants.repo.ts';
@@ -78,7 +78,7 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
       requestId: attempt.requestId,
       lockPolicy: session.lockPolicy,
     };
-    const after = recordEvent(tx, participant, facts, mayHaveWebhooks(session, participant.now));
+    const after = recordEvent(tx, participant, facts, webhookTargets(session, participant.now, facts.type));
     return { outcome, session, participant, after };
   });
   if (decided.refusal) throw refusalError(decided.refusal, undefined);

@@ -59,20 +59,28 @@ export async function readSession(db: SqlHandle, id: number): Promise<ExamSessio
   return row && toSession(row);
 }
 
-// What a check-in needs to know of a session's webhooks: whether it has any, as of the database's `readAt`.
+// What a check-in needs to know of a session's webhooks: its subscriptions, as of the database's `readAt`.
 export interface SessionWebhooks {
-  hasWebhooks: boolean;
+  webhooks: SessionSubscription[];
   readAt: Date;
 }
 
+export interface SessionSubscription {
+  id: number;
+  // '*' or audit event types, comma-separated.
+  eventTypes: string;
+  activeFrom: Date;
+}
+
 export async function readSessionWithWebhooks(db: SqlHandle, id: number): Promise<(ExamSession & SessionWebhooks) | undefined> {
-  const [row] = await db.rows<SessionRow & { has_webhooks: number; read_at: Date }>(
-    `SELECT ${SESSION_COLUMNS}, EXISTS (SELECT 1 FROM webhook_subscriptions w WHERE w.session_id = exam_sessions.id AND w.removed_at IS NULL) AS has_webhooks,
-            UTC_TIMESTAMP(3) AS read_at
-       FROM exam_sessions WHERE id = ?`,
+  const [row] = await db.rows<SessionRow & { read_at: Date }>(`SELECT ${SESSION_COLUMNS}, UTC_TIMESTAMP(3) AS read_at FROM exam_sessions WHERE id = ?`, [id]);
+  if (!row) return undefined;
+  // Read after `read_at`: a subscription missing here was added after it.
+  const webhooks = await db.rows<RowDataPacket & { id: number; event_types: string; active_from: Date }>(
+    'SELECT id, event_types, active_from FROM webhook_subscriptions WHERE session_id = ? AND removed_at IS NULL',
     [id],
   );
-  return row && { ...toSession(row), hasWebhooks: Number(row.has_webhooks) === 1, readAt: row.read_at };
+  return { ...toSession(row), webhooks: webhooks.map((w) => ({ id: Number(w.id), eventTypes: w.event_types, activeFrom: w.active_from })), readAt: row.read_at };
 }
 
 // With the database's clock read under the lock, for the audit row of the change.

@@ -1,6 +1,7 @@
 import type { SqlHandle } from '../lib/database.ts';
 import { networkMatcher } from './allowed-networks.ts';
 import { WEBHOOK_ACTIVATION_DELAY_S } from '../../../contracts/webhooks.ts';
+import { subscriptionWants } from '../webhooks/webhooks.repo.ts';
 import { type ExamSession, readSessionWithWebhooks, type SessionWebhooks } from './exam-sessions.repo.ts';
 
 // Published by a transaction that changed a session's settings (Tx.publish), with the session's id.
@@ -12,11 +13,12 @@ export interface SessionRules extends ExamSession, SessionWebhooks {
   insideAllowedNetworks: ((ip: string) => boolean) | null;
 }
 
-// Whether an event at `at` may have to go to a webhook outbox. A session read without subscriptions, less
-// than the activation delay before the event, cannot have one that applies to it (a subscription added
-// after the read starts later than that); otherwise the outbox statement decides exactly.
-export function mayHaveWebhooks(rules: SessionWebhooks, at: Date): boolean {
-  return rules.hasWebhooks || at.getTime() >= rules.readAt.getTime() + WEBHOOK_ACTIVATION_DELAY_S * 1000;
+// The subscriptions an event of `type` at `at` goes to, when the session's cached read settles it: the
+// read is less than the activation delay before the event, so a subscription added since cannot apply to
+// it yet. Otherwise undefined, and the outbox statement reads the subscriptions itself.
+export function webhookTargets(rules: SessionWebhooks, at: Date, type: string): number[] | undefined {
+  if (at.getTime() >= rules.readAt.getTime() + WEBHOOK_ACTIVATION_DELAY_S * 1000) return undefined;
+  return rules.webhooks.filter((subscription) => subscription.activeFrom <= at && subscriptionWants(subscription.eventTypes, type)).map((subscription) => subscription.id);
 }
 
 interface Entry {

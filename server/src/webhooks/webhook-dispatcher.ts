@@ -2,16 +2,17 @@ import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { webhookEventData, type WebhookPayload, webhookEventType } from '../../../contracts/webhooks.ts';
-import { type Database, withTransaction } from '../lib/database.ts';
+import type { Database } from '../lib/database.ts';
 import type { Config } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
-import { claimDue, claimedDeliveries, type Delivery, markDelivered, markFailed, OUTBOX_WRITTEN } from './webhooks.repo.ts';
+import { type Delivery, dueDeliveries, leaseSubscription, markDelivered, markFailed, OUTBOX_WRITTEN, subscriptionsWithDueWork } from './webhooks.repo.ts';
 
 const COALESCE_MS = 50;
 
 export interface DispatcherOptions {
   pollMs: number;
-  // How long a claim lasts: an instance that dies holding one leaves it to the others after this.
+  // How long a subscription's lease lasts: an instance that dies holding one leaves it to the others after
+  // this (renewed before every batch).
   leaseS: number;
   timeoutMs: number;
   batch: number;
@@ -53,10 +54,10 @@ export function signedRequest(delivery: Delivery, nowS: number): { headers: Reco
   return { headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(nowS), 'webhook-signature': `v1,${signature}` }, body };
 }
 
-// Every instance runs one. It claims due deliveries (see claimDue), posts them, and records the outcome;
+// Every instance runs one. It leases a subscription with due deliveries, posts them, and records the outcome;
 // it is woken by this instance's commits and polls for the others' and for retries.
 export class WebhookDispatcher {
-  readonly #claimer = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  readonly #holder = `${process.pid}-${randomBytes(6).toString('hex')}`;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -101,15 +102,28 @@ export class WebhookDispatcher {
   }
 
   async #drain(): Promise<void> {
-    // Commits that come close together are delivered together: fewer, larger claims.
+    // Commits that come close together are delivered together: fewer, larger batches.
     await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
     for (;;) {
-      const claimed = await withTransaction(this.db, (tx) => claimDue(tx, this.#claimer, this.options.leaseS, this.options.batch));
-      if (claimed.length === 0 || this.#stopped) return;
-      const deliveries = await this.db.read((handle) => claimedDeliveries(handle, this.#claimer, claimed));
+      if (this.#stopped) return;
+      const due = await this.db.read((handle) => subscriptionsWithDueWork(handle, this.#holder));
+      if (due.length === 0) return;
+      await Promise.all(due.map((subscriptionId) => this.#deliverSubscription(subscriptionId)));
+    }
+  }
+
+  // Batch after batch while this instance holds the subscription's lease and batches come back full; a
+  // short batch hands back to #drain, which looks again for whatever arrived meanwhile.
+  async #deliverSubscription(subscriptionId: number): Promise<void> {
+    for (;;) {
+      if (this.#stopped || !(await this.db.read((handle) => leaseSubscription(handle, subscriptionId, this.#holder, this.options.leaseS)))) return;
+      const deliveries = await this.db.read((handle) => dueDeliveries(handle, subscriptionId, this.options.batch));
+      // A batch holds one event per participant, so all of it goes out at once.
       const outcomes = await Promise.all(deliveries.map(async (delivery) => ({ delivery, delivered: await this.#deliver(delivery) })));
-      const delivered = outcomes.filter((outcome) => outcome.delivered).map((outcome) => outcome.delivery);
-      await this.db.read((handle) => markDelivered(handle, delivered));
+      await this.db.read((handle) => markDelivered(handle, subscriptionId, outcomes.filter((outcome) => outcome.delivered).map((outcome) => outcome.delivery)));
+      if (deliveries.length < this.options.batch) return;
+      // Let the next commits join the next batch.
+      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
     }
   }
 
@@ -118,7 +132,7 @@ export class WebhookDispatcher {
     const { headers, body } = signedRequest(delivery, Math.floor(Date.now() / 1000));
     let failure: string | undefined;
     try {
-      const status = await post(delivery.url, headers, body, this.options.timeoutMs);
+      const status = await postWebhook(delivery.url, headers, body, this.options.timeoutMs);
       if (status < 200 || status >= 300) failure = `HTTP ${status}`;
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
@@ -136,7 +150,7 @@ export class WebhookDispatcher {
 // and fetch cost the server several times as much CPU per request. Redirects are not followed.
 const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }) };
 
-function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+export function postWebhook(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ export interface TestServer {
   close: () => Promise<void>;
 }
 
-export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
+export async function startTestServer(db: Database, config: Partial<Config> = {}, logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })): Promise<TestServer> {
   const fullConfig = { ...loadConfig({}), ...config };
   const { app, close: closeApp, watchAdmission } = createApp({ config: fullConfig, db, logger });
   // Listening as main.ts does: admission control, and its accept queue. With Node's default 511, the
