@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from './support/cli-process.ts';
-import { createParticipants } from './support/fixtures.ts';
+import { createParticipants, timePasses } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-database.ts';
 import { startTestServer, type TestServer } from './support/test-server.ts';
+
+const FORTY_DAYS_S = 40 * 24 * 3600;
 
 let database: TestDatabase;
 let server: TestServer;
@@ -133,7 +135,7 @@ describe('npm run cli -- audit verify', () => {
 describe('npm run cli -- purge', () => {
   it('when rows are older than the retention period, then their addresses and user agents go, the rows stay, and the log still verifies', async () => {
     const { a, b } = await realActivity();
-    await database.sql.query('UPDATE audit_events SET created_at = created_at - INTERVAL 40 DAY WHERE code = ?', [a.code]);
+    await timePasses(database.sql, a.code, FORTY_DAYS_S);
     const [[counts]] = (await database.sql.query('SELECT COUNT(*) AS n FROM audit_events')) as unknown as [[{ n: number }]];
 
     const result = await cli(database.url, 'purge', '--older-than', '30d');
@@ -163,7 +165,8 @@ describe('npm run cli -- purge', () => {
       'UPDATE proctor_sessions s JOIN proctors p ON p.id = s.proctor_id SET s.expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE p.username = ?',
       [stale.username],
     );
-    await database.sql.query('UPDATE audit_events SET created_at = created_at - INTERVAL 40 DAY WHERE code IN (?, ?)', [a.code, c.code]);
+    await timePasses(database.sql, a.code, FORTY_DAYS_S);
+    await timePasses(database.sql, c.code, FORTY_DAYS_S);
     await database.sql.query('UPDATE participants SET status_updated_at = status_updated_at - INTERVAL 40 DAY WHERE code = ?', [a.code]);
     await database.sql.query('UPDATE device_change_requests SET created_at = created_at - INTERVAL 40 DAY');
     await database.sql.query('UPDATE attempt_failures SET window_started_at = window_started_at - INTERVAL 2 DAY');

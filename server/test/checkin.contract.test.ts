@@ -57,9 +57,11 @@ describe('POST /api/check-in', () => {
       ['checked_in', DEVICE_A],
       ['device_conflict', DEVICE_B],
     ]);
-    expect(await participantRow(env.database.sql, participant.code)).toEqual({
-      ...before, refused_attempts: 1, last_refusal_event_id: audit[1]!.id, conflict_open: 1,
+    const after = await participantRow(env.database.sql, participant.code);
+    expect(after).toEqual({
+      ...before, refused_attempts: 1, last_refusal_event_id: audit[1]!.id, conflict_open: 1, chain_seq: 2, chain_head: after.chain_head,
     });
+    expect(after.chain_head).not.toEqual(before.chain_head);
   });
 
   it('when the code has expired, then even the device holding the lock gets 403 code_expired (not the device rule)', async () => {

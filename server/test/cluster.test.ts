@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { recordAttemptOnUnknownCode } from '../src/audit/audit.repo.ts';
 import { verifyAuditLog } from '../src/audit/audit-verify.ts';
 import { loadConfig } from '../src/lib/config.ts';
-import { Database, type DatabaseOptions } from '../src/lib/database.ts';
+import { Database, type DatabaseOptions, databaseNow, withTransaction } from '../src/lib/database.ts';
 import { ClusterNotReadyError } from '../src/lib/database-url.ts';
 import { setUpDatabase } from '../src/lib/database-setup.ts';
 import { migrate, MIGRATIONS_DIR } from '../src/lib/migrate.ts';
@@ -213,27 +214,36 @@ describe('examgate on a three-node Galera cluster', () => {
     const stream = await openSse(`${watched.baseUrl}/api/proctor/stream`, { cookie: proctor.cookie });
     await stream.waitFor((messages) => messages.some((message) => message.event === 'ready'));
     const [participant] = await createParticipants(sql, 1, { session: { lockPolicy: 'device' } });
-    const slow = await mysql.createConnection({ uri: cluster.nodeUrl(2, DATABASE) });
+    // Node 3 takes an id and holds it, in a transaction of its own that records an attempt as the app does
+    // (a link of its chain); this node's transactions are invisible to node 2.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let insertedId = 0;
+    const slowDb = databaseOn(cluster.nodeUrl(2, DATABASE));
+    const slow = withTransaction(slowDb, async (tx) => {
+      await recordAttemptOnUnknownCode(tx, participant!.code, { type: 'not_recognised', sourceIp: '127.0.12.90', userAgent: null, requestId: 'late-on-node-3' }, await databaseNow(tx));
+      const [row] = await tx.rows<mysql.RowDataPacket>('SELECT LAST_INSERT_ID() AS id');
+      insertedId = Number(row!.id);
+      await released;
+    });
     try {
-      // Node 3 takes an id and holds it; this node's transactions are invisible to node 2.
-      await slow.query('START TRANSACTION');
-      const [inserted] = await slow.query<mysql.ResultSetHeader>(
-        "INSERT INTO audit_events (code, event_type, source_ip, request_id, created_at) VALUES (?, 'not_recognised', '127.0.12.90', 'late-on-node-3', UTC_TIMESTAMP(3))",
-        [participant!.code],
-      );
+      await vi.waitFor(() => expect(insertedId).toBeGreaterThan(0), { timeout: 5000, interval: 20 });
       for (let i = 0; i < 5; i++) await checkIn(writer.baseUrl, participant, deviceAddress(4000 + i));
       const [[{ max }]] = (await sql.query('SELECT MAX(id) AS max FROM audit_events')) as unknown as [[{ max: number }]];
-      expect(Number(max)).toBeGreaterThan(inserted.insertId);
+      expect(Number(max)).toBeGreaterThan(insertedId);
       await stream.waitFor((messages) => auditIds(messages).includes(Number(max)), 3000);
       await new Promise((resolve) => setTimeout(resolve, 500));
 
-      await slow.query('COMMIT');
+      release();
+      await slow;
 
-      await stream.waitFor((messages) => auditIds(messages).includes(inserted.insertId), 5000);
-      expect(auditIds(stream.messages).filter((id) => id === inserted.insertId)).toHaveLength(1);
+      await stream.waitFor((messages) => auditIds(messages).includes(insertedId), 5000);
+      expect(auditIds(stream.messages).filter((id) => id === insertedId)).toHaveLength(1);
     } finally {
+      release();
       stream.close();
-      await slow.end();
+      await slow.catch(() => {});
+      await slowDb.close();
     }
   });
 

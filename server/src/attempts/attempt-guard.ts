@@ -91,7 +91,7 @@ export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, a
     lockPolicy: recognised ? session.lockPolicy : null,
   };
   if (participant) recordEvent(tx, participant, facts, session && webhookTargets(session, now, facts.type));
-  else recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
+  else await recordAttemptOnUnknownCode(tx, attempt.code, facts, now);
   countTowardLimits(tx, limits, attempt, participant?.id, now);
   return { recognised: false, proofRefused: recognised };
 }

@@ -19,7 +19,7 @@ export async function letTryAgain(db: Database, by: Unthrottle, reason: string |
       details: JSON.stringify({ ...by, cleared }),
     };
     if (participant) recordEvent(tx, participant, facts);
-    else recordAddressUnthrottled(tx, facts, await databaseNow(tx));
+    else await recordAddressUnthrottled(tx, facts, await databaseNow(tx));
     return cleared;
   });
 }

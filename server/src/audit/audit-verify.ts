@@ -4,9 +4,10 @@ import { deviceFingerprint, type LockPolicy, matchHolder } from '../../../contra
 import { admittingEventTypes, type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter } from '../../../contracts/participant-state.ts';
 import type { Database, SqlHandle } from '../lib/database.ts';
 import { nameHash } from '../participants/full-name.ts';
+import { type ChainBreak, CHAINED_COLUMNS, type ChainedRowData, verifyChain } from './audit-chain-verify.ts';
 
 export interface Violation {
-  invariant: 1 | 2 | 3 | 4;
+  invariant: 1 | 2 | 3 | 4 | 5;
   code: string;
   message: string;
   eventIds: number[];
@@ -49,6 +50,7 @@ export const INVARIANTS = {
   2: 'every successful check-in has exactly one audit row (request ids are unique)',
   3: "replaying a code's audit rows yields its current status, lock holder and conflict summary",
   4: 'no success on an expired code or with a name that did not match',
+  5: 'every audit row since the chains began is a link of its hash chain, unchanged, none missing, none added',
 } as const;
 
 // Stands for a lock holder whose address or device `purge` removed; no address or hash looks like it.
@@ -153,24 +155,16 @@ interface ParticipantRowData extends RowDataPacket {
   refused_attempts: number;
   last_refusal_event_id: number | null;
   conflict_open: number;
+  chain_seq: number;
+  chain_head: Buffer | null;
 }
 
-interface EventRow extends RowDataPacket {
-  id: number;
+interface EventRow extends ChainedRowData {
   participant_id: number;
   event_type: AuditEventType;
-  source_ip: string | null;
-  device: string | null;
-  request_id: string;
-  submitted_name_hash: string | null;
   status_before: ParticipantStatus | null;
   status_after: ParticipantStatus | null;
-  locked_ip_before: string | null;
-  locked_ip_after: string | null;
-  locked_device_before: string | null;
-  locked_device_after: string | null;
   lock_policy: LockPolicy | null;
-  purged_at: Date | null;
 }
 
 const PAGE = 500;
@@ -178,6 +172,8 @@ const PAGE = 500;
 export interface VerifyReport {
   participants: number;
   events: number;
+  // Rows written before the hash chains began (migration 016): not covered by them.
+  unchained: number;
   violations: Violation[];
 }
 
@@ -195,36 +191,68 @@ async function duplicateSuccessRequests(handle: SqlHandle): Promise<Violation[]>
   }));
 }
 
+// When the chains began: every row written since is a link of one. Undefined before migration 016.
+async function chainsBegan(handle: SqlHandle): Promise<Date | undefined> {
+  const [row] = await handle.rows<RowDataPacket & { applied_at: Date }>("SELECT applied_at FROM schema_migrations WHERE name = '016_audit_chains.sql'");
+  return row?.applied_at;
+}
+
+const chainViolation = (code: string, broken: ChainBreak): Violation => ({ invariant: 5, code, message: broken.message, eventIds: broken.eventIds });
+
+// The chains of events that belong to no participant, and rows that belong to no chain at all.
+async function verifyOtherChains(handle: SqlHandle, began: Date): Promise<{ events: number; violations: Violation[] }> {
+  const violations: Violation[] = [];
+  let events = 0;
+  const chains = await handle.rows<RowDataPacket & { chain_key: string; seq: number; head: Buffer | null }>('SELECT chain_key, seq, head FROM audit_chains ORDER BY chain_key');
+  for (const chain of chains) {
+    const rows = await handle.rows<ChainedRowData>(`SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE chain_key = ? AND participant_id IS NULL`, [chain.chain_key]);
+    events += rows.length;
+    const broken = verifyChain(`chain ${chain.chain_key}`, rows, { seq: Number(chain.seq), head: chain.head });
+    if (broken) violations.push(chainViolation('', broken));
+  }
+  const strays = await handle.rows<RowDataPacket & { id: number; code: string; participant_id: number | null }>(
+    `SELECT a.id, a.code, a.participant_id FROM audit_events a
+      WHERE (a.participant_id IS NULL AND (a.chain_key IS NULL OR a.chain_key NOT IN (SELECT chain_key FROM audit_chains)) AND (a.chain_seq IS NOT NULL OR a.created_at >= ?))
+         OR (a.participant_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.id = a.participant_id))
+      ORDER BY a.id LIMIT 100`,
+    [began],
+  );
+  for (const stray of strays) {
+    const id = Number(stray.id);
+    const message = stray.participant_id === null ? `audit row ${id} belongs to no chain (a row inserted)` : `audit row ${id} names participant ${stray.participant_id}, who does not exist (a participant deleted, or a row inserted)`;
+    violations.push({ invariant: 5, code: stray.code, message, eventIds: [id] });
+  }
+  return { events, violations };
+}
+
 export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
   return db.read(async (handle) => {
     const violations = await duplicateSuccessRequests(handle);
+    const began = await chainsBegan(handle);
     let participants = 0;
     let events = 0;
+    let unchained = 0;
     let after = 0;
     for (;;) {
-      const page = await handle.rows<ParticipantRowData>(`SELECT id, code, full_name, status, locked_ip, locked_device, refused_attempts, last_refusal_event_id, conflict_open FROM participants WHERE id > ? ORDER BY id LIMIT ${PAGE}`, [after]);
+      const page = await handle.rows<ParticipantRowData>(
+        `SELECT id, code, full_name, status, locked_ip, locked_device, refused_attempts, last_refusal_event_id, conflict_open, chain_seq, chain_head
+           FROM participants WHERE id > ? ORDER BY id LIMIT ${PAGE}`,
+        [after],
+      );
       if (page.length === 0) break;
       after = Number(page.at(-1)!.id);
       const first = Number(page[0]!.id);
-      const rows = await handle.rows<EventRow>(
-        `SELECT id, participant_id, event_type, source_ip, device, request_id, submitted_name_hash, status_before, status_after,
-                locked_ip_before, locked_ip_after, locked_device_before, locked_device_after, lock_policy, purged_at
-           FROM audit_events WHERE participant_id BETWEEN ? AND ? ORDER BY participant_id, id`,
-        [first, after],
-      );
-      const byParticipant = new Map<number, HistoryEvent[]>();
-      for (const row of rows) {
-        const list = byParticipant.get(Number(row.participant_id)) ?? [];
-        list.push({
-          id: Number(row.id), purged: row.purged_at !== null, type: row.event_type, sourceIp: row.source_ip, device: row.device,
-          requestId: row.request_id, submittedNameHash: row.submitted_name_hash, statusBefore: row.status_before, statusAfter: row.status_after,
-          lockedIpBefore: row.locked_ip_before, lockedIpAfter: row.locked_ip_after, lockedDeviceBefore: row.locked_device_before,
-          lockedDeviceAfter: row.locked_device_after, lockPolicy: row.lock_policy,
-        });
-        byParticipant.set(Number(row.participant_id), list);
-      }
+      const rows = await handle.rows<EventRow>(`SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE participant_id BETWEEN ? AND ? ORDER BY participant_id, id`, [first, after]);
+      const byParticipant = new Map<number, EventRow[]>();
+      for (const row of rows) byParticipant.set(Number(row.participant_id), [...(byParticipant.get(Number(row.participant_id)) ?? []), row]);
       for (const row of page) {
-        const history = byParticipant.get(Number(row.id)) ?? [];
+        const rowsOfParticipant = byParticipant.get(Number(row.id)) ?? [];
+        const history: HistoryEvent[] = rowsOfParticipant.map((event) => ({
+          id: Number(event.id), purged: event.purged_at !== null, type: event.event_type, sourceIp: event.source_ip, device: event.device,
+          requestId: event.request_id, submittedNameHash: event.submitted_name_hash, statusBefore: event.status_before, statusAfter: event.status_after,
+          lockedIpBefore: event.locked_ip_before, lockedIpAfter: event.locked_ip_after, lockedDeviceBefore: event.locked_device_before,
+          lockedDeviceAfter: event.locked_device_after, lockPolicy: event.lock_policy,
+        }));
         events += history.length;
         violations.push(
           ...verifyParticipantHistory(
@@ -237,9 +265,22 @@ export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
             history,
           ),
         );
+        if (began === undefined) continue;
+        // Rows from before the chains are not links; one written since that is not a link was inserted.
+        const legacy = rowsOfParticipant.filter((event) => event.chain_seq === null && event.created_at < began);
+        unchained += legacy.length;
+        const broken = verifyChain(`participant ${row.code}`, rowsOfParticipant.filter((event) => !legacy.includes(event)), { seq: Number(row.chain_seq), head: row.chain_head });
+        if (broken) violations.push(chainViolation(row.code, broken));
       }
       participants += page.length;
     }
-    return { participants, events, violations };
+    if (began !== undefined) {
+      const others = await verifyOtherChains(handle, began);
+      events += others.events;
+      violations.push(...others.violations);
+      const [legacy] = await handle.rows<RowDataPacket & { n: number }>('SELECT COUNT(*) AS n FROM audit_events WHERE participant_id IS NULL AND chain_seq IS NULL AND created_at < ?', [began]);
+      unchained += Number(legacy!.n);
+    }
+    return { participants, events, unchained, violations };
   });
 }

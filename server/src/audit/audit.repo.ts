@@ -1,8 +1,10 @@
 import { type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter, stateChanged } from '../../../contracts/participant-state.ts';
 import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { Tx } from '../lib/database.ts';
-import { closePendingRequests, JUST_INSERTED, type LockedParticipant, setWithdrawn, writeState } from '../participants/participants.repo.ts';
+import { closePendingRequests, JUST_INSERTED, type LockedParticipant, setWithdrawn, writeChainHead, writeState } from '../participants/participants.repo.ts';
 import { enqueueDeliveries } from '../webhooks/webhooks.repo.ts';
+import { CHAIN_KEYS, type ChainLink, linkHash, personalDigest, unknownCodeChain } from './audit-chain.ts';
 
 // Published by every transaction that wrote audit rows, once it has committed (Tx.publish).
 export const AUDIT_COMMITTED = 'audit-committed';
@@ -44,40 +46,89 @@ const INSERT_AUDIT_EVENT = `
   INSERT INTO audit_events
     (participant_id, code, event_type, source_ip, device, user_agent, submitted_name_hash, request_id, actor, reason,
      status_before, status_after, locked_ip_before, locked_ip_after, locked_device_before, locked_device_after, lock_policy,
-     session_id, details, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+     session_id, details, created_at, chain_key, chain_seq, personal_digest, chain_hash)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 type Recorded = ParticipantState<Date, unknown> | null;
 
+// Writes the row as the next link of its chain (a participant's, or `chainKey`'s) and returns the link's
+// hash: the chain's new head, which the caller stores under the same lock it read the old one with.
 function insertEvent(
   tx: Tx,
   code: string,
   facts: EventFacts,
-  row: { participantId: number | null; before: Recorded; after: Recorded; at: Date; sessionId?: number },
-): void {
-  tx.defer(INSERT_AUDIT_EVENT, [
-    row.participantId,
+  row: { participantId: number | null; before: Recorded; after: Recorded; at: Date; sessionId?: number; chainKey: string | null; link: ChainLink },
+): Buffer {
+  const personal = {
+    sourceIp: facts.sourceIp,
+    device: facts.sourceDevice ?? null,
+    userAgent: auditedUserAgent(facts.userAgent),
+    submittedNameHash: facts.submittedNameHash ?? null,
+    lockedIpBefore: row.before?.lockedIp ?? null,
+    lockedIpAfter: row.after?.lockedIp ?? null,
+    lockedDeviceBefore: row.before?.lockedDevice ?? null,
+    lockedDeviceAfter: row.after?.lockedDevice ?? null,
+    reason: facts.reason ?? null,
+    details: facts.details ?? null,
+  };
+  const content = {
+    participantId: row.participantId,
+    chainKey: row.chainKey,
+    seq: row.link.seq + 1,
     code,
-    facts.type,
-    facts.sourceIp,
-    facts.sourceDevice ?? null,
-    auditedUserAgent(facts.userAgent),
-    facts.submittedNameHash ?? null,
-    facts.requestId,
-    facts.actor ?? null,
-    facts.reason ?? null,
-    row.before?.status ?? null,
-    row.after?.status ?? null,
-    row.before?.lockedIp ?? null,
-    row.after?.lockedIp ?? null,
-    row.before?.lockedDevice ?? null,
-    row.after?.lockedDevice ?? null,
-    facts.lockPolicy ?? null,
-    row.sessionId ?? null,
-    facts.details ?? null,
-    row.at,
+    eventType: facts.type,
+    requestId: facts.requestId,
+    actor: facts.actor ?? null,
+    statusBefore: row.before?.status ?? null,
+    statusAfter: row.after?.status ?? null,
+    lockPolicy: facts.lockPolicy ?? null,
+    sessionId: row.sessionId ?? null,
+    createdAt: row.at,
+  };
+  const digest = personalDigest(personal);
+  const hash = linkHash(row.link.head, content, digest);
+  tx.defer(INSERT_AUDIT_EVENT, [
+    content.participantId,
+    code,
+    content.eventType,
+    personal.sourceIp,
+    personal.device,
+    personal.userAgent,
+    personal.submittedNameHash,
+    content.requestId,
+    content.actor,
+    personal.reason,
+    content.statusBefore,
+    content.statusAfter,
+    personal.lockedIpBefore,
+    personal.lockedIpAfter,
+    personal.lockedDeviceBefore,
+    personal.lockedDeviceAfter,
+    content.lockPolicy,
+    content.sessionId,
+    personal.details,
+    content.createdAt,
+    content.chainKey,
+    content.seq,
+    digest,
+    hash,
   ]);
   tx.publish(AUDIT_COMMITTED, { code, type: facts.type } satisfies CommittedAuditEvent);
+  return hash;
+}
+
+// A chain of events that belong to no participant, locked until the transaction ends: its links are
+// written one after another.
+async function lockChain(tx: Tx, chainKey: string): Promise<ChainLink> {
+  const [row] = await tx.rows<RowDataPacket & { seq: number; head: Buffer | null }>('SELECT seq, head FROM audit_chains WHERE chain_key = ? FOR UPDATE', [chainKey]);
+  if (!row) throw new Error(`audit chain ${chainKey} is missing (migration 016 makes them)`);
+  return { seq: Number(row.seq), head: row.head };
+}
+
+async function insertChainedEvent(tx: Tx, chainKey: string, code: string, facts: EventFacts, row: { at: Date; sessionId?: number }): Promise<void> {
+  const link = await lockChain(tx, chainKey);
+  const head = insertEvent(tx, code, facts, { participantId: null, before: null, after: null, ...row, chainKey, link });
+  tx.defer('UPDATE audit_chains SET seq = ?, head = ? WHERE chain_key = ?', [link.seq + 1, head, chainKey]);
 }
 
 // The one way a participant's state changes: its audit row and the change the state table derives from
@@ -96,10 +147,16 @@ export function recordEvent(tx: Tx, participant: LockedParticipant, facts: Event
     at: participant.now,
     ref: JUST_INSERTED,
   });
-  insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now });
+  const link = { seq: participant.chainSeq, head: participant.chainHead };
+  const head = insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now, chainKey: null, link });
   // In this transaction: a committed event is delivered to the session's webhooks, a rolled-back one never.
   enqueueDeliveries(tx, { participantId: participant.id, sessionId: participant.sessionId, type: facts.type, at: participant.now }, webhooks);
-  if (stateChanged(participant, after)) writeState(tx, participant, after);
+  const chain = { seq: link.seq + 1, head };
+  if (stateChanged(participant, after)) writeState(tx, participant, after, chain);
+  else writeChainHead(tx, participant.id, chain);
+  // A second event in the same transaction links to this one.
+  participant.chainSeq = chain.seq;
+  participant.chainHead = chain.head;
   const rule = EVENT_RULES[facts.type];
   if (rule.request === 'closes') closePendingRequests(tx, participant.id, facts.actor ?? facts.type);
   if (rule.roster === 'withdraws' || rule.roster === 'reinstates') setWithdrawn(tx, participant.id, rule.roster === 'withdraws' ? participant.now : null);
@@ -107,25 +164,25 @@ export function recordEvent(tx: Tx, participant: LockedParticipant, facts: Event
 }
 
 // An attempt on a code that does not exist: audited like any other, with nothing to change.
-export function recordAttemptOnUnknownCode(tx: Tx, code: string, facts: EventFacts, at: Date): void {
-  insertEvent(tx, code, facts, { participantId: null, before: null, after: null, at });
+export function recordAttemptOnUnknownCode(tx: Tx, code: string, facts: EventFacts, at: Date): Promise<void> {
+  return insertChainedEvent(tx, unknownCodeChain(code), code, facts, { at });
 }
 
 export type AccountChange = 'added' | 'password_changed' | 'removed' | 'sessions_revoked';
 
 // A change to a proctor account; `sessionsEnded` counts the sessions it ended.
-export function recordAccountChange(tx: Tx, facts: Omit<EventFacts, 'type'>, change: { username: string; change: AccountChange; sessionsEnded: number; at: Date }): void {
+export function recordAccountChange(tx: Tx, facts: Omit<EventFacts, 'type'>, change: { username: string; change: AccountChange; sessionsEnded: number; at: Date }): Promise<void> {
   const details = JSON.stringify({ username: change.username, change: change.change, sessionsEnded: change.sessionsEnded });
-  insertEvent(tx, '', { ...facts, type: 'proctor_account_changed', details }, { participantId: null, before: null, after: null, at: change.at });
+  return insertChainedEvent(tx, CHAIN_KEYS.accounts, '', { ...facts, type: 'proctor_account_changed', details }, { at: change.at });
 }
 
 // Failure counts dropped for an address (no participant of its own); for a code, recordEvent is used.
-export function recordAddressUnthrottled(tx: Tx, facts: Omit<EventFacts, 'type'>, at: Date): void {
-  insertEvent(tx, '', { ...facts, type: 'throttle_cleared' }, { participantId: null, before: null, after: null, at });
+export function recordAddressUnthrottled(tx: Tx, facts: Omit<EventFacts, 'type'>, at: Date): Promise<void> {
+  return insertChainedEvent(tx, CHAIN_KEYS.throttles, '', { ...facts, type: 'throttle_cleared' }, { at });
 }
 
 // A change of an exam session's settings, with what they were and became.
-export function recordSessionChange(tx: Tx, sessionId: number, facts: Omit<EventFacts, 'type'>, change: { before: unknown; after: unknown; at: Date }): void {
+export function recordSessionChange(tx: Tx, sessionId: number, facts: Omit<EventFacts, 'type'>, change: { before: unknown; after: unknown; at: Date }): Promise<void> {
   const details = JSON.stringify({ before: change.before, after: change.after });
-  insertEvent(tx, '', { ...facts, type: 'session_changed', details }, { participantId: null, before: null, after: null, at: change.at, sessionId });
+  return insertChainedEvent(tx, CHAIN_KEYS.sessions, '', { ...facts, type: 'session_changed', details }, { at: change.at, sessionId });
 }

@@ -70,7 +70,7 @@ async function change(db: Database, locate: (tx: Tx) => Promise<LockedSession | 
     const { now, ...before } = session;
     const next = applyChange(before, change);
     writeSession(tx, next);
-    recordSessionChange(
+    await recordSessionChange(
       tx,
       session.id,
       { sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name, reason },

@@ -11,6 +11,9 @@ export interface LockedParticipant extends ParticipantState<Date, number> {
   code: string;
   fullName: string;
   lastGuessAt: Date | null;
+  // The participant's audit chain: its length and last hash (see audit-chain.ts), advanced by recordEvent.
+  chainSeq: number;
+  chainHead: Buffer | null;
   // The database's clock, read under the lock, so that every time written by this transaction is one
   // consistent UTC instant computed by the database, later than the commit of whatever it waited for.
   now: Date;
@@ -31,6 +34,8 @@ interface LockedParticipantRow extends RowDataPacket {
   refused_attempts: number;
   last_refusal_event_id: number | null;
   last_guess_at: Date | null;
+  chain_seq: number;
+  chain_head: Buffer | null;
   now: Date;
 }
 
@@ -42,7 +47,7 @@ interface LockedParticipantRow extends RowDataPacket {
 // database a sixth of its CPU per check-in.
 const LOCKED_PARTICIPANT_COLUMNS = `
   p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.locked_device, p.lock_event_id, p.device_locked_at, p.entered_at, p.conflict_open,
-  p.refused_attempts, p.last_refusal_event_id, p.last_guess_at, SYSDATE(3) AS now`;
+  p.refused_attempts, p.last_refusal_event_id, p.last_guess_at, p.chain_seq, p.chain_head, SYSDATE(3) AS now`;
 
 const LOCK_PARTICIPANT_BY_CODE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS} FROM participants p WHERE p.code = ? FOR UPDATE`;
 
@@ -118,6 +123,8 @@ function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
     refusedAttempts: Number(row.refused_attempts),
     lastRefusal: row.last_refusal_event_id === null ? null : Number(row.last_refusal_event_id),
     lastGuessAt: row.last_guess_at,
+    chainSeq: Number(row.chain_seq),
+    chainHead: row.chain_head,
     now: row.now,
   };
 }
@@ -128,7 +135,7 @@ const WRITE_STATE = `
   UPDATE participants
      SET status = ?, locked_ip = ?, locked_device = ?, lock_event_id = IF(?, LAST_INSERT_ID(), ?), device_locked_at = ?,
          entered_at = ?, conflict_open = ?, refused_attempts = ?, last_refusal_event_id = IF(?, LAST_INSERT_ID(), ?),
-         status_updated_at = IF(?, ?, status_updated_at)
+         status_updated_at = IF(?, ?, status_updated_at), chain_seq = ?, chain_head = ?
    WHERE id = ?`;
 
 export const JUST_INSERTED = Symbol('the audit event inserted just before');
@@ -137,6 +144,7 @@ export function writeState(
   tx: Tx,
   participant: LockedParticipant,
   after: ParticipantState<Date, number | typeof JUST_INSERTED>,
+  chain: { seq: number; head: Buffer },
 ): void {
   const refusal = after.lastRefusal;
   const lockEvent = after.lockEvent;
@@ -154,8 +162,15 @@ export function writeState(
     refusal === JUST_INSERTED ? null : refusal,
     after.status !== participant.status,
     participant.now,
+    chain.seq,
+    chain.head,
     participant.id,
   ]);
+}
+
+// The chain's new head when the event changed nothing else.
+export function writeChainHead(tx: Tx, participantId: number, chain: { seq: number; head: Buffer }): void {
+  tx.defer('UPDATE participants SET chain_seq = ?, chain_head = ? WHERE id = ?', [chain.seq, chain.head, participantId]);
 }
 
 const CLOSE_PENDING_REQUESTS = `

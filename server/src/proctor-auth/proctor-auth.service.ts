@@ -36,7 +36,7 @@ export async function addProctor(db: Database, username: string, password: strin
     // A new password ends every session opened with the old one, live streams included.
     const proctor = outcome === 'updated' ? await findProctor(tx, username) : undefined;
     const sessionsEnded = proctor ? await deleteSessionsOf(tx, proctor.id) : 0;
-    recordAccountChange(tx, byActor(actor), { username, change: outcome === 'created' ? 'added' : 'password_changed', sessionsEnded, at: await databaseNow(tx) });
+    await recordAccountChange(tx, byActor(actor), { username, change: outcome === 'created' ? 'added' : 'password_changed', sessionsEnded, at: await databaseNow(tx) });
     return outcome;
   });
 }
@@ -49,7 +49,7 @@ async function endProctorSessions(db: Database, username: string, change: 'remov
     if (!proctor) throw new NotFoundError(`No proctor is called ${username}.`);
     const sessionsEnded = await deleteSessionsOf(tx, proctor.id);
     if (change === 'removed') await deleteProctor(tx, proctor.id);
-    recordAccountChange(tx, { ...byActor(actor), reason }, { username: proctor.username, change, sessionsEnded, at: await databaseNow(tx) });
+    await recordAccountChange(tx, { ...byActor(actor), reason }, { username: proctor.username, change, sessionsEnded, at: await databaseNow(tx) });
     return sessionsEnded;
   });
 }

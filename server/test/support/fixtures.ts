@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type mysql from 'mysql2/promise';
 import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import { rewriteParticipantChain } from './audit-chains.ts';
 
 export interface TestParticipant {
   code: string;
@@ -139,8 +140,10 @@ export async function lockWaits(sql: mysql.Connection, database: string): Promis
   return Number(row!.waiting);
 }
 
-// A minute (or `seconds`) goes by for a participant's history: its audit rows move back in time. Rules
-// that look at how recent the holder's last use was (a copied device key) then see an old use.
+// A minute (or `seconds`) goes by for a participant's history: its audit rows move back in time (their
+// hash chain rewritten to match, so the log still verifies). Rules that look at how recent the holder's
+// last use was (a copied device key) then see an old use.
 export async function timePasses(sql: mysql.Connection, code: string, seconds = 60): Promise<void> {
   await sql.query('UPDATE audit_events SET created_at = created_at - INTERVAL ? SECOND WHERE code = ?', [seconds, code]);
+  await rewriteParticipantChain(sql, code);
 }

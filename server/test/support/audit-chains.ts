@@ -1,0 +1,39 @@
+import type mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import { CHAINED_COLUMNS, type ChainedRowData } from '../../src/audit/audit-chain-verify.ts';
+import { linkHash } from '../../src/audit/audit-chain.ts';
+
+// What anyone with write access to the database can do after editing a participant's rows: hash their
+// chain again over the rows as they now are, and store its new head. Tests that make time pass by moving
+// rows back use it (the log must still verify), and the seal test shows that a seal kept elsewhere is what
+// finds it out.
+export async function rewriteParticipantChain(sql: mysql.Connection, code: string): Promise<void> {
+  const [rows] = await sql.query<ChainedRowData[]>(
+    `SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE participant_id = (SELECT id FROM participants WHERE code = ?) AND chain_seq IS NOT NULL ORDER BY chain_seq`,
+    [code],
+  );
+  let previous: Buffer | null = null;
+  for (const row of rows) {
+    const hash = linkHash(
+      previous,
+      {
+        participantId: Number(row.participant_id),
+        chainKey: row.chain_key,
+        seq: Number(row.chain_seq),
+        code: row.code,
+        eventType: row.event_type,
+        requestId: row.request_id,
+        actor: row.actor,
+        statusBefore: row.status_before,
+        statusAfter: row.status_after,
+        lockPolicy: row.lock_policy,
+        sessionId: row.session_id === null ? null : Number(row.session_id),
+        createdAt: row.created_at,
+      },
+      row.personal_digest!,
+    );
+    await sql.query('UPDATE audit_events SET chain_hash = ? WHERE id = ?', [hash, row.id]);
+    previous = hash;
+  }
+  await sql.query<RowDataPacket[]>('UPDATE participants SET chain_head = ?, chain_seq = ? WHERE code = ?', [previous, rows.length, code]);
+}
