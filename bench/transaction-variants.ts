@@ -1,4 +1,5 @@
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { linkHash, personalDigest } from '../server/src/audit/audit-chain.ts';
 
 // Check-in transactions written straight against mysql2 (no HTTP, no Express), to measure what the
 // database path itself allows. Each keeps the decision under the SELECT ... FOR UPDATE row lock.
@@ -58,6 +59,36 @@ export const pipelined: Variant = async (connection, attempt) => {
       row?.status ?? null, outcome === 'refused' ? (row?.status ?? null) : 'in_progress', row?.locked_ip ?? null, outcome === 'refused' ? (row?.locked_ip ?? null) : attempt.ip, row?.now ?? new Date()];
     if (outcome === 'checked_in') await connection.query(`${UPDATE}; ${AUDIT}; COMMIT`, [attempt.ip, row!.now, row!.now, row!.now, row!.id, ...audit]);
     else await connection.query(`${AUDIT}; COMMIT`, audit);
+    return outcome;
+  } catch (error) {
+    await connection.query('ROLLBACK');
+    throw error;
+  }
+};
+
+// `pipelined` with the audit row as a link of the participant's hash chain, as examgate writes it: the
+// head read with the row lock, the link hashed in this process, the chain columns in the audit row and the
+// new head written with the participant's update (or by an update of its own for a refusal).
+const LOCK_CHAINED = `SELECT id, full_name, status, locked_ip, chain_seq, chain_head, UTC_TIMESTAMP(3) AS now FROM participants WHERE code = ? FOR UPDATE`;
+const UPDATE_CHAINED = `UPDATE participants SET status = 'in_progress', locked_ip = ?, device_locked_at = ?, entered_at = COALESCE(entered_at, ?), status_updated_at = ?, chain_seq = ?, chain_head = ? WHERE id = ?`;
+const HEAD_ONLY = 'UPDATE participants SET chain_seq = ?, chain_head = ? WHERE id = ?';
+const AUDIT_CHAINED = `INSERT INTO audit_events (participant_id, code, event_type, source_ip, user_agent, request_id, status_before, status_after, locked_ip_before, locked_ip_after, created_at, chain_seq, personal_digest, chain_hash) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export const chained: Variant = async (connection, attempt) => {
+  try {
+    const [results] = await connection.query<RowDataPacket[][]>(`START TRANSACTION; ${LOCK_CHAINED}`, [attempt.code]);
+    const row = results[1]![0] as (LockedRow & { chain_seq: number; chain_head: Buffer | null }) | undefined;
+    const outcome = decide(row, attempt);
+    if (!row) throw new Error('chained variant: every bench code exists');
+    const type = outcome === 'refused' ? 'device_conflict' : outcome;
+    const statusAfter = outcome === 'refused' ? row.status : 'in_progress';
+    const lockedAfter = outcome === 'refused' ? row.locked_ip : attempt.ip;
+    const seq = Number(row.chain_seq) + 1;
+    const digest = personalDigest({ sourceIp: attempt.ip, device: null, userAgent: null, submittedNameHash: null, lockedIpBefore: row.locked_ip, lockedIpAfter: lockedAfter, lockedDeviceBefore: null, lockedDeviceAfter: null, reason: null, details: null });
+    const hash = linkHash(row.chain_head, { participantId: row.id, chainKey: null, seq, code: attempt.code, eventType: type, requestId: attempt.requestId, actor: null, statusBefore: row.status, statusAfter, lockPolicy: null, sessionId: null, createdAt: row.now }, digest);
+    const audit = [row.id, attempt.code, type, attempt.ip, attempt.requestId, row.status, statusAfter, row.locked_ip, lockedAfter, row.now, seq, digest, hash];
+    if (outcome === 'checked_in') await connection.query(`${UPDATE_CHAINED}; ${AUDIT_CHAINED}; COMMIT`, [attempt.ip, row.now, row.now, row.now, seq, hash, row.id, ...audit]);
+    else await connection.query(`${AUDIT_CHAINED}; ${HEAD_ONLY}; COMMIT`, [...audit, seq, hash, row.id]);
     return outcome;
   } catch (error) {
     await connection.query('ROLLBACK');

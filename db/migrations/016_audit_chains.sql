@@ -34,3 +34,22 @@ INSERT INTO audit_chains (chain_key) VALUES ('accounts'), ('sessions'), ('thrott
   ('unknown-40'), ('unknown-41'), ('unknown-42'), ('unknown-43'), ('unknown-44'), ('unknown-45'), ('unknown-46'), ('unknown-47'),
   ('unknown-48'), ('unknown-49'), ('unknown-50'), ('unknown-51'), ('unknown-52'), ('unknown-53'), ('unknown-54'), ('unknown-55'),
   ('unknown-56'), ('unknown-57'), ('unknown-58'), ('unknown-59'), ('unknown-60'), ('unknown-61'), ('unknown-62'), ('unknown-63');
+
+-- Seals: the heads of every chain at one moment, and one digest over them to be kept outside the
+-- database (see server/src/audit/audit-seal.ts). `chain` is 'participant:<id>' or an audit_chains key.
+CREATE TABLE audit_seals (
+  id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  sealed_at DATETIME(3) NOT NULL,
+  digest BINARY(32) NOT NULL,
+  chains INT UNSIGNED NOT NULL,
+  events BIGINT UNSIGNED NOT NULL,
+  UNIQUE KEY ux_audit_seals_digest (digest)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE audit_seal_heads (
+  seal_id BIGINT UNSIGNED NOT NULL,
+  chain VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  seq INT UNSIGNED NOT NULL,
+  head BINARY(32) NOT NULL,
+  PRIMARY KEY (seal_id, chain)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -2,43 +2,12 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { type Violation, verifyAuditLog } from '../src/audit/audit-verify.ts';
 import { unknownCodeChain } from '../src/audit/audit-chain.ts';
-import { createParticipants, type TestParticipant } from './support/fixtures.ts';
-import { checkIn, deviceAddress, request, TestDevice } from './support/http-client.ts';
-import { logInProctor } from './support/proctor-client.ts';
+import { auditActivity } from './support/audit-activity.ts';
+import { createParticipants } from './support/fixtures.ts';
 import { useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
-let nextDevice = 0;
-const device = () => new TestDevice(deviceAddress(400 + nextDevice++));
-
-// Every kind of row: check-ins, re-entries, a second device refused, a wrong name, attempts on codes that
-// do not exist, a proctor's reset, and a change of the session's settings.
-async function activity(): Promise<TestParticipant[]> {
-  const participants = await createParticipants(env.database.sql, 3, { session: { lockPolicy: 'device' } });
-  const [a, b, c] = participants as [TestParticipant, TestParticipant, TestParticipant];
-  const holder = device();
-  expect((await holder.checkIn(env.server.baseUrl, a)).status).toBe(200);
-  expect((await holder.checkIn(env.server.baseUrl, a)).status).toBe(200);
-  expect((await device().checkIn(env.server.baseUrl, a)).status).toBe(409);
-  expect((await device().checkIn(env.server.baseUrl, b)).status).toBe(200);
-  expect((await device().checkIn(env.server.baseUrl, { code: c.code, fullName: 'Somebody Else' })).status).toBe(403);
-  for (const code of ['NOPE-0001', 'NOPE-0002', 'NOPE-0003']) expect((await checkIn(env.server.baseUrl, { code, fullName: 'Nobody' }, deviceAddress(400 + nextDevice++))).status).toBe(403);
-  const proctor = await logInProctor(env.server.baseUrl, env.database.db);
-  const [[lock]] = await env.database.sql.query<RowDataPacket[]>('SELECT locked_ip FROM participants WHERE code = ?', [b.code]);
-  expect((await proctor.post(`/api/proctor/participants/${b.code}/reset-lock`, { reason: 'new laptop', expectedIp: lock!.locked_ip })).status).toBe(200);
-  const patched = await request(`${env.server.baseUrl}/api/proctor/sessions/${a.sessionId}`, {
-    method: 'PATCH',
-    json: { version: 0, reason: 'exam link', continueUrl: 'https://exam.example.org/' },
-    headers: { cookie: proctor.cookie, 'x-csrf-token': proctor.csrfToken },
-  });
-  expect(patched.status).toBe(200);
-  return participants;
-}
-
-async function rowsOf(code: string): Promise<{ id: number; chain_seq: number }[]> {
-  const [rows] = await env.database.sql.query<RowDataPacket[]>('SELECT id, chain_seq FROM audit_events WHERE code = ? ORDER BY chain_seq', [code]);
-  return rows.map((row) => ({ id: Number(row.id), chain_seq: Number(row.chain_seq) }));
-}
+const { activity, rowsOf, device } = auditActivity(env);
 
 async function chainViolations(): Promise<Violation[]> {
   return (await verifyAuditLog(env.database.db)).violations.filter((violation) => violation.invariant === 5);

@@ -75,8 +75,10 @@ const PURGED_VALUES = ['source_ip', 'device', 'user_agent', 'submitted_name_hash
 // Walks one chain's rows in position order and returns the first place it breaks: a row whose hash does
 // not match its content (edited), a position missing (deleted) or taken twice (inserted), a purged row
 // with personal values, or an end that is not the head its owner recorded (the last rows deleted, or a
-// row added after them). `rows` are the chain's rows only, in any order.
-export function verifyChain(label: string, rows: ChainedRowData[], head: ChainLink): ChainBreak | undefined {
+// row added after them). `rows` are the chain's rows only, in any order. With `sealed`, the head a seal
+// recorded: the chain must pass through it, so a chain rewritten (or cut short) before the seal breaks
+// here even when it is consistent in itself.
+export function verifyChain(label: string, rows: ChainedRowData[], head: ChainLink, sealed?: ChainLink & { at: Date }): ChainBreak | undefined {
   const ordered = [...rows].sort((a, b) => Number(a.chain_seq) - Number(b.chain_seq) || Number(a.id) - Number(b.id));
   let previous: Buffer | null = null;
   let position = 0;
@@ -96,6 +98,12 @@ export function verifyChain(label: string, rows: ChainedRowData[], head: ChainLi
     if (!hash.equals(row.chain_hash)) return { eventIds: [id], message: `${label}: audit row ${id} does not match its hash (a row edited)` };
     previous = hash;
     position = seq;
+    if (sealed && seq === sealed.seq && (sealed.head === null || !hash.equals(sealed.head))) {
+      return { eventIds: [id], message: `${label}: rewritten at or before audit row ${id} (position ${seq}), which the seal of ${sealed.at.toISOString()} recorded otherwise` };
+    }
+  }
+  if (sealed && position < sealed.seq) {
+    return { eventIds: ordered.at(-1) === undefined ? [] : [Number(ordered.at(-1)!.id)], message: `${label}: ends at position ${position}, the seal of ${sealed.at.toISOString()} recorded ${sealed.seq} (rows deleted)` };
   }
   const lastId = ordered.at(-1) === undefined ? [] : [Number(ordered.at(-1)!.id)];
   if (head.seq > position) return { eventIds: lastId, message: `${label}: ends at position ${position}, its head says ${head.seq} (the last row${head.seq - position > 1 ? 's' : ''} deleted)` };

@@ -4,7 +4,9 @@ import { deviceFingerprint, type LockPolicy, matchHolder } from '../../../contra
 import { admittingEventTypes, type AuditEventType, EVENT_RULES, type ParticipantState, stateAfter } from '../../../contracts/participant-state.ts';
 import type { Database, SqlHandle } from '../lib/database.ts';
 import { nameHash } from '../participants/full-name.ts';
+import type { ChainLink } from './audit-chain.ts';
 import { type ChainBreak, CHAINED_COLUMNS, type ChainedRowData, verifyChain } from './audit-chain-verify.ts';
+import { participantChain, type Seal, sealByDigest } from './audit-seal.ts';
 
 export interface Violation {
   invariant: 1 | 2 | 3 | 4 | 5;
@@ -172,6 +174,8 @@ const PAGE = 500;
 export interface VerifyReport {
   participants: number;
   events: number;
+  // The seal verified against, if one was named.
+  seal?: Seal;
   // Rows written before the hash chains began (migration 016): not covered by them.
   unchained: number;
   violations: Violation[];
@@ -200,14 +204,14 @@ async function chainsBegan(handle: SqlHandle): Promise<Date | undefined> {
 const chainViolation = (code: string, broken: ChainBreak): Violation => ({ invariant: 5, code, message: broken.message, eventIds: broken.eventIds });
 
 // The chains of events that belong to no participant, and rows that belong to no chain at all.
-async function verifyOtherChains(handle: SqlHandle, began: Date): Promise<{ events: number; violations: Violation[] }> {
+async function verifyOtherChains(handle: SqlHandle, began: Date, sealedHead: (chain: string) => (ChainLink & { at: Date }) | undefined): Promise<{ events: number; violations: Violation[] }> {
   const violations: Violation[] = [];
   let events = 0;
   const chains = await handle.rows<RowDataPacket & { chain_key: string; seq: number; head: Buffer | null }>('SELECT chain_key, seq, head FROM audit_chains ORDER BY chain_key');
   for (const chain of chains) {
     const rows = await handle.rows<ChainedRowData>(`SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE chain_key = ? AND participant_id IS NULL`, [chain.chain_key]);
     events += rows.length;
-    const broken = verifyChain(`chain ${chain.chain_key}`, rows, { seq: Number(chain.seq), head: chain.head });
+    const broken = verifyChain(`chain ${chain.chain_key}`, rows, { seq: Number(chain.seq), head: chain.head }, sealedHead(chain.chain_key));
     if (broken) violations.push(chainViolation('', broken));
   }
   const strays = await handle.rows<RowDataPacket & { id: number; code: string; participant_id: number | null }>(
@@ -225,10 +229,19 @@ async function verifyOtherChains(handle: SqlHandle, began: Date): Promise<{ even
   return { events, violations };
 }
 
-export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
+// With `sealDigest`, also that nothing before that seal changed (see audit-seal.ts).
+export async function verifyAuditLog(db: Database, options: { sealDigest?: string } = {}): Promise<VerifyReport> {
   return db.read(async (handle) => {
     const violations = await duplicateSuccessRequests(handle);
     const began = await chainsBegan(handle);
+    const seal = options.sealDigest === undefined ? undefined : await sealByDigest(handle, options.sealDigest);
+    if (seal && !seal.intact) violations.push({ invariant: 5, code: '', message: `the seal of ${seal.sealedAt.toISOString()} no longer matches its digest: its stored chain heads were changed`, eventIds: [] });
+    const unvisited = new Set(seal?.intact ? seal.heads.keys() : []);
+    const sealedHead = (chain: string) => {
+      unvisited.delete(chain);
+      const head = seal?.intact ? seal.heads.get(chain) : undefined;
+      return head && { ...head, at: seal!.sealedAt };
+    };
     let participants = 0;
     let events = 0;
     let unchained = 0;
@@ -269,18 +282,27 @@ export async function verifyAuditLog(db: Database): Promise<VerifyReport> {
         // Rows from before the chains are not links; one written since that is not a link was inserted.
         const legacy = rowsOfParticipant.filter((event) => event.chain_seq === null && event.created_at < began);
         unchained += legacy.length;
-        const broken = verifyChain(`participant ${row.code}`, rowsOfParticipant.filter((event) => !legacy.includes(event)), { seq: Number(row.chain_seq), head: row.chain_head });
+        const broken = verifyChain(
+          `participant ${row.code}`,
+          rowsOfParticipant.filter((event) => !legacy.includes(event)),
+          { seq: Number(row.chain_seq), head: row.chain_head },
+          sealedHead(participantChain(Number(row.id))),
+        );
         if (broken) violations.push(chainViolation(row.code, broken));
       }
       participants += page.length;
     }
     if (began !== undefined) {
-      const others = await verifyOtherChains(handle, began);
+      const others = await verifyOtherChains(handle, began, sealedHead);
       events += others.events;
       violations.push(...others.violations);
       const [legacy] = await handle.rows<RowDataPacket & { n: number }>('SELECT COUNT(*) AS n FROM audit_events WHERE participant_id IS NULL AND chain_seq IS NULL AND created_at < ?', [began]);
       unchained += Number(legacy!.n);
     }
-    return { participants, events, unchained, violations };
+    // A sealed chain nobody has any more: a participant removed with every row of theirs.
+    for (const chain of unvisited) {
+      violations.push({ invariant: 5, code: '', message: `${chain}: sealed on ${seal!.sealedAt.toISOString()} with ${seal!.heads.get(chain)!.seq} row(s), now gone (removed with its rows)`, eventIds: [] });
+    }
+    return { participants, events, unchained, violations, ...(seal ? { seal: { id: seal.id, sealedAt: seal.sealedAt, digest: seal.digest, chains: seal.chains, events: seal.events } } : {}) };
   });
 }

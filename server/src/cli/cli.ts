@@ -17,6 +17,7 @@ import { stopPrivateServer } from '../lib/local-database.ts';
 import { letTryAgain, type Unthrottle } from '../attempts/attempts.service.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
 import { parseRetention, purgePersonalData } from '../audit/audit-purge.ts';
+import { sealAuditLog } from '../audit/audit-seal.ts';
 import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
 import { ExamSessionChange, type ExamSessionSettings } from '../../../contracts/exam-session.ts';
 import { INSTANT_WITH_OFFSET, WALL_TIME, wallTimeToUtc } from '../../../contracts/zoned-time.ts';
@@ -51,7 +52,7 @@ Commands:
   keys list | keys rotate                         Show or rotate the keys that sign admission tokens
   webhook add|list|remove                         Deliver a session's events to another system (signed, retried)
   token create|list|revoke|uses                   API tokens for exam platforms (roster sync, participants, events)
-  audit verify                                    Check the audit log against the participants table
+  audit verify [--seal DIGEST] | audit seal       Check the audit log (its hash chains, and a seal); seal it
   purge --older-than <30d|12h>                    Remove personal data from old records
   db stop                                         Stop the private database server of DATA_DIR
 
@@ -82,19 +83,27 @@ After too many failed check-ins a device, or an address trying one code, has to 
 clear <code>        lets everyone who failed on this participant's code try again at once
 clear --address IP  lets everyone at this address try again at once (an IPv6 address stands for its /64)
 The dashboard's "Let try again" does the same. Audited, and shown live on the dashboard.`,
-  audit: `Usage: npm run cli -- audit verify
+  audit: `Usage: npm run cli -- audit verify [--seal <digest>]
+       npm run cli -- audit seal
 
-Replays the audit log and checks, printing every violation with the audit rows involved:
+verify replays the audit log and checks, printing every violation with the audit rows involved:
   1. between two resets or transfers of a code, all successful check-ins carry one device lock;
   2. every successful check-in has exactly one audit row (request ids are unique);
   3. replaying a code's audit rows yields its current status and lock holder;
-  4. no success on an expired code or with a name that did not match.
-Exits 1 when it finds a violation.`,
+  4. no success on an expired code or with a name that did not match;
+  5. every audit row since the hash chains began is a link of its chain: a row edited, deleted or
+     inserted with SQL is named (the first one in its chain).
+With --seal, also that nothing before that seal changed: every chain still passes through the head the
+seal recorded, and no sealed chain is gone. Exits 1 when it finds a violation.
+
+seal records the head of every chain now and prints one digest over them. Keep the digest outside this
+database (print it, mail it, file it with the exam's papers): whoever can write the database can rewrite
+a chain so that it is consistent again, but not so that it matches a digest kept elsewhere.`,
   purge: `Usage: npm run cli -- purge --older-than <N>d|<N>h
 
 Privacy retention. For records older than the period it removes: the addresses, device keys, user agents and
 name hashes of audit rows (the rows, their types and times stay, so counts are kept), the same of device-change
-requests, the lock holder of participants whose code expired, failure counts, and finished webhook deliveries.
+requests, the lock holder of participants whose code expired, failure counts, and given-up webhook deliveries.
 It also deletes expired or idle proctor sessions and spent device challenges. Run it daily from cron, for
 example with --older-than 30d.`,
   session: `Usage: npm run cli -- session list
@@ -400,15 +409,25 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     return 0;
   },
 
-  async audit(command, args) {
+  async audit(command, args, values) {
+    if (command === 'seal') {
+      expectArguments('audit', args, 0);
+      const seal = await withDatabase(({ db }) => sealAuditLog(db));
+      out(`Sealed ${seal.chains} chain(s) holding ${seal.events} audit row(s) at ${seal.sealedAt.toISOString()}.`);
+      out(`Digest: ${seal.digest.toString('hex')}`);
+      out('Keep the digest outside this database; "npm run cli -- audit verify --seal <digest>" proves that nothing before this moment changed.');
+      return 0;
+    }
     if (command !== 'verify') throw usage('audit', command === undefined ? 'Which audit command?' : `Unknown audit command "${command}".`);
     expectArguments('audit', args, 0);
-    const report = await withDatabase(({ db }) => verifyAuditLog(db));
+    const sealDigest = typeof values.seal === 'string' ? values.seal.trim().toLowerCase() : undefined;
+    const report = await withDatabase(({ db }) => verifyAuditLog(db, { sealDigest }));
     for (const violation of report.violations) {
-      out(`violation of invariant ${violation.invariant} (${INVARIANTS[violation.invariant]}): ${violation.code}: ${violation.message} [audit rows ${violation.eventIds.join(', ')}]`);
+      out(`violation of invariant ${violation.invariant} (${INVARIANTS[violation.invariant]}): ${violation.code ? `${violation.code}: ` : ''}${violation.message}${violation.eventIds.length > 0 ? ` [audit rows ${violation.eventIds.join(', ')}]` : ''}`);
     }
     out(`Checked ${report.participants} participant(s) and ${report.events} audit row(s): ${report.violations.length} violation(s).`);
     if (report.unchained > 0) out(`${report.unchained} audit row(s) were written before the hash chains began (migration 016); their contents are checked by replay only.`);
+    if (report.seal) out(`Against the seal of ${report.seal.sealedAt.toISOString()} (${report.seal.chains} chain(s), ${report.seal.events} audit row(s)).`);
     return report.violations.length === 0 ? 0 : 1;
   },
 
@@ -554,6 +573,7 @@ async function run(argv: string[]): Promise<number> {
       events: { type: 'string' },
       scope: { type: 'string' },
       name: { type: 'string' },
+      seal: { type: 'string' },
     },
   });
   const [group, command, ...args] = positionals;

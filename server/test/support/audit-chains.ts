@@ -1,10 +1,10 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import { CHAINED_COLUMNS, type ChainedRowData } from '../../src/audit/audit-chain-verify.ts';
-import { linkHash } from '../../src/audit/audit-chain.ts';
+import { linkHash, personalDigest } from '../../src/audit/audit-chain.ts';
 
 // What anyone with write access to the database can do after editing a participant's rows: hash their
-// chain again over the rows as they now are, and store its new head. Tests that make time pass by moving
+// chain again over the rows as they now are (personal values included), and store its new head. Tests that make time pass by moving
 // rows back use it (the log must still verify), and the seal test shows that a seal kept elsewhere is what
 // finds it out.
 export async function rewriteParticipantChain(sql: mysql.Connection, code: string): Promise<void> {
@@ -14,6 +14,13 @@ export async function rewriteParticipantChain(sql: mysql.Connection, code: strin
   );
   let previous: Buffer | null = null;
   for (const row of rows) {
+    const digest =
+      row.purged_at === null
+        ? personalDigest({
+            sourceIp: row.source_ip, device: row.device, userAgent: row.user_agent, submittedNameHash: row.submitted_name_hash, lockedIpBefore: row.locked_ip_before,
+            lockedIpAfter: row.locked_ip_after, lockedDeviceBefore: row.locked_device_before, lockedDeviceAfter: row.locked_device_after, reason: row.reason, details: row.details,
+          })
+        : row.personal_digest!;
     const hash = linkHash(
       previous,
       {
@@ -30,9 +37,9 @@ export async function rewriteParticipantChain(sql: mysql.Connection, code: strin
         sessionId: row.session_id === null ? null : Number(row.session_id),
         createdAt: row.created_at,
       },
-      row.personal_digest!,
+      digest,
     );
-    await sql.query('UPDATE audit_events SET chain_hash = ? WHERE id = ?', [hash, row.id]);
+    await sql.query('UPDATE audit_events SET personal_digest = ?, chain_hash = ? WHERE id = ?', [digest, hash, row.id]);
     previous = hash;
   }
   await sql.query<RowDataPacket[]>('UPDATE participants SET chain_head = ?, chain_seq = ? WHERE code = ?', [previous, rows.length, code]);
