@@ -41,7 +41,8 @@ export interface ChainBreak {
   message: string;
 }
 
-const content = (row: ChainedRowData): ChainedContent => ({
+// A stored row's content and personal values, as the link hash takes them.
+export const chainedContent = (row: ChainedRowData): ChainedContent => ({
   participantId: row.participant_id === null ? null : Number(row.participant_id),
   chainKey: row.chain_key,
   seq: Number(row.chain_seq),
@@ -56,7 +57,7 @@ const content = (row: ChainedRowData): ChainedContent => ({
   createdAt: row.created_at,
 });
 
-const personal = (row: ChainedRowData): PersonalValues => ({
+export const personalValues = (row: ChainedRowData): PersonalValues => ({
   sourceIp: row.source_ip,
   device: row.device,
   userAgent: row.user_agent,
@@ -91,10 +92,10 @@ export function verifyChain(label: string, rows: ChainedRowData[], head: ChainLi
       return { eventIds: [id], message: `${label}: position${seq - position > 2 ? 's' : ''} ${position + 1}${seq - position > 2 ? `–${seq - 1}` : ''} missing before audit row ${id} (a row deleted)` };
     }
     if (row.personal_digest === null || row.chain_hash === null) return { eventIds: [id], message: `${label}: audit row ${id} has lost its hash` };
-    if (row.purged_at === null ? !personalDigest(personal(row)).equals(row.personal_digest) : PURGED_VALUES.some((column) => row[column] !== null)) {
+    if (row.purged_at === null ? !personalDigest(personalValues(row)).equals(row.personal_digest) : PURGED_VALUES.some((column) => row[column] !== null)) {
       return { eventIds: [id], message: `${label}: audit row ${id}'s addresses, device, user agent, name, reason or details were changed` };
     }
-    const hash = linkHash(previous, content(row), row.personal_digest);
+    const hash = linkHash(previous, chainedContent(row), row.personal_digest);
     if (!hash.equals(row.chain_hash)) return { eventIds: [id], message: `${label}: audit row ${id} does not match its hash (a row edited)` };
     previous = hash;
     position = seq;

@@ -1,6 +1,6 @@
 import type mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
-import { CHAINED_COLUMNS, type ChainedRowData } from '../../src/audit/audit-chain-verify.ts';
+import { CHAINED_COLUMNS, chainedContent, type ChainedRowData, personalValues } from '../../src/audit/audit-chain-verify.ts';
 import { linkHash, personalDigest } from '../../src/audit/audit-chain.ts';
 
 // What anyone with write access to the database can do after editing a participant's rows: hash their
@@ -14,31 +14,8 @@ export async function rewriteParticipantChain(sql: mysql.Connection, code: strin
   );
   let previous: Buffer | null = null;
   for (const row of rows) {
-    const digest =
-      row.purged_at === null
-        ? personalDigest({
-            sourceIp: row.source_ip, device: row.device, userAgent: row.user_agent, submittedNameHash: row.submitted_name_hash, lockedIpBefore: row.locked_ip_before,
-            lockedIpAfter: row.locked_ip_after, lockedDeviceBefore: row.locked_device_before, lockedDeviceAfter: row.locked_device_after, reason: row.reason, details: row.details,
-          })
-        : row.personal_digest!;
-    const hash = linkHash(
-      previous,
-      {
-        participantId: Number(row.participant_id),
-        chainKey: row.chain_key,
-        seq: Number(row.chain_seq),
-        code: row.code,
-        eventType: row.event_type,
-        requestId: row.request_id,
-        actor: row.actor,
-        statusBefore: row.status_before,
-        statusAfter: row.status_after,
-        lockPolicy: row.lock_policy,
-        sessionId: row.session_id === null ? null : Number(row.session_id),
-        createdAt: row.created_at,
-      },
-      digest,
-    );
+    const digest = row.purged_at === null ? personalDigest(personalValues(row)) : row.personal_digest!;
+    const hash = linkHash(previous, chainedContent(row), digest);
     await sql.query('UPDATE audit_events SET personal_digest = ?, chain_hash = ? WHERE id = ?', [digest, hash, row.id]);
     previous = hash;
   }
