@@ -257,7 +257,11 @@ export async function verifyAuditLog(db: Database, options: { sealDigest?: strin
       const first = Number(page[0]!.id);
       const rows = await handle.rows<EventRow>(`SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE participant_id BETWEEN ? AND ? ORDER BY participant_id, id`, [first, after]);
       const byParticipant = new Map<number, EventRow[]>();
-      for (const row of rows) byParticipant.set(Number(row.participant_id), [...(byParticipant.get(Number(row.participant_id)) ?? []), row]);
+      for (const row of rows) {
+        const list = byParticipant.get(Number(row.participant_id)) ?? [];
+        list.push(row);
+        byParticipant.set(Number(row.participant_id), list);
+      }
       for (const row of page) {
         const rowsOfParticipant = byParticipant.get(Number(row.id)) ?? [];
         const history: HistoryEvent[] = rowsOfParticipant.map((event) => ({
@@ -280,11 +284,12 @@ export async function verifyAuditLog(db: Database, options: { sealDigest?: strin
         );
         if (began === undefined) continue;
         // Rows from before the chains are not links; one written since that is not a link was inserted.
-        const legacy = rowsOfParticipant.filter((event) => event.chain_seq === null && event.created_at < began);
-        unchained += legacy.length;
+        const isLegacy = (event: EventRow) => event.chain_seq === null && event.created_at < began;
+        const links = rowsOfParticipant.filter((event) => !isLegacy(event));
+        unchained += rowsOfParticipant.length - links.length;
         const broken = verifyChain(
           `participant ${row.code}`,
-          rowsOfParticipant.filter((event) => !legacy.includes(event)),
+          links,
           { seq: Number(row.chain_seq), head: row.chain_head },
           sealedHead(participantChain(Number(row.id))),
         );
