@@ -108,20 +108,26 @@ export class WebhookDispatcher {
       if (this.#stopped) return;
       const due = await this.db.read((handle) => subscriptionsWithDueWork(handle, this.#holder));
       if (due.length === 0) return;
-      await Promise.all(due.map((subscriptionId) => this.#deliverSubscription(subscriptionId)));
+      const tried = await Promise.all(due.map((subscriptionId) => this.#deliverSubscription(subscriptionId)));
+      // Nothing went out: what is due waits behind a participant's earlier event that is backing off (or
+      // another instance holds the lease). Looking again at once would spin; the next commit or poll will.
+      if (tried.every((count) => count === 0)) return;
     }
   }
 
   // Batch after batch while this instance holds the subscription's lease and batches come back full; a
-  // short batch hands back to #drain, which looks again for whatever arrived meanwhile.
-  async #deliverSubscription(subscriptionId: number): Promise<void> {
+  // short batch hands back to #drain, which looks again for whatever arrived meanwhile. Returns how many
+  // deliveries it tried.
+  async #deliverSubscription(subscriptionId: number): Promise<number> {
+    let tried = 0;
     for (;;) {
-      if (this.#stopped || !(await this.db.read((handle) => leaseSubscription(handle, subscriptionId, this.#holder, this.options.leaseS)))) return;
+      if (this.#stopped || !(await this.db.read((handle) => leaseSubscription(handle, subscriptionId, this.#holder, this.options.leaseS)))) return tried;
       const deliveries = await this.db.read((handle) => dueDeliveries(handle, subscriptionId, this.options.batch));
+      tried += deliveries.length;
       // A batch holds one event per participant, so all of it goes out at once.
       const outcomes = await Promise.all(deliveries.map(async (delivery) => ({ delivery, delivered: await this.#deliver(delivery) })));
       await this.db.read((handle) => markDelivered(handle, subscriptionId, outcomes.filter((outcome) => outcome.delivered).map((outcome) => outcome.delivery)));
-      if (deliveries.length < this.options.batch) return;
+      if (deliveries.length < this.options.batch) return tried;
       // Let the next commits join the next batch.
       await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
     }
