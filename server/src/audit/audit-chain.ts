@@ -48,8 +48,10 @@ export interface ChainedContent {
 }
 
 // A string as the database gives it back: the driver sends text as UTF-8, in which a lone surrogate (a
-// user agent cut in the middle of an emoji) becomes U+FFFD.
-const asStored = (value: string | null) => (value === null ? null : Buffer.from(value, 'utf8').toString('utf8'));
+// user agent cut in the middle of an emoji) becomes U+FFFD. Only text with surrogates can change, so only
+// that goes through the round trip (it is on every check-in's path).
+const SURROGATE = /[\uD800-\uDFFF]/;
+const asStored = (value: string | null) => (value === null || !SURROGATE.test(value) ? value : Buffer.from(value, 'utf8').toString('utf8'));
 
 export function personalDigest(values: PersonalValues): Buffer {
   const canonical = JSON.stringify([
