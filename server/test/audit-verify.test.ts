@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliResult, runCli } from './support/cli-process.ts';
+import { CHAIN_KEYS } from '../src/audit/audit-chain.ts';
+import { rewriteKeyedChain } from './support/audit-chains.ts';
 import { createParticipants, timePasses } from './support/fixtures.ts';
 import { checkIn, request } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
@@ -174,7 +176,7 @@ describe('npm run cli -- purge', () => {
     const result = await cli(database.url, 'purge', '--older-than', '30d');
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/1 device-change request\(s\) and 1 lock\(s\) of expired codes; deleted [1-9]\d* failure count\(s\), 1 ended proctor session\(s\), \d+ expired device challenge\(s\) and \d+ finished webhook delivery row\(s\)/);
+    expect(result.stdout).toMatch(/1 device-change request\(s\), 1 lock\(s\) of expired codes and closed sessions and 0 API call address\(es\); deleted [1-9]\d* failure count\(s\), 1 ended proctor session\(s\), \d+ expired device challenge\(s\) and \d+ finished webhook delivery row\(s\)/);
     const [requests] = (await database.sql.query('SELECT requester_ip, requester_user_agent, holder_ip FROM device_change_requests')) as unknown as [Record<string, unknown>[]];
     expect(requests).toEqual([{ requester_ip: '', requester_user_agent: null, holder_ip: null }]);
     const [[lock]] = (await database.sql.query('SELECT locked_ip, locked_device FROM participants WHERE code = ?', [a.code])) as unknown as [[Record<string, unknown>]];
@@ -186,6 +188,64 @@ describe('npm run cli -- purge', () => {
     expect((await proctor.get('/api/proctor/session')).status).toBe(200);
     const verified = await verify(database.url);
     expect(verified.stdout).toContain(': 0 violation(s).');
+  });
+
+  it('when a session has closed and its records are older than the period, then addresses inside details, reasons people wrote, the locks of codes still in progress and API callers\' addresses go; an open session keeps its locks; the log still verifies', async () => {
+    database = await createTestDatabase();
+    server = await startTestServer(database.db);
+    const proctor = await logInProctor(server.baseUrl, database.db);
+    const closesAt = new Date(Date.now() + 3_600_000).toISOString();
+    const [done, moved] = await createParticipants(database.sql, 2, { session: { closesAt } });
+    const [open] = await createParticipants(database.sql, 1);
+    expect((await checkIn(server.baseUrl, done, '127.0.22.1')).status).toBe(200);
+    expect((await checkIn(server.baseUrl, moved, '127.0.22.2')).status).toBe(200);
+    expect((await checkIn(server.baseUrl, moved, '127.0.22.3')).status).toBe(409);
+    expect((await proctor.post(`/api/proctor/participants/${moved!.code}/reset-lock`, { reason: 'Laptop of J. Doe died', expectedIp: '127.0.22.2' })).status).toBe(200);
+    expect((await checkIn(server.baseUrl, moved, '127.0.22.3')).status).toBe(200);
+    expect((await checkIn(server.baseUrl, open, '127.0.22.4')).status).toBe(200);
+    const ask = await request(`${server.baseUrl}/api/device-change-requests`, { json: open, localAddress: '127.0.22.4' });
+    expect(ask.status).toBe(409);
+    expect((await proctor.post('/api/proctor/addresses/let-try-again', { address: '127.0.22.9', reason: 'Asked at the desk by J. Doe' })).status).toBe(200);
+    await database.sql.query(
+      `INSERT INTO api_token_uses (token_id, method, path, source_ip, request_id, status, created_at)
+       VALUES (1, 'GET', '/api/sessions/1/participants', '127.0.22.8', 'r-old', 200, UTC_TIMESTAMP(3) - INTERVAL 40 DAY),
+              (1, 'GET', '/api/sessions/1/participants', '127.0.22.8', 'r-new', 200, UTC_TIMESTAMP(3))`,
+    );
+    for (const participant of [done, moved, open]) await timePasses(database.sql, participant!.code, FORTY_DAYS_S);
+    await database.sql.query('UPDATE audit_events SET created_at = created_at - INTERVAL 40 DAY WHERE chain_key = ?', [CHAIN_KEYS.throttles]);
+    await rewriteKeyedChain(database.sql, CHAIN_KEYS.throttles);
+    await database.sql.query('UPDATE exam_sessions SET closes_at = UTC_TIMESTAMP(3) - INTERVAL 1 HOUR WHERE id = ?', [done!.sessionId]);
+
+    const result = await cli(database.url, 'purge', '--older-than', '30d');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ 2 lock\(s\) of expired codes and closed sessions and 1 API call address\(es\)/);
+    const [locks] = (await database.sql.query('SELECT code, locked_ip, locked_device FROM participants ORDER BY id')) as unknown as [Record<string, unknown>[]];
+    expect(locks).toEqual([
+      { code: done!.code, locked_ip: null, locked_device: null },
+      { code: moved!.code, locked_ip: null, locked_device: null },
+      { code: open!.code, locked_ip: '127.0.22.4', locked_device: expect.any(String) },
+    ]);
+    const [[throttle]] = (await database.sql.query("SELECT reason, details, purged_at FROM audit_events WHERE event_type = 'throttle_cleared'")) as unknown as [[Record<string, unknown>]];
+    expect(throttle.reason).toBeNull();
+    expect(throttle.purged_at).not.toBeNull();
+    expect(JSON.parse(String(throttle.details))).toEqual({ cleared: 0 });
+    const [[reset]] = (await database.sql.query("SELECT reason FROM audit_events WHERE event_type = 'lock_reset'")) as unknown as [[Record<string, unknown>]];
+    expect(reset.reason).toBeNull();
+    // An attempt's reason is the server's own word for what happened, not something a person wrote.
+    const [[refused]] = (await database.sql.query("SELECT reason, source_ip FROM audit_events WHERE event_type = 'device_change_refused'")) as unknown as [[Record<string, unknown>]];
+    expect(refused).toEqual({ reason: 'no_conflict', source_ip: null });
+    const [uses] = (await database.sql.query('SELECT request_id, source_ip FROM api_token_uses ORDER BY id')) as unknown as [Record<string, unknown>[]];
+    expect(uses).toEqual([{ request_id: 'r-old', source_ip: null }, { request_id: 'r-new', source_ip: '127.0.22.8' }]);
+    const verified = await verify(database.url);
+    expect(verified.stdout).toContain(': 0 violation(s).');
+    expect(verified.code).toBe(0);
+
+    // A purged row given back what purge removed was written after the purge.
+    await database.sql.query("UPDATE audit_events SET details = JSON_SET(details, '$.address', '127.0.22.9') WHERE event_type = 'throttle_cleared'");
+    const tampered = await verify(database.url);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/chain throttles: audit row \d+'s addresses, device, user agent, name, reason or details were changed/);
   });
 
   it('when the period is missing or malformed, then it prints usage and changes nothing', async () => {

@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { PURGED_COLUMNS, PURGED_DETAIL_KEYS, reasonIsPurged } from './audit-purge.ts';
 import { type ChainedContent, type ChainLink, linkHash, type PersonalValues, personalDigest } from './audit-chain.ts';
 
 // The columns a link is made of, as verify reads them.
@@ -70,8 +71,22 @@ export const personalValues = (row: ChainedRowData): PersonalValues => ({
   details: row.details,
 });
 
-// What `purge` removes; a purged row that still has one of them was written after the purge.
-const PURGED_VALUES = ['source_ip', 'device', 'user_agent', 'submitted_name_hash', 'locked_ip_before', 'locked_ip_after', 'locked_device_before', 'locked_device_after'] as const;
+// A purged row that still has what `purge` removes was written after the purge. (Its remaining reason and
+// details are no longer covered: the digest was taken over the values purge removed too.)
+function keepsPurgedValues(row: ChainedRowData): boolean {
+  if (PURGED_COLUMNS.some((column) => row[column] !== null)) return true;
+  if (row.reason !== null && reasonIsPurged(row)) return true;
+  return row.details !== null && PURGED_DETAIL_KEYS.some((key) => detailKeys(row.details!).includes(key));
+}
+
+function detailKeys(details: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(details);
+    return typeof parsed === 'object' && parsed !== null ? Object.keys(parsed) : [];
+  } catch {
+    return [];
+  }
+}
 
 // Walks one chain's rows in position order and returns the first place it breaks: a row whose hash does
 // not match its content (edited), a position missing (deleted) or taken twice (inserted), a purged row
@@ -92,7 +107,7 @@ export function verifyChain(label: string, rows: ChainedRowData[], head: ChainLi
       return { eventIds: [id], message: `${label}: position${seq - position > 2 ? 's' : ''} ${position + 1}${seq - position > 2 ? `–${seq - 1}` : ''} missing before audit row ${id} (a row deleted)` };
     }
     if (row.personal_digest === null || row.chain_hash === null) return { eventIds: [id], message: `${label}: audit row ${id} has lost its hash` };
-    if (row.purged_at === null ? !personalDigest(personalValues(row)).equals(row.personal_digest) : PURGED_VALUES.some((column) => row[column] !== null)) {
+    if (row.purged_at === null ? !personalDigest(personalValues(row)).equals(row.personal_digest) : keepsPurgedValues(row)) {
       return { eventIds: [id], message: `${label}: audit row ${id}'s addresses, device, user agent, name, reason or details were changed` };
     }
     const hash = linkHash(previous, chainedContent(row), row.personal_digest);

@@ -439,7 +439,8 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     const config = loadConfig();
     const report = await withDatabase(({ db }) => purgePersonalData(db, olderThanS, config.PROCTOR_IDLE_TIMEOUT_MIN));
     out(
-      `Purged ${report.auditRows} audit row(s), ${report.deviceChangeRequests} device-change request(s) and ${report.finishedLocks} lock(s) of expired codes; ` +
+      `Purged ${report.auditRows} audit row(s), ${report.deviceChangeRequests} device-change request(s), ${report.finishedLocks} lock(s) of expired codes and closed sessions ` +
+        `and ${report.apiTokenUses} API call address(es); ` +
         `deleted ${report.failureCounts} failure count(s), ${report.proctorSessions} ended proctor session(s), ${report.spentChallenges} expired device challenge(s) and ${report.webhookDeliveries} finished webhook delivery row(s).`,
     );
     return 0;

@@ -12,6 +12,18 @@ export async function rewriteParticipantChain(sql: mysql.Connection, code: strin
     `SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE participant_id = (SELECT id FROM participants WHERE code = ?) AND chain_seq IS NOT NULL ORDER BY chain_seq`,
     [code],
   );
+  const head = await rehash(sql, rows);
+  await sql.query<RowDataPacket[]>('UPDATE participants SET chain_head = ?, chain_seq = ? WHERE code = ?', [head, rows.length, code]);
+}
+
+// The same for a chain of events without a participant (accounts, sessions, throttles, unknown-NN).
+export async function rewriteKeyedChain(sql: mysql.Connection, chainKey: string): Promise<void> {
+  const [rows] = await sql.query<ChainedRowData[]>(`SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE chain_key = ? ORDER BY chain_seq`, [chainKey]);
+  const head = await rehash(sql, rows);
+  await sql.query('UPDATE audit_chains SET head = ?, seq = ? WHERE chain_key = ?', [head, rows.length, chainKey]);
+}
+
+async function rehash(sql: mysql.Connection, rows: ChainedRowData[]): Promise<Buffer | null> {
   let previous: Buffer | null = null;
   for (const row of rows) {
     const digest = row.purged_at === null ? personalDigest(personalValues(row)) : row.personal_digest!;
@@ -19,5 +31,5 @@ export async function rewriteParticipantChain(sql: mysql.Connection, code: strin
     await sql.query('UPDATE audit_events SET personal_digest = ?, chain_hash = ? WHERE id = ?', [digest, hash, row.id]);
     previous = hash;
   }
-  await sql.query<RowDataPacket[]>('UPDATE participants SET chain_head = ?, chain_seq = ? WHERE code = ?', [previous, rows.length, code]);
+  return previous;
 }
