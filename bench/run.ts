@@ -22,6 +22,7 @@ import { hashPassword } from '../server/src/proctor-auth/password.ts';
 import { DEVICE_CHALLENGE_META, type DeviceProof, proofPayload } from '../contracts/device-proof.ts';
 import { type Device, device, deviceIp, summarise, type Timed } from './load.ts';
 import { chained, naive, pipelined, type Variant } from './transaction-variants.ts';
+import { receiptKey } from '../server/src/receipts/receipt-code.ts';
 
 const PARTICIPANTS = 5000;
 const DB_CONNECTIONS = 16;
@@ -202,7 +203,7 @@ async function main() {
     {
       // examgate's own check-in service, in process.
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db) };
+      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db) };
       const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
       limits.service = await databaseLimit(local.pid, people, (worker, person) =>
         checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}` }, userAgent: null, requestId: randomUUID() }),

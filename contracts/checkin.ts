@@ -41,6 +41,8 @@ export const CheckInResponse = z.object({
     deviceLockedAt: z.iso.datetime(),
   }),
   examSession: z.object({ name: z.string() }),
+  // The receipt of the check-in that gave this device its lock (contracts/receipt.ts): a re-entry shows the same.
+  receipt: z.string(),
   // For the page's next signed request (a refresh's re-entry), so that it needs no round trip of its own.
   nextChallenge: DeviceChallenge.optional(),
   // The session's continueUrl with a fresh admission token (contracts/admission-token.ts), when it has one.

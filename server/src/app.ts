@@ -25,6 +25,8 @@ import { AuditTail } from './live/audit-tail.ts';
 import { type LiveStreams, liveRoutes } from './live/live.routes.ts';
 import { proctorAuthRoutes, proctorGuard } from './proctor-auth/proctor-auth.routes.ts';
 import { proctorRoutes } from './proctor/proctor.routes.ts';
+import { receiptKey } from './receipts/receipt-code.ts';
+import { receiptRoutes } from './receipts/receipts.routes.ts';
 
 // Answered without waiting for an admission slot (lib/admission.ts): health checks and metrics scrapes.
 export const PROBE_PATHS: readonly string[] = [...HEALTH_CHECK_PATHS, METRICS_PATH];
@@ -70,7 +72,8 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     summary.count(outcome);
   };
   const admissionTokens = new AdmissionTokens(db);
-  app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens }, devices, countOutcome));
+  const receipts = receiptKey(db);
+  app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens, receiptKey: receipts }, devices, countOutcome));
   app.use(admissionTokenRoutes(admissionTokens));
   app.use(healthRoutes(db));
   app.use(integrationRoutes(db));
@@ -84,6 +87,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(proctorAuthRoutes(db, config, guard));
   app.use(live.router);
   app.use(proctorRoutes(db, guard));
+  app.use(receiptRoutes(db, guard, receipts));
   app.use(webhookRoutes(db, guard));
   app.use(openApiRoutes());
   // Unknown API paths get the JSON 404 before the web client's fallback can answer them with HTML.

@@ -19,6 +19,7 @@ describe('POST /api/check-in', () => {
       result: 'checked_in',
       participant: { code: participant.code, fullName: participant.fullName, status: 'in_progress', deviceLockedAt: expect.any(String) },
       examSession: { name: expect.any(String) },
+      receipt: expect.stringMatching(/^[2-9A-Z]{5}-[2-9A-Z]{5}$/),
     });
     const row = await participantRow(env.database.sql, participant.code);
     expect(row.status).toBe('in_progress');

@@ -201,6 +201,19 @@ async function chainsBegan(handle: SqlHandle): Promise<Date | undefined> {
   return row?.applied_at;
 }
 
+// One participant's chain, checked as verify checks it (the receipt CLI names the row it rests on).
+export async function verifyParticipantChain(handle: SqlHandle, participantId: number): Promise<ChainBreak | undefined> {
+  const began = await chainsBegan(handle);
+  if (began === undefined) return undefined;
+  const [participant] = await handle.rows<RowDataPacket & { code: string; chain_seq: number; chain_head: Buffer | null }>(
+    'SELECT code, chain_seq, chain_head FROM participants WHERE id = ?',
+    [participantId],
+  );
+  if (!participant) return { eventIds: [], message: `participant ${participantId} no longer exists` };
+  const rows = await handle.rows<ChainedRowData>(`SELECT ${CHAINED_COLUMNS} FROM audit_events WHERE participant_id = ? AND (chain_seq IS NOT NULL OR created_at >= ?)`, [participantId, began]);
+  return verifyChain(`participant ${participant.code}`, rows, { seq: Number(participant.chain_seq), head: participant.chain_head });
+}
+
 const chainViolation = (code: string, broken: ChainBreak): Violation => ({ invariant: 5, code, message: broken.message, eventIds: broken.eventIds });
 
 // The chains of events that belong to no participant, and rows that belong to no chain at all.

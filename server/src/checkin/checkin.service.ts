@@ -1,4 +1,5 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
+import { formatReceipt } from '../../../contracts/receipt.ts';
 import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
 import { type SessionRules, webhookTargets } from '../exam-sessions/session-cache.ts';
@@ -19,12 +20,16 @@ import {
   OutsideAllowedNetworksError,
 } from '../lib/errors.ts';
 import { nameHash } from '../participants/full-name.ts';
+import type { AppSecret } from '../lib/app-secrets.ts';
+import { receiptCode } from '../receipts/receipt-code.ts';
+import { keepReceipt } from '../receipts/receipts.repo.ts';
 import { type Admitted, admits, type Attempt, type CheckInOutcome, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
   db: Database;
   copyWindowS: number;
   admissionTokens: AdmissionTokens;
+  receiptKey: AppSecret;
 }
 
 // Only for the holder's own key from another address is the holder's last admission read.
@@ -62,6 +67,7 @@ export function refusalError(outcome: Refusal | 'not_recognised' | 'device_proof
 // the writes decided under that lock, sent with COMMIT. Refusals are audited and committed too, and only
 // then reported as errors. Throttled attempts (429) are the exception: they change nothing and write nothing.
 export async function checkIn(context: CheckInContext, given: Credentials): Promise<CheckInResponse> {
+  const receiptKey = await context.receiptKey.get();
   const decided = await withTransaction(context.db, async (tx) => {
     const lockStarted = performance.now();
     const guarded = await guardAttempt(tx, context, given);
@@ -79,16 +85,20 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
       lockPolicy: session.lockPolicy,
     };
     const after = recordEvent(tx, participant, facts, webhookTargets(session, participant.now, facts.type));
-    return { outcome, session, participant, after };
+    const receipt = admits(outcome) ? receiptCode(receiptKey, participant.id, after.deviceLockedAt!) : undefined;
+    if (receipt !== undefined) keepReceipt(tx, { participantId: participant.id, grantedAt: after.deviceLockedAt!, receipt });
+    return { outcome, session, participant, after, receipt };
   });
   if (decided.refusal) throw refusalError(decided.refusal, undefined);
-  const { outcome, session, participant, after } = decided;
+  const { outcome, session, participant, after, receipt } = decided;
   if (!admits(outcome)) throw refusalError(outcome, session);
+  if (receipt === undefined) throw new Error('an admission without a receipt');
   return {
     // A network change is a re-entry for the participant; only the audit log and the dashboard tell it apart.
     result: outcome === 'network_changed' ? 'reentered' : outcome,
     participant: { code: participant.code, fullName: participant.fullName, status: 'in_progress', deviceLockedAt: after.deviceLockedAt!.toISOString() },
     examSession: { name: session.name },
+    receipt: formatReceipt(receipt),
     ...(session.continueUrl === null ? {} : { continueUrl: await admissionUrl(context, session, participant, after) }),
   };
 }

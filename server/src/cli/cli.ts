@@ -18,7 +18,10 @@ import { letTryAgain, type Unthrottle } from '../attempts/attempts.service.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
 import { parseRetention, purgePersonalData } from '../audit/audit-purge.ts';
 import { sealAuditLog } from '../audit/audit-seal.ts';
-import { INVARIANTS, verifyAuditLog } from '../audit/audit-verify.ts';
+import { INVARIANTS, verifyAuditLog, verifyParticipantChain } from '../audit/audit-verify.ts';
+import { formatReceipt, parseReceipt, RECEIPT_ALPHABET, RECEIPT_LENGTH } from '../../../contracts/receipt.ts';
+import { receiptKey } from '../receipts/receipt-code.ts';
+import { findReceipt } from '../receipts/receipts.service.ts';
 import { ExamSessionChange, type ExamSessionSettings } from '../../../contracts/exam-session.ts';
 import { INSTANT_WITH_OFFSET, WALL_TIME, wallTimeToUtc } from '../../../contracts/zoned-time.ts';
 import { allSessionSettings, changeSessionByName } from '../exam-sessions/exam-sessions.service.ts';
@@ -53,6 +56,7 @@ Commands:
   webhook add|list|remove                         Deliver a session's events to another system (signed, retried)
   token create|list|revoke|uses                   API tokens for exam platforms (roster sync, participants, events)
   audit verify [--seal DIGEST] | audit seal       Check the audit log (its hash chains, and a seal); seal it
+  receipt verify <receipt>                        Say which check-in a participant's receipt names, and what it proves
   purge --older-than <30d|12h>                    Remove personal data from old records
   db stop                                         Stop the private database server of DATA_DIR
 
@@ -102,10 +106,18 @@ a chain so that it is consistent again, but not so that it matches a digest kept
   purge: `Usage: npm run cli -- purge --older-than <N>d|<N>h
 
 Privacy retention. For records older than the period it removes: the addresses, device keys, user agents and
-name hashes of audit rows (the rows, their types and times stay, so counts are kept), the same of device-change
-requests, the lock holder of participants whose code expired, failure counts, and given-up webhook deliveries.
-It also deletes expired or idle proctor sessions and spent device challenges. Run it daily from cron, for
-example with --older-than 30d.`,
+name hashes of audit rows, the reasons people wrote and the address in a cleared throttle's details (the rows,
+their types and times stay, so counts are kept and the hash chains still verify), the same of device-change
+requests, API callers' addresses, the lock holder of participants whose code expired or whose session's
+check-in has closed, failure counts, and given-up webhook deliveries. It also deletes expired or idle proctor
+sessions and spent device challenges. Run it daily from cron, for example with --older-than 30d.`,
+  receipt: `Usage: npm run cli -- receipt verify <receipt>
+
+A participant sees a receipt after checking in (like K7QM4-XRT9B; case, spaces and dashes do not matter).
+verify finds the check-in it names (the participant, when their device got the lock, from which address and
+device), checks that the server's key made it for that check-in, and that the audit row is intact in the
+participant's hash chain. Exits 1 when the receipt names no check-in, was not made by the server's key, or
+its audit row does not verify.`,
   session: `Usage: npm run cli -- session list
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
                                          [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City]
@@ -429,6 +441,46 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     if (report.unchained > 0) out(`${report.unchained} audit row(s) were written before the hash chains began (migration 016); their contents are checked by replay only.`);
     if (report.seal) out(`Against the seal of ${report.seal.sealedAt.toISOString()} (${report.seal.chains} chain(s), ${report.seal.events} audit row(s)).`);
     return report.violations.length === 0 ? 0 : 1;
+  },
+
+  async receipt(command, args) {
+    if (command !== 'verify') throw usage('receipt', command === undefined ? 'Which receipt command?' : `Unknown receipt command "${command}".`);
+    expectArguments('receipt', args, 1);
+    const receipt = parseReceipt(args[0]!);
+    if (receipt === undefined) throw usage('receipt', `"${args[0]}" is not a receipt: ${RECEIPT_LENGTH} characters from ${RECEIPT_ALPHABET}.`);
+    return withDatabase(async ({ db }) => {
+      const findings = await findReceipt(db, receiptKey(db), receipt);
+      if (findings.length === 0) {
+        out(`Receipt ${formatReceipt(receipt)} names no check-in: this examgate did not show it to anyone (or the row that finds it was deleted).`);
+        return 1;
+      }
+      let failed = false;
+      for (const { lookup, genuine, participantId } of findings) {
+        const { participant, auditEvent } = lookup;
+        out(`Receipt ${formatReceipt(receipt)}: ${participant.fullName} (${participant.code}), session "${participant.sessionName}".`);
+        if (!genuine) {
+          out('  NOT GENUINE: the server\'s key did not make this receipt for this check-in; its row was written by hand.');
+          failed = true;
+          continue;
+        }
+        if (auditEvent.id === 0) {
+          out(`  Genuine, for the lock given at ${auditEvent.at}, but no audit row of that moment gives a lock: it was deleted or changed.`);
+          failed = true;
+          continue;
+        }
+        const device = [auditEvent.sourceIp ?? 'address purged', auditEvent.device === null ? null : `device ${auditEvent.device}`].filter(Boolean).join(', ');
+        out(`  Genuine: ${auditEvent.type === 'checked_in' ? 'checked in' : 'lock moved to this device by a proctor'} at ${auditEvent.at} (${device}), audit row ${auditEvent.id}.`);
+        out(`  ${lookup.holdsLock ? 'That device still holds the lock.' : 'The lock has changed since (reset, moved or purged): see the participant\'s audit rows.'}`);
+        const broken = await db.read((handle) => verifyParticipantChain(handle, participantId));
+        if (broken) {
+          out(`  The participant's hash chain does not verify: ${broken.message}.`);
+          failed = true;
+        } else out("  The audit row is intact in the participant's hash chain.");
+      }
+      out('A genuine receipt proves that this examgate let that device in at that moment (only the server\'s key makes receipts, and it is');
+      out('kept in the database: whoever can read app_secrets can make them too). It does not prove who sat at the device.');
+      return failed ? 1 : 0;
+    });
   },
 
   async purge(command, args, values) {

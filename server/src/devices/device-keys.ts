@@ -1,8 +1,8 @@
 import { createHmac, createPublicKey, randomBytes, timingSafeEqual, verify } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { RowDataPacket } from 'mysql2/promise';
 import { DEVICE_CHALLENGE_LIFETIME_S, type DeviceChallenge, type DeviceProof, type ProofPurpose, proofPayload } from '../../../contracts/device-proof.ts';
 import { BOUND_KEY_PREFIX } from '../../../contracts/lock-policy.ts';
+import { AppSecret } from '../lib/app-secrets.ts';
 import type { Database } from '../lib/database.ts';
 import { DeviceProofStaleError } from '../lib/errors.ts';
 import { sha256Hex } from '../lib/hashing.ts';
@@ -54,15 +54,17 @@ interface Key {
 // held a "failed until" mark, which a device could shed by replaying an older key; failures are now only
 // in the database. New keys leave it empty; keys that still carry one are valid and it is ignored.
 export class DeviceKeys {
-  #secret: Promise<Buffer> | undefined;
+  readonly #secret: AppSecret;
 
-  constructor(private readonly db: Database) {}
+  constructor(db: Database) {
+    this.#secret = new AppSecret(db, SECRET_NAME);
+  }
 
   // The device behind a request: its proven public key if the request carries a proof that holds, else its
   // cookie key (issued or renewed here). A proof on a challenge that has expired is the page's fault, not
   // an attack: a 400 before anything is looked at, and the page fetches another challenge.
   async identify(req: Request, res: Response, claim?: ProofClaim): Promise<DeviceIdentity> {
-    const secret = await this.#loadSecret();
+    const secret = await this.#secret.get();
     const nowS = Math.floor(Date.now() / 1000);
     if (claim?.proof) {
       const proven = checkProof(secret, claim, claim.proof, nowS);
@@ -76,7 +78,7 @@ export class DeviceKeys {
   }
 
   async issueChallenge(): Promise<DeviceChallenge> {
-    const secret = await this.#loadSecret();
+    const secret = await this.#secret.get();
     const expiresS = Math.floor(Date.now() / 1000) + DEVICE_CHALLENGE_LIFETIME_S;
     const body = `${expiresS.toString(36)}.${randomPart()}`;
     return { challenge: `${body}.${challengeMac(secret, body)}`, expiresInS: DEVICE_CHALLENGE_LIFETIME_S };
@@ -90,21 +92,6 @@ export class DeviceKeys {
     const send = (value: Key) => res.setHeader('Set-Cookie', `${DEVICE_COOKIE}=${signKey(secret, value)}; Max-Age=${DEVICE_KEY_LIFETIME_S}; Path=/api; HttpOnly; ${req.secure ? 'Secure; ' : ''}SameSite=Strict`);
     if (key !== presented) send(key);
     return { hash: deviceHash(key.random) };
-  }
-
-  #loadSecret(): Promise<Buffer> {
-    this.#secret ??= this.db
-      .read(async (handle) => {
-        // The first instance to start creates it; INSERT IGNORE lets every other one read the same.
-        await handle.run('INSERT IGNORE INTO app_secrets (name, value, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [SECRET_NAME, randomBytes(32)]);
-        const [row] = await handle.rows<RowDataPacket & { value: Buffer }>('SELECT value FROM app_secrets WHERE name = ?', [SECRET_NAME]);
-        return row!.value;
-      })
-      .catch((error: unknown) => {
-        this.#secret = undefined;
-        throw error;
-      });
-    return this.#secret;
   }
 }
 

@@ -32,6 +32,7 @@ import {
   SummaryResponse,
   TransferLockRequest,
 } from '../../../contracts/proctor.ts';
+import { ReceiptLookup, ReceiptParams } from '../../../contracts/receipt.ts';
 import { WebhooksQuery, WebhookSubscriptions } from '../../../contracts/webhooks.ts';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -151,6 +152,10 @@ export const apiOperations: readonly ApiOperation[] = [
   {
     method: 'get', path: '/api/proctor/stream', tag: 'Audit log', access: 'proctor-read', summary: 'Audit events as they happen (Server-Sent Events; resumes from Last-Event-ID)',
     responses: { 200: { mediaType: 'text/event-stream', description: 'One `event` per audit event, its data a StreamEvent' } },
+  },
+  {
+    method: 'get', path: '/api/proctor/receipts/:receipt', tag: 'Participants', access: 'proctor-read',
+    summary: 'The check-in a participant\'s receipt names, and whether it still holds the lock', params: ReceiptParams, responses: { 200: ReceiptLookup },
   },
   { method: 'get', path: '/api/proctor/webhooks', tag: 'Integration', access: 'proctor-read', summary: "An exam session's webhook subscriptions and their failures", query: WebhooksQuery, responses: { 200: WebhookSubscriptions } },
   ...(

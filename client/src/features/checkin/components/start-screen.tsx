@@ -96,7 +96,16 @@ export function StartScreen() {
             </time>
           </dd>
         </div>
+        <div>
+          <dt>{intl.formatMessage({ id: 'start.receipt' })}</dt>
+          <dd>
+            <bdi dir="ltr" className="code receipt" data-testid="receipt">
+              {current.data.receipt}
+            </bdi>
+          </dd>
+        </div>
       </dl>
+      <p className="muted">{intl.formatMessage({ id: 'start.receiptHint' })}</p>
       {proceed.isError && <ProceedRefused error={proceed.error} />}
       {current.data.continueUrl === undefined && <p className="muted">{intl.formatMessage({ id: 'start.keepOpen' })}</p>}
       <div className="actions">

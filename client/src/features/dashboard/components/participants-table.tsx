@@ -1,13 +1,17 @@
+import { useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useId, useMemo, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import type { ParticipantStatus } from '../../../../../contracts/checkin.ts';
 import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
+import { parseReceipt } from '../../../../../contracts/receipt.ts';
+import { receiptQuery } from '../api/receipts.ts';
 import { useMediaQuery } from '../../../lib/use-media-query.ts';
 import { bulkPrompt, letTryAgainPrompt, resetLockPrompt, statusPrompt } from './action-prompts.ts';
 import type { PendingAction } from './confirm-dialog.tsx';
 import { DeviceBadge } from './device-badge.tsx';
 import { formatTime } from './format.ts';
+import { ReceiptMatch } from './receipt-match.tsx';
 
 type SortKey = 'code' | 'fullName' | 'status' | 'lockedIp' | 'deviceLockedAt' | 'refusedAttempts';
 const COLUMNS: { key: SortKey; label: string }[] = [
@@ -45,13 +49,16 @@ export function ParticipantsTable({ participants, timeZone, onAction, sessionNam
   const ids = { search: useId(), status: useId(), pin: useId() };
   const cards = useMediaQuery('(max-width: 640px)');
 
+  // A receipt a participant shows is looked up on the server; its participant's row is then what the table shows.
+  const receipt = parseReceipt(search);
+  const receiptMatch = useQuery({ ...receiptQuery(receipt ?? ''), enabled: receipt !== undefined });
+  const foundCode = receipt !== undefined && receiptMatch.isSuccess ? receiptMatch.data.participant.code : undefined;
+
   const rows = useMemo(() => {
     const needle = search.trim().toLowerCase();
-    const filtered = participants.filter(
-      (p) =>
-        (status === 'all' || (status === 'attention' ? needsAttention(p) : p.status === status)) &&
-        (needle === '' || p.code.toLowerCase().includes(needle) || p.fullName.toLowerCase().includes(needle)),
-    );
+    const matches = (p: ProctorParticipant) =>
+      foundCode !== undefined ? p.code === foundCode : needle === '' || p.code.toLowerCase().includes(needle) || p.fullName.toLowerCase().includes(needle);
+    const filtered = participants.filter((p) => (status === 'all' || (status === 'attention' ? needsAttention(p) : p.status === status)) && matches(p));
     const value = (p: ProctorParticipant) => p[sort.key] ?? '';
     return filtered.sort((a, b) => {
       if (pinAttention && needsAttention(a) !== needsAttention(b)) return needsAttention(a) ? -1 : 1;
@@ -59,7 +66,7 @@ export function ParticipantsTable({ participants, timeZone, onAction, sessionNam
       const y = value(b);
       return (x < y ? -1 : x > y ? 1 : 0) * sort.direction;
     });
-  }, [participants, status, search, sort, pinAttention]);
+  }, [participants, status, search, foundCode, sort, pinAttention]);
 
   const rowHeight = cards ? CARD_HEIGHT : ROW_HEIGHT;
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => rowHeight, overscan: 12 });
@@ -94,6 +101,7 @@ export function ParticipantsTable({ participants, timeZone, onAction, sessionNam
           <input id={ids.pin} type="checkbox" checked={pinAttention} onChange={(e) => setPinAttention(e.target.checked)} /> {intl.formatMessage({ id: 'table.pin' })}
         </label>
       </div>
+      {receipt !== undefined && <ReceiptMatch receipt={receipt} match={receiptMatch} timeZone={timeZone} />}
       {selectedRows.length > 0 && (
         <div className="bulk-bar" role="region" aria-label={intl.formatMessage({ id: 'bulk.region' })}>
           <span>{intl.formatMessage({ id: 'bulk.selected' }, { count: selectedRows.length })}</span>

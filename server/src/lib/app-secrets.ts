@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Database } from './database.ts';
+
+// A secret every instance shares (app_secrets), made by the first instance that needs it: INSERT IGNORE
+// lets every other one read the same. Read once per process; a failed read is tried again next time.
+export class AppSecret {
+  #value: Promise<Buffer> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly name: string,
+  ) {}
+
+  get(): Promise<Buffer> {
+    this.#value ??= this.db
+      .read(async (handle) => {
+        await handle.run('INSERT IGNORE INTO app_secrets (name, value, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [this.name, randomBytes(32)]);
+        const [row] = await handle.rows<RowDataPacket & { value: Buffer }>('SELECT value FROM app_secrets WHERE name = ?', [this.name]);
+        return row!.value;
+      })
+      .catch((error: unknown) => {
+        this.#value = undefined;
+        throw error;
+      });
+    return this.#value;
+  }
+}
