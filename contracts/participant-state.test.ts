@@ -36,6 +36,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   withdrawn: { status: 'expired', conflictOpen: false },
   reinstated: { conflictOpen: false },
   renamed: {},
+  incident_recorded: {},
   session_changed: {},
   proctor_account_changed: {},
 };

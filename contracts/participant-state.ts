@@ -34,6 +34,8 @@ export const auditEventTypes = [
   'withdrawn',
   'reinstated',
   'renamed',
+  // A proctor wrote down what happened (contracts/incidents.ts), for a participant or a whole session.
+  'incident_recorded',
   'session_changed',
   'proctor_account_changed',
 ] as const;
@@ -87,6 +89,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   withdrawn: { ...NOTHING, status: 'expired', conflict: 'settles', request: 'closes', roster: 'withdraws' },
   reinstated: { ...NOTHING, status: 'reopen', conflict: 'settles', roster: 'reinstates' },
   renamed: { ...NOTHING, roster: 'renames' },
+  incident_recorded: NOTHING,
   // Not participants' events: an exam session's settings changed; a proctor account was added, changed its
   // password, was removed, or had its sessions ended.
   session_changed: NOTHING,

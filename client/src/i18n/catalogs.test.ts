@@ -4,6 +4,7 @@ import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
 import { participantStatuses } from '../../../contracts/checkin.ts';
 import { errorCodes } from '../../../contracts/errors.ts';
+import { incidentCategories } from '../../../contracts/incidents.ts';
 import { lockPolicies } from '../../../contracts/lock-policy.ts';
 import { NOTABLE } from '../features/dashboard/components/activity-feed.tsx';
 import { languages } from './languages.ts';
@@ -27,6 +28,7 @@ const families = [
   ...lockPolicies.flatMap((policy) => [`policy.${policy}.name`, `policy.${policy}.hint`]),
   ...['live', 'connecting', 'reconnecting'].map((state) => `live.${state}`),
   ...[...NOTABLE].map((type) => `activity.${type}`),
+  ...incidentCategories.map((category) => `incident.category.${category}`),
   ...['reset', 'expire', 'reopen'].flatMap((kind) => [`bulk.${kind}.title`, `bulk.${kind}.description`, `bulk.${kind}.confirm`]),
 ];
 

@@ -186,3 +186,8 @@ export function recordSessionChange(tx: Tx, sessionId: number, facts: Omit<Event
   const details = JSON.stringify({ before: change.before, after: change.after });
   return insertChainedEvent(tx, CHAIN_KEYS.sessions, '', { ...facts, type: 'session_changed', details }, { at: change.at, sessionId });
 }
+
+// An incident a proctor recorded for a whole exam session (a participant's goes through recordEvent).
+export function recordSessionIncident(tx: Tx, sessionId: number, facts: Omit<EventFacts, 'type'>, at: Date): Promise<void> {
+  return insertChainedEvent(tx, CHAIN_KEYS.incidents, '', { ...facts, type: 'incident_recorded' }, { at, sessionId });
+}

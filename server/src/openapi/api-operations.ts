@@ -32,6 +32,7 @@ import {
   SummaryResponse,
   TransferLockRequest,
 } from '../../../contracts/proctor.ts';
+import { Incident, IncidentsQuery, IncidentsResponse, RecordIncidentRequest } from '../../../contracts/incidents.ts';
 import { ReceiptLookup, ReceiptParams } from '../../../contracts/receipt.ts';
 import { WebhooksQuery, WebhookSubscriptions } from '../../../contracts/webhooks.ts';
 
@@ -152,6 +153,15 @@ export const apiOperations: readonly ApiOperation[] = [
   {
     method: 'get', path: '/api/proctor/stream', tag: 'Audit log', access: 'proctor-read', summary: 'Audit events as they happen (Server-Sent Events; resumes from Last-Event-ID)',
     responses: { 200: { mediaType: 'text/event-stream', description: 'One `event` per audit event, its data a StreamEvent' } },
+  },
+  {
+    method: 'get', path: '/api/proctor/incidents', tag: 'Participants', access: 'proctor-read',
+    summary: "An exam session's incidents, oldest first, each with the later one that corrects it", query: IncidentsQuery, responses: { 200: IncidentsResponse },
+  },
+  {
+    method: 'post', path: '/api/proctor/incidents', tag: 'Participants', access: 'proctor-write',
+    summary: 'Record an incident for a participant or the whole session (append-only: a correction names the incident it corrects)',
+    body: RecordIncidentRequest, responses: { 201: Incident },
   },
   {
     method: 'get', path: '/api/proctor/receipts/:receipt', tag: 'Participants', access: 'proctor-read',

@@ -4,6 +4,7 @@ import { EVENT_RULES } from '../../../../../contracts/participant-state.ts';
 import { type ProctorParticipant, type StreamEvent, StreamEvent as StreamEventSchema } from '../../../../../contracts/proctor.ts';
 import { proctorKeys } from '../../proctor-auth/api/session.ts';
 import { applyEvent, refetchDelayMs } from './apply-event.ts';
+import { incidentKeys } from './incidents.ts';
 import { participantKeys, patchParticipantsBatch } from './participants.ts';
 import { sessionKeys } from './sessions.ts';
 
@@ -51,6 +52,7 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
         }, 300);
       }
       if (events.some((event) => event.type === 'session_changed')) void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
+      if (events.some((event) => event.type === 'incident_recorded')) void queryClient.invalidateQueries({ queryKey: incidentKeys.all });
     };
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     // A reconnect served by another instance may repeat a few events (see the README's live stream); a

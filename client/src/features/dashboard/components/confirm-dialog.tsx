@@ -1,8 +1,8 @@
-import { type FormEvent, useEffect, useEffectEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { useIntl } from 'react-intl';
 import type { ProctorAction } from '../api/actions.ts';
 import { useProctorAction } from '../api/actions.ts';
-import { ActionError, ReasonField } from './dialog-parts.tsx';
+import { ActionError, ReasonField, useModalDialog } from './dialog-parts.tsx';
 
 export interface PendingAction {
   action: ProctorAction;
@@ -12,25 +12,16 @@ export interface PendingAction {
   defaultReason?: string;
 }
 
-// A native modal <dialog>: focus moves into it, Escape cancels, and the page behind is inert.
 export function ConfirmDialog({ pending, onClose }: { pending: PendingAction | null; onClose: () => void }) {
   const intl = useIntl();
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const mutation = useProctorAction();
   const ids = { title: useId(), reason: useId(), description: useId() };
 
-  const open = useEffectEvent((dialog: HTMLDialogElement, action: PendingAction) => {
+  const dialogRef = useModalDialog(pending, (action) => {
     setReason(action.defaultReason ?? '');
     mutation.reset();
-    dialog.showModal();
   });
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (pending && !dialog.open) open(dialog, pending);
-    if (!pending && dialog.open) dialog.close();
-  }, [pending]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -14,6 +14,8 @@ import { ActivityFeed, NOTABLE } from './activity-feed.tsx';
 import { AddressUnthrottle } from './address-unthrottle.tsx';
 import { ConfirmDialog, type PendingAction } from './confirm-dialog.tsx';
 import { ConflictFeed } from './conflict-feed.tsx';
+import { IncidentDialog, type IncidentDraft } from './incident-dialog.tsx';
+import { IncidentsPanel } from './incidents-panel.tsx';
 import { ParticipantsTable } from './participants-table.tsx';
 import { SessionPanel } from './session-panel.tsx';
 import { OtherSessionsBanner, SessionSwitcher } from './session-switcher.tsx';
@@ -91,6 +93,7 @@ function Dashboard({ username }: { username: string }) {
   const settings = useQuery({ ...sessionSettingsQuery(shownSession?.id ?? 0), enabled: shownSession !== null });
   const timeZone = settings.data?.timeZone;
   const [pending, setPending] = useState<PendingAction | null>(null);
+  const [incidentDraft, setIncidentDraft] = useState<IncidentDraft | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [activity, setActivity] = useState<StreamEvent[]>([]);
   const recent = useQuery(recentEventsQuery);
@@ -111,7 +114,7 @@ function Dashboard({ username }: { username: string }) {
   const sessionActivity = [...activity, ...earlier]
     // A session's own changes, its participants' events, and what concerns every session (an address let
     // try again); on the all-sessions view, everything.
-    .filter((event) => allSessions || (event.type === 'session_changed' ? event.sessionId === shownSession?.id : event.code === '' || codes.has(event.code)))
+    .filter((event) => allSessions || (event.sessionId !== null ? event.sessionId === shownSession?.id : event.code === '' || codes.has(event.code)))
     .slice(0, ACTIVITY_KEPT);
   const counts = countParticipants(list);
   const attentionCounters = [
@@ -188,13 +191,21 @@ function Dashboard({ username }: { username: string }) {
           <div className="dash-side">
             {shownSession && <SessionPanel sessionId={shownSession.id} />}
             <ConflictFeed participants={list} timeZone={timeZone} onAction={setPending} sessionNames={allSessions ? sessionNames : undefined} />
+            {shownSession && <IncidentsPanel sessionId={shownSession.id} timeZone={timeZone} onRecord={setIncidentDraft} />}
             <ActivityFeed events={sessionActivity} timeZone={timeZone} />
           </div>
-          <ParticipantsTable participants={list} timeZone={timeZone} onAction={setPending} sessionNames={allSessions ? sessionNames : undefined} />
+          <ParticipantsTable
+            participants={list}
+            timeZone={timeZone}
+            onAction={setPending}
+            onIncident={(p) => setIncidentDraft({ sessionId: p.sessionId, participant: { code: p.code, fullName: p.fullName } })}
+            sessionNames={allSessions ? sessionNames : undefined}
+          />
           <AddressUnthrottle onAction={setPending} />
         </div>
       )}
       <ConfirmDialog pending={pending} onClose={() => setPending(null)} />
+      <IncidentDialog draft={incidentDraft} participants={list} onClose={() => setIncidentDraft(null)} />
     </div>
   );
 }

@@ -1,8 +1,27 @@
+import { useEffect, useEffectEvent, useRef } from 'react';
 import { useIntl } from 'react-intl';
 import { REASON_MAX_LENGTH } from '../../../../../contracts/reason.ts';
 import { ApiError } from '../../../lib/api-client.ts';
 
-// The parts every proctor dialog shares: the reason the audit log keeps, and why the server said no.
+// The parts every proctor dialog shares: opening as a modal, the reason the audit log keeps, and why the
+// server said no.
+
+// A native modal <dialog> shown while `subject` is set (focus moves in, Escape cancels, the page behind is
+// inert), with `onOpen` run first to fill the form for it.
+export function useModalDialog<T>(subject: T | null, onOpen: (subject: T) => void) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const open = useEffectEvent((dialog: HTMLDialogElement, opened: T) => {
+    onOpen(opened);
+    dialog.showModal();
+  });
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    if (!dialog) return;
+    if (subject !== null && !dialog.open) open(dialog, subject);
+    if (subject === null && dialog.open) dialog.close();
+  }, [subject]);
+  return dialogRef;
+}
 
 export function ReasonField({ id, value, onChange, autoFocus }: { id: string; value: string; onChange: (value: string) => void; autoFocus?: boolean }) {
   const intl = useIntl();

@@ -38,7 +38,8 @@ export interface ParticipantListProps {
   sessionNames?: Map<number, string>;
 }
 
-export function ParticipantsTable({ participants, timeZone, onAction, sessionNames }: ParticipantListProps) {
+// onIncident opens the incident dialog for the participant.
+export function ParticipantsTable({ participants, timeZone, onAction, onIncident, sessionNames }: ParticipantListProps & { onIncident: (participant: ProctorParticipant) => void }) {
   const intl = useIntl();
   const [status, setStatus] = useState<ParticipantStatus | 'all' | 'attention'>('all');
   const [search, setSearch] = useState('');
@@ -207,6 +208,10 @@ export function ParticipantsTable({ participants, timeZone, onAction, sessionNam
                     )}
                     <button type="button" onClick={() => onAction(statusPrompt(intl, p))}>
                       {intl.formatMessage({ id: p.status === 'expired' ? 'table.reopen' : 'table.expire' })}
+                      <span className="visually-hidden"> {p.code}</span>
+                    </button>
+                    <button type="button" onClick={() => onIncident(p)}>
+                      {intl.formatMessage({ id: 'table.incident' })}
                       <span className="visually-hidden"> {p.code}</span>
                     </button>
                   </span>
