@@ -1,8 +1,7 @@
 import { type FormEvent, useId, useState } from 'react';
-import { useIntl } from 'react-intl';
 import type { ProctorAction } from '../api/actions.ts';
 import { useProctorAction } from '../api/actions.ts';
-import { ActionError, ReasonField, useModalDialog } from './dialog-parts.tsx';
+import { ActionError, DialogActions, ReasonField, useModalDialog } from './dialog-parts.tsx';
 
 export interface PendingAction {
   action: ProctorAction;
@@ -13,7 +12,6 @@ export interface PendingAction {
 }
 
 export function ConfirmDialog({ pending, onClose }: { pending: PendingAction | null; onClose: () => void }) {
-  const intl = useIntl();
   const [reason, setReason] = useState('');
   const mutation = useProctorAction();
   const ids = { title: useId(), reason: useId(), description: useId() };
@@ -37,14 +35,7 @@ export function ConfirmDialog({ pending, onClose }: { pending: PendingAction | n
           <p id={ids.description}>{pending.description}</p>
           <ReasonField id={ids.reason} value={reason} onChange={setReason} autoFocus />
           <ActionError error={mutation.error} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={reason.trim() === ''} aria-busy={mutation.isPending}>
-              {mutation.isPending ? intl.formatMessage({ id: 'dialog.working' }) : pending.confirmLabel}
-            </button>
-            <button type="button" onClick={onClose}>
-              {intl.formatMessage({ id: 'dialog.cancel' })}
-            </button>
-          </div>
+          <DialogActions label={pending.confirmLabel} ready={reason.trim() !== ''} busy={mutation.isPending} onCancel={onClose} />
         </form>
       )}
     </dialog>

@@ -44,3 +44,18 @@ export function ActionError({ error }: { error: unknown }) {
     </div>
   );
 }
+
+// Confirm (busy while the request runs) and cancel.
+export function DialogActions({ label, ready, busy, onCancel }: { label: string; ready: boolean; busy: boolean; onCancel: () => void }) {
+  const intl = useIntl();
+  return (
+    <div className="actions">
+      <button type="submit" className="primary" disabled={!ready} aria-busy={busy}>
+        {busy ? intl.formatMessage({ id: 'dialog.working' }) : label}
+      </button>
+      <button type="button" onClick={onCancel}>
+        {intl.formatMessage({ id: 'dialog.cancel' })}
+      </button>
+    </div>
+  );
+}

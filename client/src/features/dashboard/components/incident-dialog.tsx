@@ -4,7 +4,7 @@ import { type Incident, type IncidentCategory, incidentCategories } from '../../
 import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
 import { REASON_MAX_LENGTH } from '../../../../../contracts/reason.ts';
 import { useRecordIncident } from '../api/incidents.ts';
-import { ActionError, useModalDialog } from './dialog-parts.tsx';
+import { ActionError, DialogActions, useModalDialog } from './dialog-parts.tsx';
 
 // What the dialog opens with: from a participant's row (that participant), from the incidents panel (the
 // whole session, or a code typed in), or to correct an earlier incident (its subject and category).
@@ -77,14 +77,7 @@ export function IncidentDialog({ draft, participants, onClose }: { draft: Incide
           <label htmlFor={ids.text}>{intl.formatMessage({ id: 'incidentDialog.text' })}</label>
           <textarea id={ids.text} value={text} onChange={(e) => setText(e.target.value)} rows={3} maxLength={REASON_MAX_LENGTH} required />
           <ActionError error={mutation.error} />
-          <div className="actions">
-            <button type="submit" className="primary" disabled={category === '' || text.trim() === ''} aria-busy={mutation.isPending}>
-              {mutation.isPending ? intl.formatMessage({ id: 'dialog.working' }) : intl.formatMessage({ id: 'incidentDialog.save' })}
-            </button>
-            <button type="button" onClick={onClose}>
-              {intl.formatMessage({ id: 'dialog.cancel' })}
-            </button>
-          </div>
+          <DialogActions label={intl.formatMessage({ id: 'incidentDialog.save' })} ready={category !== '' && text.trim() !== ''} busy={mutation.isPending} onCancel={onClose} />
         </form>
       )}
     </dialog>
