@@ -25,6 +25,7 @@ import { AuditTail } from './live/audit-tail.ts';
 import { type LiveStreams, liveRoutes } from './live/live.routes.ts';
 import { proctorAuthRoutes, proctorGuard } from './proctor-auth/proctor-auth.routes.ts';
 import { proctorRoutes } from './proctor/proctor.routes.ts';
+import { attendanceRoutes } from './attendance/attendance.routes.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { receiptKey } from './receipts/receipt-code.ts';
 import { receiptRoutes } from './receipts/receipts.routes.ts';
@@ -90,6 +91,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   app.use(proctorRoutes(db, guard));
   app.use(receiptRoutes(db, guard, receipts));
   app.use(incidentRoutes(db, guard));
+  app.use(attendanceRoutes(db, guard));
   app.use(webhookRoutes(db, guard));
   app.use(openApiRoutes());
   // Unknown API paths get the JSON 404 before the web client's fallback can answer them with HTML.

@@ -32,6 +32,7 @@ import {
   SummaryResponse,
   TransferLockRequest,
 } from '../../../contracts/proctor.ts';
+import { AttendanceRecord, RecordQuery, SealSummary } from '../../../contracts/attendance-record.ts';
 import { Incident, IncidentsQuery, IncidentsResponse, RecordIncidentRequest } from '../../../contracts/incidents.ts';
 import { ReceiptLookup, ReceiptParams } from '../../../contracts/receipt.ts';
 import { WebhooksQuery, WebhookSubscriptions } from '../../../contracts/webhooks.ts';
@@ -162,6 +163,20 @@ export const apiOperations: readonly ApiOperation[] = [
     method: 'post', path: '/api/proctor/incidents', tag: 'Participants', access: 'proctor-write',
     summary: 'Record an incident for a participant or the whole session (append-only: a correction names the incident it corrects)',
     body: RecordIncidentRequest, responses: { 201: Incident },
+  },
+  {
+    method: 'get', path: '/api/proctor/record', tag: 'Participants', access: 'proctor-read',
+    summary: "An exam session's attendance record: every participant's check-in, device, lock changes and incidents, the no-shows, totals and the latest seal",
+    query: RecordQuery, responses: { 200: AttendanceRecord },
+  },
+  {
+    method: 'get', path: '/api/proctor/record.csv', tag: 'Participants', access: 'proctor-read',
+    summary: 'The attendance record as CSV (formula-guarded)', query: RecordQuery,
+    responses: { 200: { mediaType: 'text/csv', description: 'A row per participant, then one for the incidents about the whole session' } },
+  },
+  {
+    method: 'post', path: '/api/proctor/seals', tag: 'Participants', access: 'proctor-write',
+    summary: 'Seal the audit log now (the digest to print on the record and keep elsewhere)', responses: { 201: SealSummary },
   },
   {
     method: 'get', path: '/api/proctor/receipts/:receipt', tag: 'Participants', access: 'proctor-read',

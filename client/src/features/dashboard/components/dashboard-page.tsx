@@ -147,6 +147,7 @@ function Dashboard({ username }: { username: string }) {
         <div className="who">
           <span>{username}</span>
           <LanguageSwitcher />
+          {shownSession && <a href={`/proctor/record?session=${shownSession.id}`}>{intl.formatMessage({ id: 'dashboard.record' })}</a>}
           <a href="/api/proctor/events.csv" download>
             {intl.formatMessage({ id: 'dashboard.export' })}
           </a>

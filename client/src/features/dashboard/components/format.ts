@@ -1,3 +1,4 @@
+import { browserAndSystem } from '../../../../../contracts/user-agent.ts';
 import type { IntlShape } from 'react-intl';
 
 // Times on the dashboard are shown in the exam's time zone.
@@ -9,29 +10,10 @@ export function formatDateTime(intl: IntlShape, iso: string, timeZone: string | 
   return intl.formatDate(iso, { dateStyle: 'medium', timeStyle: 'short', timeZone });
 }
 
-const BROWSERS: [RegExp, string][] = [
-  [/Edg\//, 'Edge'],
-  [/OPR\//, 'Opera'],
-  [/SamsungBrowser\//, 'Samsung Internet'],
-  [/Firefox\//, 'Firefox'],
-  [/HeadlessChrome\//, 'Chrome'],
-  [/Chrome\//, 'Chrome'],
-  [/Safari\//, 'Safari'],
-];
-const SYSTEMS: [RegExp, string][] = [
-  [/Android/, 'Android'],
-  [/iPhone|iPad/, 'iOS'],
-  [/Windows/, 'Windows'],
-  [/CrOS/, 'ChromeOS'],
-  [/Mac OS X|Macintosh/, 'macOS'],
-  [/Linux/, 'Linux'],
-];
-
 // "Firefox on Windows": enough to tell two laptops behind one address apart at a glance.
 export function deviceLabel(intl: IntlShape, userAgent: string | null): string {
   if (!userAgent) return intl.formatMessage({ id: 'device.unknown' });
-  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
-  const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const { browser, system } = browserAndSystem(userAgent);
   if (browser && system) return intl.formatMessage({ id: 'device.label' }, { browser, system });
   return browser ?? system ?? userAgent.slice(0, 40);
 }

@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { RecordQuery } from '../../../contracts/attendance-record.ts';
+import type { Database } from '../lib/database.ts';
+import { parseBody, type ProctorGuard, sendJson } from '../lib/http.ts';
+import { attendanceRecord, recordCsv, sealNow } from './attendance.service.ts';
+
+export function attendanceRoutes(db: Database, guard: ProctorGuard): Router {
+  const router = Router();
+  router.get('/api/proctor/record', guard.read, async (req, res) => {
+    const { session } = parseBody(RecordQuery, req.query);
+    sendJson(res, await attendanceRecord(db, session));
+  });
+  router.get('/api/proctor/record.csv', guard.read, async (req, res) => {
+    const { session } = parseBody(RecordQuery, req.query);
+    const csv = recordCsv(await attendanceRecord(db, session));
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="examgate-record-${session}.csv"`);
+    res.send(csv);
+  });
+  // Seals the whole audit log now, so that the record printed next carries a digest covering everything
+  // in it (docs/operations.md, seals).
+  router.post('/api/proctor/seals', guard.write, async (_req, res) => {
+    sendJson(res, await sealNow(db), 201);
+  });
+  return router;
+}
