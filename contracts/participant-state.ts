@@ -41,6 +41,21 @@ export const auditEventTypes = [
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
+// What a check-in attempt can be recorded as, once its code is known.
+export const checkInOutcomes = [
+  'checked_in',
+  'reentered',
+  'network_changed',
+  'device_conflict',
+  'device_key_copied',
+  'code_expired',
+  'not_recognised',
+  'not_open_yet',
+  'check_in_closed',
+  'outside_allowed_networks',
+] as const satisfies readonly AuditEventType[];
+export type CheckInOutcome = (typeof checkInOutcomes)[number];
+
 export interface EventRule {
   // Who holds the device lock afterwards: unchanged, nobody, the device that made the attempt
   // ('source'), the device a proctor named ('target'), or the same device from the attempt's new

@@ -87,6 +87,23 @@ describe('the attendance record', () => {
     expect(rows.at(-1)).toMatchObject({ code: '', full_name: '(whole session)', incidents: expect.stringContaining('disturbance') });
   });
 
+  it('when the arrival curve is asked for, then it counts first check-ins, refusals and conflicts per minute against the number expected', async () => {
+    const { ada, grace, proctor } = await smallExam();
+    expect((await device().checkIn(env.server.baseUrl, { code: grace.code, fullName: 'Not Grace' })).status).toBe(403);
+
+    const answer = await proctor.get(`/api/proctor/arrivals?session=${ada.sessionId}`);
+
+    expect(answer.status).toBe(200);
+    expect(answer.json.sessionId).toBe(ada.sessionId);
+    expect(answer.json.expected).toBe(3);
+    const minutes = answer.json.minutes as { at: string; arrivals: number; refusals: number; conflicts: number }[];
+    for (const minute of minutes) expect(minute.at).toMatch(/T\d\d:\d\d:00\.000Z$/);
+    expect([...minutes].sort((a, b) => a.at.localeCompare(b.at))).toEqual(minutes);
+    const sum = (key: 'arrivals' | 'refusals' | 'conflicts') => minutes.reduce((total, minute) => total + minute[key], 0);
+    expect({ arrivals: sum('arrivals'), refusals: sum('refusals'), conflicts: sum('conflicts') }).toEqual({ arrivals: 2, refusals: 1, conflicts: 1 });
+    expect((await proctor.get('/api/proctor/arrivals?session=999999999')).status).toBe(404);
+  });
+
   it('when the session does not exist, the query is malformed or nobody is logged in, then 404, 400 and 401 with the envelope', async () => {
     const proctor = await logInProctor(env.server.baseUrl, env.database.db);
     const answers = [

@@ -1,14 +1,19 @@
 import { Router } from 'express';
+import { ArrivalsQuery } from '../../../contracts/arrivals.ts';
 import { RecordQuery } from '../../../contracts/attendance-record.ts';
 import type { Database } from '../lib/database.ts';
 import { parseBody, type ProctorGuard, sendJson } from '../lib/http.ts';
-import { attendanceRecord, recordCsv, sealNow } from './attendance.service.ts';
+import { attendanceRecord, recordCsv, sealNow, sessionArrivals } from './attendance.service.ts';
 
 export function attendanceRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
   router.get('/api/proctor/record', guard.read, async (req, res) => {
     const { session } = parseBody(RecordQuery, req.query);
     sendJson(res, await attendanceRecord(db, session));
+  });
+  router.get('/api/proctor/arrivals', guard.read, async (req, res) => {
+    const { session } = parseBody(ArrivalsQuery, req.query);
+    sendJson(res, await sessionArrivals(db, session));
   });
   router.get('/api/proctor/record.csv', guard.read, async (req, res) => {
     const { session } = parseBody(RecordQuery, req.query);

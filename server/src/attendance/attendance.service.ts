@@ -1,3 +1,4 @@
+import type { ArrivalCurve } from '../../../contracts/arrivals.ts';
 import type { AttendanceRecord, RecordEntry, RecordTotals, SealSummary } from '../../../contracts/attendance-record.ts';
 import { browserLabel } from '../../../contracts/user-agent.ts';
 import { sealAuditLog } from '../audit/audit-seal.ts';
@@ -7,6 +8,7 @@ import { csvCell } from '../lib/csv.ts';
 import type { Database } from '../lib/database.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { participantsOfSession } from '../participants/participant-view.repo.ts';
+import { arrivalCurve } from './arrivals.repo.ts';
 import { latestSeal, lockChangesOfSession } from './attendance.repo.ts';
 
 export function countRecord(entries: RecordEntry[], sessionIncidents: number): RecordTotals {
@@ -53,6 +55,13 @@ export async function attendanceRecord(db: Database, sessionId: number): Promise
     } finally {
       await handle.run('COMMIT');
     }
+  });
+}
+
+export async function sessionArrivals(db: Database, sessionId: number): Promise<ArrivalCurve> {
+  return db.read(async (handle) => {
+    if (!(await readSession(handle, sessionId))) throw new NotFoundError(`No exam session ${sessionId}.`);
+    return arrivalCurve(handle, sessionId);
   });
 }
 

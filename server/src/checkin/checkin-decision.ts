@@ -1,21 +1,7 @@
 import { matchHolder } from '../../../contracts/lock-policy.ts';
-import { type AuditEventType, EVENT_RULES } from '../../../contracts/participant-state.ts';
+import { type CheckInOutcome, EVENT_RULES } from '../../../contracts/participant-state.ts';
 import type { SessionRules } from '../exam-sessions/session-cache.ts';
 import type { LockedParticipant } from '../participants/participants.repo.ts';
-
-export type CheckInOutcome = Extract<
-  AuditEventType,
-  | 'checked_in'
-  | 'reentered'
-  | 'network_changed'
-  | 'device_conflict'
-  | 'device_key_copied'
-  | 'code_expired'
-  | 'not_recognised'
-  | 'not_open_yet'
-  | 'check_in_closed'
-  | 'outside_allowed_networks'
->;
 
 export type Admitted = Extract<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
 

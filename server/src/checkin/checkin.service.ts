@@ -7,7 +7,7 @@ import { lastAdmissionAt } from '../audit/audit-events.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
 import { JUST_INSERTED, type LockedParticipant, lockEventOf } from '../participants/participants.repo.ts';
 import type { AdmissionTokens } from '../admission-tokens/admission-tokens.service.ts';
-import type { ParticipantState } from '../../../contracts/participant-state.ts';
+import type { CheckInOutcome, ParticipantState } from '../../../contracts/participant-state.ts';
 import {
   type AppError,
   CheckInClosedError,
@@ -23,7 +23,7 @@ import { nameHash } from '../participants/full-name.ts';
 import type { AppSecret } from '../lib/app-secrets.ts';
 import { receiptCode } from '../receipts/receipt-code.ts';
 import { keepReceipt } from '../receipts/receipts.repo.ts';
-import { type Admitted, admits, type Attempt, type CheckInOutcome, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
+import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
   db: Database;

@@ -32,6 +32,7 @@ import {
   SummaryResponse,
   TransferLockRequest,
 } from '../../../contracts/proctor.ts';
+import { ArrivalCurve, ArrivalsQuery } from '../../../contracts/arrivals.ts';
 import { AttendanceRecord, RecordQuery, SealSummary } from '../../../contracts/attendance-record.ts';
 import { Incident, IncidentsQuery, IncidentsResponse, RecordIncidentRequest } from '../../../contracts/incidents.ts';
 import { ReceiptLookup, ReceiptParams } from '../../../contracts/receipt.ts';
@@ -168,6 +169,10 @@ export const apiOperations: readonly ApiOperation[] = [
     method: 'get', path: '/api/proctor/record', tag: 'Participants', access: 'proctor-read',
     summary: "An exam session's attendance record: every participant's check-in, device, lock changes and incidents, the no-shows, totals and the latest seal",
     query: RecordQuery, responses: { 200: AttendanceRecord },
+  },
+  {
+    method: 'get', path: '/api/proctor/arrivals', tag: 'Participants', access: 'proctor-read',
+    summary: 'The arrival curve: first check-ins, refusals and conflicts per minute, and the number expected', query: ArrivalsQuery, responses: { 200: ArrivalCurve },
   },
   {
     method: 'get', path: '/api/proctor/record.csv', tag: 'Participants', access: 'proctor-read',

@@ -1,9 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useEffectEvent, useState } from 'react';
+import { CONFLICT_TYPES, REFUSAL_TYPES } from '../../../../../contracts/arrivals.ts';
 import { EVENT_RULES } from '../../../../../contracts/participant-state.ts';
 import { type ProctorParticipant, type StreamEvent, StreamEvent as StreamEventSchema } from '../../../../../contracts/proctor.ts';
 import { proctorKeys } from '../../proctor-auth/api/session.ts';
 import { applyEvent, refetchDelayMs } from './apply-event.ts';
+import { arrivalKeys } from './arrivals.ts';
 import { incidentKeys } from './incidents.ts';
 import { participantKeys, patchParticipantsBatch } from './participants.ts';
 import { sessionKeys } from './sessions.ts';
@@ -11,6 +13,9 @@ import { sessionKeys } from './sessions.ts';
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 
 const RECENT_IDS_KEPT = 20_000;
+const ARRIVALS_REFRESH_MS = 3000;
+// The events the arrival curve counts: check-ins, refusals and conflicts.
+const CURVE_TYPES = new Set<StreamEvent['type']>(['checked_in', ...CONFLICT_TYPES, ...REFUSAL_TYPES]);
 
 // One EventSource for the dashboard: audit events patch the cached rows they concern (in batches of
 // 50 ms); events the cache cannot express on its own (see refetchDelayMs) refetch the list; a reconnect
@@ -53,6 +58,13 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
       }
       if (events.some((event) => event.type === 'session_changed')) void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
       if (events.some((event) => event.type === 'incident_recorded')) void queryClient.invalidateQueries({ queryKey: incidentKeys.all });
+      // The arrival curve is a grouped read: asked again at most every few seconds, however fast events come.
+      if (arrivalsTimer === undefined && events.some((event) => CURVE_TYPES.has(event.type))) {
+        arrivalsTimer = setTimeout(() => {
+          arrivalsTimer = undefined;
+          void queryClient.invalidateQueries({ queryKey: arrivalKeys.all });
+        }, ARRIVALS_REFRESH_MS);
+      }
     };
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     // A reconnect served by another instance may repeat a few events (see the README's live stream); a
@@ -65,6 +77,7 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
       return false;
     };
     let overviewTimer: ReturnType<typeof setTimeout> | undefined;
+    let arrivalsTimer: ReturnType<typeof setTimeout> | undefined;
     let allListMissesSome = false;
     let refetchTimer: ReturnType<typeof setTimeout> | undefined;
     let refetchAt = Number.POSITIVE_INFINITY;
@@ -111,6 +124,7 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
       clearTimeout(refetchTimer);
       clearTimeout(retryTimer);
       clearTimeout(overviewTimer);
+      clearTimeout(arrivalsTimer);
       source.close();
     };
   }, [queryClient, generation]);

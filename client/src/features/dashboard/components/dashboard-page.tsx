@@ -11,6 +11,7 @@ import { useLiveEvents } from '../api/live-events.ts';
 import { participantsQuery, type SessionView } from '../api/participants.ts';
 import { sessionSettingsQuery, sessionsOverviewQuery } from '../api/sessions.ts';
 import { ActivityFeed, NOTABLE } from './activity-feed.tsx';
+import { ArrivalsPanel } from './arrivals-panel.tsx';
 import { AddressUnthrottle } from './address-unthrottle.tsx';
 import { ConfirmDialog, type PendingAction } from './confirm-dialog.tsx';
 import { ConflictFeed } from './conflict-feed.tsx';
@@ -192,6 +193,7 @@ function Dashboard({ username }: { username: string }) {
           <div className="dash-side">
             {shownSession && <SessionPanel sessionId={shownSession.id} />}
             <ConflictFeed participants={list} timeZone={timeZone} onAction={setPending} sessionNames={allSessions ? sessionNames : undefined} />
+            {shownSession && <ArrivalsPanel sessionId={shownSession.id} timeZone={timeZone} />}
             {shownSession && <IncidentsPanel sessionId={shownSession.id} timeZone={timeZone} onRecord={setIncidentDraft} />}
             <ActivityFeed events={sessionActivity} timeZone={timeZone} />
           </div>
