@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -21,7 +21,7 @@ import { migrate } from '../server/src/lib/migrate.ts';
 import { hashPassword } from '../server/src/proctor-auth/password.ts';
 import { DEVICE_CHALLENGE_META, type DeviceProof, proofPayload } from '../contracts/device-proof.ts';
 import { type Device, device, deviceIp, summarise, type Timed } from './load.ts';
-import { chained, naive, pipelined, type Variant } from './transaction-variants.ts';
+import { chained, chainedVariant, naive, pipelined, type Variant } from './transaction-variants.ts';
 import { receiptKey } from '../server/src/receipts/receipt-code.ts';
 
 const PARTICIPANTS = 5000;
@@ -222,6 +222,17 @@ async function main() {
     const chainCost = summarise(chainRounds.map((round) => round.chained)).p50 / summarise(chainRounds.map((round) => round.plain)).p50 - 1;
     say(`  (11) chain    database CPU per check-in without / with the audit hash chain (pipelined (1)), alternating rounds:`);
     say(`      ${chainRounds.map((round) => `${fmt(round.plain, 0)} / ${fmt(round.chained, 0)} µs`).join(', ')}; median ${chainCost >= 0 ? '+' : ''}${fmt(chainCost * 100, 0)} %`);
+    // 12. The receipt's cost: the chained transaction (11) without and with keeping the check-in's receipt.
+    const receiptRounds: { without: number; with: number }[] = [];
+    const withReceipt = chainedVariant(randomBytes(32));
+    for (let round = 0; round < 4; round++) {
+      const without = await variantLimit(local.pid, pool, chained, (await seed(sql, `RCN${round}`, PARTICIPANTS)).people);
+      const kept = await variantLimit(local.pid, pool, withReceipt, (await seed(sql, `RCR${round}`, PARTICIPANTS)).people);
+      if (round > 0) receiptRounds.push({ without: without.cpuPerTxUs.database, with: kept.cpuPerTxUs.database });
+    }
+    const receiptCost = summarise(receiptRounds.map((round) => round.with)).p50 / summarise(receiptRounds.map((round) => round.without)).p50 - 1;
+    say(`  (12) receipt  database CPU per check-in without / with keeping its receipt (chained (11)), alternating rounds:`);
+    say(`      ${receiptRounds.map((round) => `${fmt(round.without, 0)} / ${fmt(round.with, 0)} µs`).join(', ')}; median ${receiptCost >= 0 ? '+' : ''}${fmt(receiptCost * 100, 0)} %`);
     await pool.end();
 
     // Configured as `npm start` runs it.

@@ -1,5 +1,6 @@
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { linkHash, personalDigest } from '../server/src/audit/audit-chain.ts';
+import { receiptCode } from '../server/src/receipts/receipt-code.ts';
 
 // Check-in transactions written straight against mysql2 (no HTTP, no Express), to measure what the
 // database path itself allows. Each keeps the decision under the SELECT ... FOR UPDATE row lock.
@@ -74,7 +75,10 @@ const UPDATE_CHAINED = `UPDATE participants SET status = 'in_progress', locked_i
 const HEAD_ONLY = 'UPDATE participants SET chain_seq = ?, chain_head = ? WHERE id = ?';
 const AUDIT_CHAINED = `INSERT INTO audit_events (participant_id, code, event_type, source_ip, user_agent, request_id, status_before, status_after, locked_ip_before, locked_ip_after, created_at, chain_seq, personal_digest, chain_hash) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-export const chained: Variant = async (connection, attempt) => {
+// With `receiptKey`, an admission also keeps its receipt (check_in_receipts, as examgate's check-in does).
+const RECEIPT = 'INSERT INTO check_in_receipts (participant_id, granted_at, receipt) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE receipt = receipt';
+
+export const chainedVariant = (receiptKey?: Buffer): Variant => async (connection, attempt) => {
   try {
     const [results] = await connection.query<RowDataPacket[][]>(`START TRANSACTION; ${LOCK_CHAINED}`, [attempt.code]);
     const row = results[1]![0] as (LockedRow & { chain_seq: number; chain_head: Buffer | null }) | undefined;
@@ -87,13 +91,17 @@ export const chained: Variant = async (connection, attempt) => {
     const digest = personalDigest({ sourceIp: attempt.ip, device: null, userAgent: null, submittedNameHash: null, lockedIpBefore: row.locked_ip, lockedIpAfter: lockedAfter, lockedDeviceBefore: null, lockedDeviceAfter: null, reason: null, details: null });
     const hash = linkHash(row.chain_head, { participantId: row.id, chainKey: null, seq, code: attempt.code, eventType: type, requestId: attempt.requestId, actor: null, statusBefore: row.status, statusAfter, lockPolicy: null, sessionId: null, createdAt: row.now }, digest);
     const audit = [row.id, attempt.code, type, attempt.ip, attempt.requestId, row.status, statusAfter, row.locked_ip, lockedAfter, row.now, seq, digest, hash];
-    if (outcome === 'checked_in') await connection.query(`${UPDATE_CHAINED}; ${AUDIT_CHAINED}; COMMIT`, [attempt.ip, row.now, row.now, row.now, seq, hash, row.id, ...audit]);
-    else await connection.query(`${AUDIT_CHAINED}; ${HEAD_ONLY}; COMMIT`, [...audit, seq, hash, row.id]);
+    const receipt = receiptKey && outcome !== 'refused' ? [row.id, row.now, receiptCode(receiptKey, row.id, row.now)] : undefined;
+    if (outcome === 'checked_in') {
+      await connection.query(`${UPDATE_CHAINED}; ${AUDIT_CHAINED}; ${receipt ? `${RECEIPT}; ` : ''}COMMIT`, [attempt.ip, row.now, row.now, row.now, seq, hash, row.id, ...audit, ...(receipt ?? [])]);
+    } else await connection.query(`${AUDIT_CHAINED}; ${HEAD_ONLY}; COMMIT`, [...audit, seq, hash, row.id]);
     return outcome;
   } catch (error) {
     await connection.query('ROLLBACK');
     throw error;
   }
 };
+
+export const chained = chainedVariant();
 
 export type { ResultSetHeader };
