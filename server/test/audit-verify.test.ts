@@ -248,6 +248,23 @@ describe('npm run cli -- purge', () => {
     expect(tampered.stdout).toMatch(/chain throttles: audit row \d+'s addresses, device, user agent, name, reason or details were changed/);
   });
 
+  it('when rows were purged by an earlier version that kept the reasons people wrote, then verify names them until migration 019 removes those', async () => {
+    const { a } = await realActivity();
+    await timePasses(database.sql, a.code, FORTY_DAYS_S);
+    expect((await cli(database.url, 'purge', '--older-than', '30d')).code).toBe(0);
+    // As the earlier purge left them: the reason still there.
+    const [kept] = (await database.sql.query("UPDATE audit_events SET reason = 'r' WHERE code = ? AND actor IS NOT NULL AND purged_at IS NOT NULL", [a.code])) as unknown as [{ affectedRows: number }];
+    expect(kept.affectedRows).toBeGreaterThan(0);
+    expect((await verify(database.url)).code).toBe(1);
+    const migration = await readFile(new URL('../../db/migrations/019_purged_rows_catch_up.sql', import.meta.url), 'utf8');
+
+    for (const statement of migration.split(';').map((text) => text.replace(/^\s*--.*$/gm, '').trim()).filter(Boolean)) await database.sql.query(statement);
+
+    const verified = await verify(database.url);
+    expect(verified.stdout).toContain(': 0 violation(s).');
+    expect(verified.code).toBe(0);
+  });
+
   it('when the period is missing or malformed, then it prints usage and changes nothing', async () => {
     database = await createTestDatabase();
     const result = await cli(database.url, 'purge', '--older-than', 'soon');

@@ -11,8 +11,14 @@ export interface IncidentDetails {
 
 export const incidentDetails = (details: IncidentDetails): string => JSON.stringify(details);
 
+// Written by the service as JSON; a row that is not (edited by hand, which verify names) still lists.
 function parseDetails(text: string | null): IncidentDetails {
-  const parsed = JSON.parse(text ?? '{}') as Partial<IncidentDetails>;
+  let parsed: Partial<IncidentDetails> = {};
+  try {
+    parsed = JSON.parse(text ?? '{}') as Partial<IncidentDetails>;
+  } catch {
+    // The defaults below.
+  }
   const category = incidentCategories.find((known) => known === parsed.category) ?? 'other';
   return { category, corrects: typeof parsed.corrects === 'number' ? parsed.corrects : null };
 }
