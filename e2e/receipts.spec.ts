@@ -1,4 +1,5 @@
 import { expect, test } from './support/fixtures.ts';
+import { RECEIPT_ALPHABET } from '../contracts/receipt.ts';
 import { catalog, expectAccessible } from './support/catalogs.ts';
 
 for (const [index, language] of (['en', 'ar'] as const).entries()) {
@@ -41,5 +42,14 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     await search.fill('22222-22222');
     await expect(match).toContainText(t['receipt.none']!.split('{receipt}')[0]!.trim());
     await expectAccessible(watcher.page, 'receipt not found', '[data-testid="receipt-match"]');
+
+    // A participant code that only looks like a receipt finds its row, with no "no such receipt" beside it.
+    const lookalike = Array.from({ length: 10 }, () => RECEIPT_ALPHABET[Math.floor(Math.random() * RECEIPT_ALPHABET.length)]).join('');
+    await sql.query("INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, 'Code Like A Receipt', 'unused', UTC_TIMESTAMP(3))", [person.sessionId, lookalike]);
+    await watcher.page.reload();
+    await watcher.page.getByRole('searchbox', { name: t['table.search.label'] }).fill(lookalike);
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('Code Like A Receipt');
+    await expect(match).toBeHidden();
   });
 }

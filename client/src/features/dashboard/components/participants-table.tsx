@@ -102,7 +102,8 @@ export function ParticipantsTable({ participants, timeZone, onAction, onIncident
           <input id={ids.pin} type="checkbox" checked={pinAttention} onChange={(e) => setPinAttention(e.target.checked)} /> {intl.formatMessage({ id: 'table.pin' })}
         </label>
       </div>
-      {receipt !== undefined && <ReceiptMatch receipt={receipt} match={receiptMatch} timeZone={timeZone} />}
+      {/* A code or name that only looks like a receipt: the rows it matches are the answer, not "no receipt". */}
+      {receipt !== undefined && !(receiptMatch.isError && rows.length > 0) && <ReceiptMatch receipt={receipt} match={receiptMatch} timeZone={timeZone} />}
       {selectedRows.length > 0 && (
         <div className="bulk-bar" role="region" aria-label={intl.formatMessage({ id: 'bulk.region' })}>
           <span>{intl.formatMessage({ id: 'bulk.selected' }, { count: selectedRows.length })}</span>
