@@ -107,6 +107,17 @@ try {
     await fetch(`${server.baseUrl}/api/check-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: typist.code, fullName: `${typist.fullName} ${i}` }) });
   }
 
+  // What proctors wrote down: a late arrival and a fire alarm for the whole session.
+  const login = await fetch(`${server.baseUrl}/api/proctor/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'screenshots-password' }) });
+  const proctorHeaders = { 'content-type': 'application/json', cookie: login.headers.get('set-cookie')!.split(';')[0]!, 'x-csrf-token': ((await login.json()) as { csrfToken: string }).csrfToken };
+  for (const incident of [
+    { sessionId: exam.insertId, participantCode: people[2]!.code, category: 'late_arrival', text: 'Arrived 09:12: the tram was stopped' },
+    { sessionId: exam.insertId, category: 'disturbance', text: 'Fire alarm test 09:30–09:33; time added at the end' },
+  ]) {
+    const recorded = await fetch(`${server.baseUrl}/api/proctor/incidents`, { method: 'POST', headers: proctorHeaders, body: JSON.stringify(incident) });
+    if (recorded.status !== 201) throw new Error(`incident not recorded: ${recorded.status}`);
+  }
+
   for (const language of LANGUAGES) {
     for (const [viewportName, viewport] of Object.entries(VIEWPORTS)) {
       const prefix = `${language}-${viewportName}`;
@@ -122,12 +133,22 @@ try {
       await page.locator('.live-live').waitFor();
       await page.locator('.feed-item').first().waitFor();
       await page.locator('.other-sessions').waitFor();
+      await page.locator('.arrivals .recharts-wrapper > svg').waitFor();
       await shot(page, `${prefix}-dashboard-screen`);
       await page.screenshot({ path: path.join(OUT, `${prefix}-dashboard.png`), fullPage: true });
       process.stdout.write(`  ${prefix}-dashboard.png (whole page)\n`);
       await page.locator('.feed-item:not(.has-request) .actions .primary').first().click();
       await page.locator('dialog[open]').waitFor();
       await shot(page, `${prefix}-move-dialog`);
+      await page.keyboard.press('Escape');
+      await page.locator('.row-actions button').last().click();
+      await page.locator('dialog[open]').waitFor();
+      await shot(page, `${prefix}-incident-dialog`);
+      await page.keyboard.press('Escape');
+      await page.goto(`/proctor/record?session=${exam.insertId}`);
+      await page.locator('.record-table').waitFor();
+      await page.screenshot({ path: path.join(OUT, `${prefix}-record.png`), fullPage: true });
+      process.stdout.write(`  ${prefix}-record.png (whole page)\n`);
       await context.close();
     }
   }

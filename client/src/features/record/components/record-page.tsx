@@ -166,18 +166,18 @@ function Record({ record }: { record: AttendanceRecord }) {
                   <br />
                   <bdi className="code">{participant.code}</bdi>
                 </th>
-                <td>
+                <td data-label={intl.formatMessage({ id: 'record.col.status' })}>
                   {intl.formatMessage({ id: `status.${participant.status}` })}
                   {participant.withdrawn && <> · {intl.formatMessage({ id: 'table.tag.withdrawn' })}</>}
                 </td>
-                <td>
+                <td data-label={intl.formatMessage({ id: 'record.col.checkedIn' })}>
                   {participant.enteredAt === null ? (
                     <strong>{intl.formatMessage({ id: 'record.noShow' })}</strong>
                   ) : (
                     <time dateTime={participant.enteredAt}>{formatTime(intl, participant.enteredAt, zone)}</time>
                   )}
                 </td>
-                <td>
+                <td data-label={intl.formatMessage({ id: 'record.col.device' })}>
                   {participant.lockedIp === null && participant.lockedDevice === null ? (
                     '—'
                   ) : (
@@ -189,10 +189,10 @@ function Record({ record }: { record: AttendanceRecord }) {
                     </>
                   )}
                 </td>
-                <td>
+                <td data-label={intl.formatMessage({ id: 'record.col.lockChanges' })}>
                   <LockChanges changes={lockChanges} zone={zone} />
                 </td>
-                <td>
+                <td data-label={intl.formatMessage({ id: 'record.col.incidents' })}>
                   <IncidentList incidents={incidents} zone={zone} />
                 </td>
               </tr>
