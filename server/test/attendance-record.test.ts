@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { ARRIVALS_FRESH_MS } from '../src/attendance/attendance.routes.ts';
 import { verifyAuditLog } from '../src/audit/audit-verify.ts';
 import { createParticipants } from './support/fixtures.ts';
 import { deviceAddress, request, TestDevice } from './support/http-client.ts';
@@ -102,6 +103,21 @@ describe('the attendance record', () => {
     const sum = (key: 'arrivals' | 'refusals' | 'conflicts') => minutes.reduce((total, minute) => total + minute[key], 0);
     expect({ arrivals: sum('arrivals'), refusals: sum('refusals'), conflicts: sum('conflicts') }).toEqual({ arrivals: 2, refusals: 1, conflicts: 1 });
     expect((await proctor.get('/api/proctor/arrivals?session=999999999')).status).toBe(404);
+  });
+
+  it('when many dashboards ask for the curve at once, then one read serves them for 2 s, and the next one counts what happened since', async () => {
+    const [first, second] = await createParticipants(env.database.sql, 2, { session: { lockPolicy: 'device' } });
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    expect((await device().checkIn(env.server.baseUrl, first!)).status).toBe(200);
+    const arrived = async () => ((await proctor.get(`/api/proctor/arrivals?session=${first!.sessionId}`)).json.minutes as { arrivals: number }[]).reduce((sum, minute) => sum + minute.arrivals, 0);
+    expect(await arrived()).toBe(1);
+
+    expect((await device().checkIn(env.server.baseUrl, second!)).status).toBe(200);
+    const cached = await arrived();
+    await new Promise((resolve) => setTimeout(resolve, ARRIVALS_FRESH_MS + 100));
+    const fresh = await arrived();
+
+    expect([cached, fresh]).toEqual([1, 2]);
   });
 
   it('when the session does not exist, the query is malformed or nobody is logged in, then 404, 400 and 401 with the envelope', async () => {

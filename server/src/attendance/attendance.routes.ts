@@ -3,17 +3,20 @@ import { ArrivalsQuery } from '../../../contracts/arrivals.ts';
 import { RecordQuery } from '../../../contracts/attendance-record.ts';
 import type { Database } from '../lib/database.ts';
 import { parseBody, type ProctorGuard, sendJson } from '../lib/http.ts';
-import { attendanceRecord, recordCsv, sealNow, sessionArrivals } from './attendance.service.ts';
+import { ArrivalsCache, attendanceRecord, recordCsv, sealNow } from './attendance.service.ts';
+
+export const ARRIVALS_FRESH_MS = 2000;
 
 export function attendanceRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
+  const arrivals = new ArrivalsCache(db, ARRIVALS_FRESH_MS);
   router.get('/api/proctor/record', guard.read, async (req, res) => {
     const { session } = parseBody(RecordQuery, req.query);
     sendJson(res, await attendanceRecord(db, session));
   });
   router.get('/api/proctor/arrivals', guard.read, async (req, res) => {
     const { session } = parseBody(ArrivalsQuery, req.query);
-    sendJson(res, await sessionArrivals(db, session));
+    sendJson(res, await arrivals.get(session));
   });
   router.get('/api/proctor/record.csv', guard.read, async (req, res) => {
     const { session } = parseBody(RecordQuery, req.query);

@@ -58,12 +58,16 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
       }
       if (events.some((event) => event.type === 'session_changed')) void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
       if (events.some((event) => event.type === 'incident_recorded')) void queryClient.invalidateQueries({ queryKey: incidentKeys.all });
-      // The arrival curve is a grouped read: asked again at most every few seconds, however fast events come.
-      if (arrivalsTimer === undefined && events.some((event) => CURVE_TYPES.has(event.type))) {
-        arrivalsTimer = setTimeout(() => {
+      // The arrival curve is a grouped read (and the server serves a read up to 2 s old): asked again at
+      // most every few seconds, however fast events come, and once more after the last of a burst.
+      if (events.some((event) => CURVE_TYPES.has(event.type))) {
+        lastCurveEventAt = Date.now();
+        const refresh = () => {
           arrivalsTimer = undefined;
           void queryClient.invalidateQueries({ queryKey: arrivalKeys.all });
-        }, ARRIVALS_REFRESH_MS);
+          if (Date.now() - lastCurveEventAt < ARRIVALS_REFRESH_MS) arrivalsTimer = setTimeout(refresh, ARRIVALS_REFRESH_MS);
+        };
+        arrivalsTimer ??= setTimeout(refresh, ARRIVALS_REFRESH_MS);
       }
     };
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +82,7 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
     };
     let overviewTimer: ReturnType<typeof setTimeout> | undefined;
     let arrivalsTimer: ReturnType<typeof setTimeout> | undefined;
+    let lastCurveEventAt = 0;
     let allListMissesSome = false;
     let refetchTimer: ReturnType<typeof setTimeout> | undefined;
     let refetchAt = Number.POSITIVE_INFINITY;
