@@ -35,6 +35,7 @@ for (const language of ['en', 'ar'] as const) {
     const sealDigest = (await digest.textContent())!;
     expect(sealDigest).not.toBe(before);
     expect(await seal.textContent()).not.toContain(t['record.sealOlder']!);
+    await expect(page.getByRole('button', { name: t['record.sealNow'] })).toBeHidden();
     const row = page.getByRole('row', { name: new RegExp(person.code) });
     await expect(row).toContainText('Passport checked at the door');
     await expect(row).toContainText(t['incident.category.identity_check']!);

@@ -92,9 +92,12 @@ function Record({ record }: { record: AttendanceRecord }) {
       <nav className="record-controls no-print" aria-label={intl.formatMessage({ id: 'record.controls' })}>
         <a href={`/proctor?session=${record.session.id}`}>{intl.formatMessage({ id: 'record.back' })}</a>
         <LanguageSwitcher />
-        <button type="button" onClick={() => seal.mutate()} aria-busy={seal.isPending}>
-          {intl.formatMessage({ id: seal.isPending ? 'dialog.working' : 'record.sealNow' })}
-        </button>
+        {/* A seal is every chain's head (a row each): offered only when the latest one does not cover the record. */}
+        {!sealCoversAll && (
+          <button type="button" onClick={() => seal.mutate()} aria-busy={seal.isPending}>
+            {intl.formatMessage({ id: seal.isPending ? 'dialog.working' : 'record.sealNow' })}
+          </button>
+        )}
         <a href={`/api/proctor/record.csv?session=${record.session.id}`} download>
           {intl.formatMessage({ id: 'record.csv' })}
         </a>
