@@ -203,7 +203,7 @@ async function main() {
     {
       // examgate's own check-in service, in process.
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db) };
+      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) };
       const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
       limits.service = await databaseLimit(local.pid, people, (worker, person) =>
         checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}` }, userAgent: null, requestId: randomUUID() }),

@@ -74,7 +74,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     summary.count(outcome);
   };
   const admissionTokens = new AdmissionTokens(db);
-  const receipts = receiptKey(db);
+  const receipts = receiptKey(db, config.RECEIPT_KEY);
   app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens, receiptKey: receipts }, devices, countOutcome));
   app.use(admissionTokenRoutes(admissionTokens));
   app.use(healthRoutes(db));

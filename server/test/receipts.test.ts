@@ -1,11 +1,13 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECEIPT_ALPHABET } from '../../contracts/receipt.ts';
 import { runCli } from './support/cli-process.ts';
 import { createParticipants, type TestParticipant } from './support/fixtures.ts';
 import { deviceAddress, request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
-import { useTestEnvironment } from './support/test-server.ts';
+import { receiptCode } from '../src/receipts/receipt-code.ts';
+import { startTestServer, type TestServer, useTestEnvironment } from './support/test-server.ts';
 
 // A network switch within the copy window would be refused as a copied key; this file is about receipts.
 const env = useTestEnvironment({ DEVICE_KEY_COPY_WINDOW_S: 0 });
@@ -147,5 +149,32 @@ describe('check-in receipts', () => {
     const bad = await verifyReceipt('hello');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not a receipt');
+  });
+});
+
+describe('receipts with RECEIPT_KEY', () => {
+  const key = randomBytes(32).toString('base64');
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(env.database.db, { RECEIPT_KEY: key, DEVICE_KEY_COPY_WINDOW_S: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('when the key is configured, then receipts are made with it, and only a CLI given the same key calls them genuine', async () => {
+    const p = await participant();
+    const answer = await device().checkIn(server.baseUrl, p);
+    expect(answer.status).toBe(200);
+    const [[row]] = await env.database.sql.query<RowDataPacket[]>('SELECT id, device_locked_at FROM participants WHERE code = ?', [p.code]);
+
+    expect(answer.json.receipt.replace('-', '')).toBe(receiptCode(Buffer.from(key, 'base64'), Number(row!.id), row!.device_locked_at));
+
+    const withKey = await runCli(['receipt', 'verify', answer.json.receipt], { env: { DATABASE_URL: env.database.url, RECEIPT_KEY: key } });
+    expect(withKey.code).toBe(0);
+    expect(withKey.stdout).toContain('only RECEIPT_KEY, kept outside the database, makes receipts');
+    const withoutKey = await verifyReceipt(answer.json.receipt);
+    expect(withoutKey.code).toBe(1);
+    expect(withoutKey.stdout).toContain('NOT GENUINE');
   });
 });

@@ -20,7 +20,7 @@ import {
   OutsideAllowedNetworksError,
 } from '../lib/errors.ts';
 import { nameHash } from '../participants/full-name.ts';
-import type { AppSecret } from '../lib/app-secrets.ts';
+import type { SecretSource } from '../lib/app-secrets.ts';
 import { receiptCode } from '../receipts/receipt-code.ts';
 import { keepReceipt } from '../receipts/receipts.repo.ts';
 import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
@@ -29,7 +29,7 @@ export interface CheckInContext extends GuardContext {
   db: Database;
   copyWindowS: number;
   admissionTokens: AdmissionTokens;
-  receiptKey: AppSecret;
+  receiptKey: SecretSource;
 }
 
 // Only for the holder's own key from another address is the holder's last admission read.

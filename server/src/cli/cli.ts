@@ -448,8 +448,9 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     expectArguments('receipt', args, 1);
     const receipt = parseReceipt(args[0]!);
     if (receipt === undefined) throw usage('receipt', `"${args[0]}" is not a receipt: ${RECEIPT_LENGTH} characters from ${RECEIPT_ALPHABET}.`);
+    const { RECEIPT_KEY } = loadConfig();
     return withDatabase(async ({ db }) => {
-      const findings = await findReceipt(db, receiptKey(db), receipt);
+      const findings = await findReceipt(db, receiptKey(db, RECEIPT_KEY), receipt);
       if (findings.length === 0) {
         out(`Receipt ${formatReceipt(receipt)} names no check-in: this examgate did not show it to anyone (or the row that finds it was deleted).`);
         return 1;
@@ -477,8 +478,11 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
           failed = true;
         } else out("  The audit row is intact in the participant's hash chain.");
       }
-      out('A genuine receipt proves that this examgate let that device in at that moment (only the server\'s key makes receipts, and it is');
-      out('kept in the database: whoever can read app_secrets can make them too). It does not prove who sat at the device.');
+      out(
+        RECEIPT_KEY === undefined
+          ? "A genuine receipt proves that this examgate let that device in at that moment (only the server's key makes receipts; without RECEIPT_KEY it is kept in the database, and whoever can read app_secrets can make them too). It does not prove who sat at the device."
+          : "A genuine receipt proves that this examgate let that device in at that moment (only RECEIPT_KEY, kept outside the database, makes receipts). It does not prove who sat at the device.",
+      );
       return failed ? 1 : 0;
     });
   },

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Database } from './database.ts';
 
+export interface SecretSource {
+  get(): Promise<Buffer>;
+}
+
+// A secret given in the configuration.
+export const givenSecret = (value: Buffer): SecretSource => ({ get: () => Promise.resolve(value) });
+
 // A secret every instance shares (app_secrets), made by the first instance that needs it: INSERT IGNORE
 // lets every other one read the same. Read once per process; a failed read is tried again next time.
-export class AppSecret {
+export class AppSecret implements SecretSource {
   #value: Promise<Buffer> | undefined;
 
   constructor(

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'TRUST_PROXY', 'DB_POOL_SIZE']) expect(message).toContain(name);
   });
 
+  it('when RECEIPT_KEY is set, then it must be at least 32 bytes of base64; unset or empty, the database keeps the key', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ RECEIPT_KEY: key }).RECEIPT_KEY).toBe(key);
+    expect(loadConfig({ RECEIPT_KEY: '' }).RECEIPT_KEY).toBeUndefined();
+    for (const bad of ['short', Buffer.alloc(16).toString('base64'), 'not base64 at all!']) expect(() => loadConfig({ RECEIPT_KEY: bad })).toThrow(/RECEIPT_KEY/);
+  });
+
   it('when MAX_IN_FLIGHT_REQUESTS is unset, then it follows DB_POOL_SIZE; set, it is used as given and checked', () => {
     expect(loadConfig({}).MAX_IN_FLIGHT_REQUESTS).toBe(16);
     expect(loadConfig({ DB_POOL_SIZE: '40' }).MAX_IN_FLIGHT_REQUESTS).toBe(40);

@@ -49,6 +49,16 @@ const databaseUrl = z
     message: 'must look like mysql://user:password@host:3306/database',
   });
 
+// A secret of at least 32 random bytes, as base64 (openssl rand -base64 32). Kept as text; decoded by its user.
+const secretKey = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value))
+  .refine((value) => value === undefined || (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length >= 32), {
+    message: 'must be at least 32 random bytes as base64, for example from: openssl rand -base64 32',
+  });
+
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -84,6 +94,9 @@ export const ConfigSchema = z.object({
   // Webhook deliveries: whether this instance delivers (any one instance is enough), how often it looks for due ones (its own commits wake it at once), and
   // the longest wait between two tries of a failing one (tries start 1 s apart and double up to this).
   WEBHOOK_DELIVERY: boolean(true),
+  // The key check-in receipts are made with, kept outside the database so that whoever can read the
+  // database cannot make receipts; every instance and the CLI need the same. Unset: a key in app_secrets.
+  RECEIPT_KEY: secretKey,
   WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
   WEBHOOK_RETRY_MAX_S: integer(300, 1, 3600),
   STREAM_POLL_MS: integer(100, 10, 10_000),

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { ReceiptParams } from '../../../contracts/receipt.ts';
-import type { AppSecret } from '../lib/app-secrets.ts';
+import type { SecretSource } from '../lib/app-secrets.ts';
 import type { Database } from '../lib/database.ts';
 import { parseBody, type ProctorGuard, sendJson } from '../lib/http.ts';
 import { checkInByReceipt } from './receipts.service.ts';
 
-export function receiptRoutes(db: Database, guard: ProctorGuard, key: AppSecret): Router {
+export function receiptRoutes(db: Database, guard: ProctorGuard, key: SecretSource): Router {
   const router = Router();
   router.get('/api/proctor/receipts/:receipt', guard.read, async (req, res) => {
     const { receipt } = parseBody(ReceiptParams, req.params);

@@ -1,5 +1,5 @@
 import type { ReceiptLookup } from '../../../contracts/receipt.ts';
-import type { AppSecret } from '../lib/app-secrets.ts';
+import type { SecretSource } from '../lib/app-secrets.ts';
 import type { Database } from '../lib/database.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import { receiptCode } from './receipt-code.ts';
@@ -13,7 +13,7 @@ export interface ReceiptFinding {
   genuine: boolean;
 }
 
-export async function findReceipt(db: Database, key: AppSecret, receipt: string): Promise<ReceiptFinding[]> {
+export async function findReceipt(db: Database, key: SecretSource, receipt: string): Promise<ReceiptFinding[]> {
   const [secret, rows] = await Promise.all([key.get(), db.read((handle) => receiptsNamed(handle, receipt))]);
   return rows.map((row) => ({
     participantId: Number(row.participant_id),
@@ -34,7 +34,7 @@ export async function findReceipt(db: Database, key: AppSecret, receipt: string)
 }
 
 // For a proctor: the check-in a participant's receipt names; one that the server did not make is not found.
-export async function checkInByReceipt(db: Database, key: AppSecret, receipt: string): Promise<ReceiptLookup> {
+export async function checkInByReceipt(db: Database, key: SecretSource, receipt: string): Promise<ReceiptLookup> {
   const found = (await findReceipt(db, key, receipt)).find((finding) => finding.genuine);
   if (!found) throw new NotFoundError('No check-in has this receipt.');
   return found.lookup;
