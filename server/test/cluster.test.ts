@@ -106,28 +106,35 @@ describe('examgate on a three-node Galera cluster', () => {
   });
 
   it('when a participant checks in through node 1, then a proctor on node 2 finds the check-in by its receipt, and an incident recorded there is in the record read through node 1', async () => {
-    const [a, b] = [await serverOn(0), await serverOn(1)];
-    const [participant] = await createParticipants(sql, 1, { session: { lockPolicy: 'device' } });
-    const laptop = new TestDevice(deviceAddress(1500));
-    const admitted = await laptop.checkIn(a.baseUrl, participant!);
-    expect(admitted.status).toBe(200);
-    const onB = await logInProctor(b.baseUrl, databaseOn(cluster.nodeUrl(1, DATABASE)));
-    const onA = await logInProctor(a.baseUrl, databaseOn(cluster.nodeUrl(0, DATABASE)));
+    // Its own instances, closed at its end: the failover tests after it want the nodes unloaded.
+    const [dbA, dbB] = [new Database({ ...testDatabaseDefaults, url: cluster.nodeUrl(0, DATABASE) }), new Database({ ...testDatabaseDefaults, url: cluster.nodeUrl(1, DATABASE) })];
+    const [a, b] = [await startTestServer(dbA), await startTestServer(dbB)];
+    try {
+      const [participant] = await createParticipants(sql, 1, { session: { lockPolicy: 'device' } });
+      const laptop = new TestDevice(deviceAddress(1500));
+      const admitted = await laptop.checkIn(a.baseUrl, participant!);
+      expect(admitted.status).toBe(200);
+      const onB = await logInProctor(b.baseUrl, dbB);
+      const onA = await logInProctor(a.baseUrl, dbA);
 
-    // Another node applies a commit a moment later: read until it has.
-    const found = await eventually('the receipt on node 2', async () => {
-      const answer = await onB.get(`/api/proctor/receipts/${admitted.json.receipt}`);
-      return answer.status === 200 && answer.json;
-    });
-    expect(found).toMatchObject({ participant: { code: participant!.code }, auditEvent: { type: 'checked_in', sourceIp: laptop.ip }, holdsLock: true });
-    const incident = await onB.post('/api/proctor/incidents', { sessionId: participant!.sessionId, participantCode: participant!.code, category: 'identity_check', text: 'Checked at the door of hall B' });
-    expect(incident.status).toBe(201);
-    const record = await eventually('the incident on node 1', async () => {
-      const answer = await onA.get(`/api/proctor/record?session=${participant!.sessionId}`);
-      return answer.json.totals?.incidents === 1 && answer.json;
-    });
-    expect(record.entries[0].incidents).toEqual([expect.objectContaining({ id: incident.json.id, text: 'Checked at the door of hall B' })]);
-    expect((await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)))).violations).toEqual([]);
+      // Another node applies a commit a moment later: read until it has.
+      const found = await eventually('the receipt on node 2', async () => {
+        const answer = await onB.get(`/api/proctor/receipts/${admitted.json.receipt}`);
+        return answer.status === 200 && answer.json;
+      });
+      expect(found).toMatchObject({ participant: { code: participant!.code }, auditEvent: { type: 'checked_in', sourceIp: laptop.ip }, holdsLock: true });
+      const incident = await onB.post('/api/proctor/incidents', { sessionId: participant!.sessionId, participantCode: participant!.code, category: 'identity_check', text: 'Checked at the door of hall B' });
+      expect(incident.status).toBe(201);
+      const record = await eventually('the incident on node 1', async () => {
+        const answer = await onA.get(`/api/proctor/record?session=${participant!.sessionId}`);
+        return answer.json.totals?.incidents === 1 && answer.json;
+      });
+      expect(record.entries[0].incidents).toEqual([expect.objectContaining({ id: incident.json.id, text: 'Checked at the door of hall B' })]);
+      expect((await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)))).violations).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all([dbA.close(), dbB.close()]);
+    }
   });
 
   it('when 20 signed check-ins are each sent twice at the same instant, once through node 1 and once through node 2, then each challenge is spent once and each code admits one', async () => {
