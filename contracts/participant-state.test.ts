@@ -39,6 +39,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   incident_recorded: {},
   session_changed: {},
   proctor_account_changed: {},
+  admission_key_rotated: {},
 };
 
 describe('the participant state table', () => {

@@ -38,6 +38,8 @@ export const auditEventTypes = [
   'incident_recorded',
   'session_changed',
   'proctor_account_changed',
+  // An operator rotated the keys that sign admission tokens (npm run cli -- keys rotate).
+  'admission_key_rotated',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
@@ -109,10 +111,11 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   // password, was removed, or had its sessions ended.
   session_changed: NOTHING,
   proctor_account_changed: NOTHING,
+  admission_key_rotated: NOTHING,
 };
 
 // The events of a participant's history (all but changes to settings and accounts): what webhooks deliver.
-const aboutNoParticipant: readonly AuditEventType[] = ['session_changed', 'proctor_account_changed'];
+const aboutNoParticipant: readonly AuditEventType[] = ['session_changed', 'proctor_account_changed', 'admission_key_rotated'];
 export const participantEventTypes: readonly AuditEventType[] = auditEventTypes.filter((type) => !aboutNoParticipant.includes(type));
 
 // The events that let an attempt in: what `audit verify` holds to the one-device rule, and a holder's

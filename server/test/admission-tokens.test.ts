@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ADMISSION_TOKEN_ISSUER, ADMISSION_TOKEN_LIFETIME_S, ADMISSION_TOKEN_PARAM, AdmissionClaims, admissionAudience, JWKS_PATH } from '../../contracts/admission-token.ts';
 import { deviceFingerprint } from '../../contracts/lock-policy.ts';
 import { AdmissionTokens } from '../src/admission-tokens/admission-tokens.service.ts';
+import { verifyAuditLog } from '../src/audit/audit-verify.ts';
 import { runCli } from './support/cli-process.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { createParticipant, participantRow, type TestParticipant } from './support/fixtures.ts';
@@ -100,6 +101,11 @@ describe('admission tokens', () => {
     expect(rotated.code).toBe(0);
     const newKid = /Added key ([0-9a-f]{16})/.exec(rotated.stdout)?.[1];
     expect(rotated.stdout).toContain(`Key ${oldKid} signs until then`);
+    // Audited, on the keys' own chain: who rotated, which key came and which went.
+    const [[audit]] = await env.database.sql.query<RowDataPacket[]>("SELECT actor, chain_key, details FROM audit_events WHERE event_type = 'admission_key_rotated' ORDER BY id DESC LIMIT 1");
+    expect(audit).toMatchObject({ chain_key: 'keys', actor: expect.stringMatching(/\S/) });
+    expect(JSON.parse(audit!.details)).toEqual({ kid: newKid, retiring: [oldKid] });
+    expect((await verifyAuditLog(env.database.db)).violations).toEqual([]);
     const published = await new AdmissionTokens(env.database.db).jwks();
     expect(published.keys.map((key) => key.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
     const audience = admissionAudience(participant.sessionId);

@@ -9,7 +9,9 @@ import {
   admissionAudience,
 } from '../../../contracts/admission-token.ts';
 import { deviceFingerprint, deviceKeyKind } from '../../../contracts/lock-policy.ts';
-import type { Database } from '../lib/database.ts';
+import { recordKeyRotation } from '../audit/audit.repo.ts';
+import { databaseNow, type Database, withTransaction } from '../lib/database.ts';
+import type { Actor } from '../lib/http.ts';
 import { type AdmissionKeyRow, insertKey, publishedKeys, retireKeysExcept } from './admission-keys.repo.ts';
 
 // Each instance reads the keys at most this often; a key signs only once it has been published longer than
@@ -119,12 +121,14 @@ export class AdmissionTokens {
 
   // A new key, published now and signing after SIGNS_AFTER_S; the keys it replaces sign until then and stay
   // published until their last tokens have expired.
-  async rotate(): Promise<RotatedKeys> {
+  // One transaction with its audit row: who rotated, when, which key came and which go.
+  async rotate(actor: Actor): Promise<RotatedKeys> {
     const key = await newKey();
-    return this.db.read(async (handle) => {
-      const retiring = (await publishedKeys(handle, 0)).keys.filter((old) => old.retiredAt === null).map((old) => old.kid);
-      await insertKey(handle, key);
-      await retireKeysExcept(handle, key.kid, SIGNS_AFTER_S);
+    return withTransaction(this.db, async (tx) => {
+      const retiring = (await publishedKeys(tx, 0)).keys.filter((old) => old.retiredAt === null).map((old) => old.kid);
+      await insertKey(tx, key);
+      await retireKeysExcept(tx, key.kid, SIGNS_AFTER_S);
+      await recordKeyRotation(tx, { sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name }, { kid: key.kid, retiring, at: await databaseNow(tx) });
       return { kid: key.kid, signsAfterS: SIGNS_AFTER_S, retiring };
     });
   }

@@ -101,4 +101,4 @@ export function unknownCodeChain(code: string): string {
 }
 
 // The chains of events that belong to no participant.
-export const CHAIN_KEYS = { accounts: 'accounts', sessions: 'sessions', throttles: 'throttles', incidents: 'incidents' } as const;
+export const CHAIN_KEYS = { accounts: 'accounts', sessions: 'sessions', throttles: 'throttles', incidents: 'incidents', keys: 'keys' } as const;

@@ -191,3 +191,9 @@ export function recordSessionChange(tx: Tx, sessionId: number, facts: Omit<Event
 export function recordSessionIncident(tx: Tx, sessionId: number, facts: Omit<EventFacts, 'type'>, at: Date): Promise<void> {
   return insertChainedEvent(tx, CHAIN_KEYS.incidents, '', { ...facts, type: 'incident_recorded' }, { at, sessionId });
 }
+
+// A rotation of the admission-token keys: the new key and the keys it retires (key ids, never keys).
+export function recordKeyRotation(tx: Tx, facts: Omit<EventFacts, 'type'>, rotation: { kid: string; retiring: string[]; at: Date }): Promise<void> {
+  const details = JSON.stringify({ kid: rotation.kid, retiring: rotation.retiring });
+  return insertChainedEvent(tx, CHAIN_KEYS.keys, '', { ...facts, type: 'admission_key_rotated', details }, { at: rotation.at });
+}

@@ -575,14 +575,14 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
     return 0;
   },
 
-  async keys(command, args) {
+  async keys(command, args, _values, actor) {
     if (command !== 'list' && command !== 'rotate') throw usage('keys', command === undefined ? 'Which keys command?' : `Unknown keys command "${command}".`);
     expectArguments('keys', args, 0);
     const when = (date: Date) => date.toISOString();
     await withDatabase(async ({ db }) => {
       const tokens = new AdmissionTokens(db);
       if (command === 'rotate') {
-        const rotated = await tokens.rotate();
+        const rotated = await tokens.rotate(actor);
         out(`Added key ${rotated.kid}: published now, signs in ${rotated.signsAfterS} s.`);
         for (const kid of rotated.retiring) out(`Key ${kid} signs until then, and stays published until its last tokens have expired.`);
       }
