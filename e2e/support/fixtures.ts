@@ -170,7 +170,9 @@ export const test = base.extend<Fixtures & Options>({
   createParticipant: async ({ sql }, use) => {
     const sessionIds: number[] = [];
     await use(async (options = {}) => {
-      const suffix = randomBytes(4).toString('hex').toUpperCase();
+      // A letter first: eight hex digits that happen to be all decimal make a code too easy to guess for a
+      // roster sync to accept (contracts: MIN_CODE_BITS), one test in fifty.
+      const suffix = randomBytes(4).toString('hex').toUpperCase().replace(/^\d/, 'A');
       const [session] = await sql.query<mysql.ResultSetHeader>(
         'INSERT INTO exam_sessions (name, created_at, lock_policy, opens_at, time_zone) VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?)',
         [`E2E exam ${suffix}`, options.lockPolicy ?? 'device', options.opensAt ?? null, options.timeZone ?? 'UTC'],
