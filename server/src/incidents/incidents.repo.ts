@@ -34,6 +34,21 @@ interface IncidentRow extends RowDataPacket {
   created_at: Date;
 }
 
+function toIncident(row: IncidentRow): Incident {
+  const details = parseDetails(row.details);
+  return {
+    id: Number(row.id),
+    sessionId: Number(row.session_id),
+    participant: row.code === null ? null : { code: row.code, fullName: row.full_name ?? '' },
+    category: details.category,
+    text: row.reason,
+    corrects: details.corrects,
+    correctedBy: null,
+    proctor: row.actor,
+    at: row.created_at.toISOString(),
+  };
+}
+
 // A session's incidents, oldest first: its participants' (through their audit rows) and its own (the
 // incidents chain), each with the later incident that corrects it.
 export async function incidentsOfSession(handle: SqlHandle, sessionId: number): Promise<Incident[]> {
@@ -48,20 +63,7 @@ export async function incidentsOfSession(handle: SqlHandle, sessionId: number): 
       ORDER BY created_at, id`,
     [sessionId, CHAIN_KEYS.incidents, sessionId],
   );
-  const incidents = rows.map((row): Incident => {
-    const details = parseDetails(row.details);
-    return {
-      id: Number(row.id),
-      sessionId: Number(row.session_id),
-      participant: row.code === null ? null : { code: row.code, fullName: row.full_name ?? '' },
-      category: details.category,
-      text: row.reason,
-      corrects: details.corrects,
-      correctedBy: null,
-      proctor: row.actor,
-      at: row.created_at.toISOString(),
-    };
-  });
+  const incidents = rows.map(toIncident);
   const byId = new Map(incidents.map((incident) => [incident.id, incident]));
   for (const incident of incidents) {
     const corrected = incident.corrects === null ? undefined : byId.get(incident.corrects);
@@ -81,7 +83,14 @@ export async function sessionOfIncident(handle: SqlHandle, id: number): Promise<
   return row?.session_id == null ? undefined : Number(row.session_id);
 }
 
-export async function incidentIdOfRequest(handle: SqlHandle, requestId: string): Promise<number | undefined> {
-  const [row] = await handle.rows<RowDataPacket & { id: number }>("SELECT id FROM audit_events WHERE request_id = ? AND event_type = 'incident_recorded'", [requestId]);
-  return row === undefined ? undefined : Number(row.id);
+// The incident a request recorded, read back once committed (its id is the audit row's); nothing corrects
+// it yet.
+export async function incidentOfRequest(handle: SqlHandle, requestId: string): Promise<Incident | undefined> {
+  const [row] = await handle.rows<IncidentRow>(
+    `SELECT a.id, COALESCE(p.session_id, a.session_id) AS session_id, p.code, p.full_name, a.actor, a.reason, a.details, a.created_at
+       FROM audit_events a LEFT JOIN participants p ON p.id = a.participant_id
+      WHERE a.request_id = ? AND a.event_type = 'incident_recorded'`,
+    [requestId],
+  );
+  return row && toIncident(row);
 }

@@ -5,7 +5,7 @@ import { databaseNow, type Database, withTransaction } from '../lib/database.ts'
 import { NotFoundError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import { lockParticipantByCode } from '../participants/participants.repo.ts';
-import { incidentDetails, incidentIdOfRequest, incidentsOfSession, sessionOfIncident } from './incidents.repo.ts';
+import { incidentDetails, incidentOfRequest, incidentsOfSession, sessionOfIncident } from './incidents.repo.ts';
 
 // Written as an audit event in one transaction with its checks: a participant's under their row lock (it is
 // the next link of their chain), a session's on the incidents chain.
@@ -31,13 +31,9 @@ export async function recordIncident(db: Database, request: RecordIncidentReques
     if (!participant || participant.sessionId !== request.sessionId) throw new NotFoundError(`No participant has the code ${request.participantCode} in this exam session.`);
     recordEvent(tx, participant, { ...facts, type: 'incident_recorded' });
   });
-  // Its id is the audit row's, known once committed.
-  return db.read(async (handle) => {
-    const id = await incidentIdOfRequest(handle, actor.requestId);
-    const incident = (await incidentsOfSession(handle, request.sessionId)).find((candidate) => candidate.id === id);
-    if (!incident) throw new Error(`incident of request ${actor.requestId} not found after commit`);
-    return incident;
-  });
+  const incident = await db.read((handle) => incidentOfRequest(handle, actor.requestId));
+  if (!incident) throw new Error(`incident of request ${actor.requestId} not found after commit`);
+  return incident;
 }
 
 export async function sessionIncidents(db: Database, sessionId: number): Promise<Incident[]> {
