@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -91,7 +92,7 @@ export async function startGaleraCluster(baseDir: string, size = 3): Promise<Gal
     chownSync(serverTmpDir(path.join(dir, 'db')), account.uid, account.gid);
     files.push({
       dir, db: path.join(dir, 'db'), log: path.join(dir, 'server.log'), socket: path.join(dir, 'mysqld.sock'),
-      port: await freePort(), galeraPort: await freePort(), istPort: await freePort(), sstPort: await freePort(),
+      port: await freePort(), galeraPort: await listenablePort(), istPort: await listenablePort(), sstPort: await listenablePort(),
     });
   }
   const clusterAddress = `gcomm://${files.map((node) => `127.0.0.1:${node.galeraPort}`).join(',')}`;
@@ -206,6 +207,27 @@ export async function startGaleraCluster(baseDir: string, size = 3): Promise<Gal
       process.removeListener('exit', killAll);
     },
   };
+}
+
+// The ports a node opens again after a restart (group communication, incremental and full state transfer)
+// lie below the kernel's range for outgoing connections: a port the OS handed out once and took back can
+// meanwhile be the local end of one of the test's thousands of connections, and a rejoining node then failed
+// with "Address already in use" on its IST port and fell back to a state transfer that never came.
+const taken = new Set<number>();
+async function listenablePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
 }
 
 async function isReady(port: number, password: string | null): Promise<boolean> {
