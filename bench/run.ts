@@ -53,6 +53,19 @@ async function seed(sql: mysql.Connection, prefix: string, count: number): Promi
 
 type Person = { code: string; fullName: string };
 
+// The session of `seed` in four rooms (a quarter of the participants each) of 1,300 seats, seats drawn at check-in.
+async function seatSession(sql: mysql.Connection, sessionId: number, people: Person[]): Promise<void> {
+  await sql.query("UPDATE exam_sessions SET seating = 'at_check_in' WHERE id = ?", [sessionId]);
+  const perRoom = Math.ceil(people.length / 4);
+  for (let room = 0; room < 4; room++) {
+    const [inserted] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [sessionId, `Hall ${room + 1}`]);
+    const labels = Array.from({ length: perRoom + 50 }, (_, i) => `S${i + 1}`);
+    await sql.query(`INSERT INTO seats (room_id, label, position, draw) VALUES ${labels.map(() => '(?, ?, ?, FLOOR(RAND() * 2147483648))').join(',')}`, labels.flatMap((label, i) => [inserted.insertId, label, i]));
+    const codes = people.slice(room * perRoom, (room + 1) * perRoom).map((person) => person.code);
+    await sql.query('UPDATE participants SET room_id = ? WHERE code IN (?)', [inserted.insertId, codes]);
+  }
+}
+
 // DB_CONNECTIONS workers check the people in as fast as they can; `attempt` runs one check-in for a worker.
 async function databaseLimit(databasePid: number, people: Person[], attempt: (worker: number, person: Person) => Promise<unknown>) {
   let next = 0;
@@ -525,6 +538,36 @@ async function main() {
     const peakMb = peakRssMb(server.child.pid!);
     say(`  (7) memory    server peak RSS ${fmt(peakMb, 0)} MB; the peak so far after each phase: ${Object.entries(peakAfter).map(([phase, mb]) => `${phase} ${fmt(mb, 0)}`).join(', ')} MB`);
 
+    // 13. The burst (4) with seats drawn at check-in (four rooms, a seat each), against (4) again: alternating
+    // rounds after a warm-up pair, each 5,000 new participants released at once. After (7): more bursts in
+    // one process raise its peak memory, which (7) reports for one.
+    const burstOnce = async (prefix: string, block: number, seated: boolean) => {
+      const { sessionId, people } = await seed(sql, prefix, PARTICIPANTS);
+      if (seated) await seatSession(sql, sessionId, people);
+      const agents = people.map((_, i) => device(server!.baseUrl, deviceIp(i, block)));
+      const started = performance.now();
+      const results = await Promise.all(people.map((person, i) => agents[i]!.post('/api/check-in', person)));
+      const seconds = (performance.now() - started) / 1000;
+      agents.forEach((agent) => agent.destroy());
+      // The closing connections and the live stream's catching up are not the next round's.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return { seconds, p99: summarise(results.map((r) => r.ms)).p99, errors: results.filter((r) => r.status !== 200).length };
+    };
+    const seatingRounds: { plain: Awaited<ReturnType<typeof burstOnce>>; seated: Awaited<ReturnType<typeof burstOnce>> }[] = [];
+    for (let round = 0; round < 4; round++) {
+      const plain = await burstOnce(`BSP${round}`, 140 + 2 * round, false);
+      const seated = await burstOnce(`BSS${round}`, 141 + 2 * round, true);
+      if (round > 0) seatingRounds.push({ plain, seated });
+    }
+    const seatingCost = summarise(seatingRounds.map((round) => round.seated.seconds)).p50 / summarise(seatingRounds.map((round) => round.plain.seconds)).p50 - 1;
+    const seatingErrors = seatingRounds.reduce((sum, round) => sum + round.plain.errors + round.seated.errors, 0);
+    say(`  (13) seating  the burst (4) without / with seats drawn at check-in (4 rooms), alternating rounds:`);
+    say(`      ${seatingRounds.map((round) => `${fmt(round.plain.seconds, 2)} / ${fmt(round.seated.seconds, 2)} s`).join(', ')}; median ${seatingCost >= 0 ? '+' : ''}${fmt(seatingCost * 100, 0)} %; errors ${seatingErrors}`);
+    const [[seatCheck]] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS seated, COUNT(DISTINCT p.room_id, p.seat) AS seats FROM participants p JOIN exam_sessions s ON s.id = p.session_id WHERE s.name LIKE 'Bench BSS%' AND p.seat IS NOT NULL",
+    );
+    say(`      seated participants ${seatCheck!.seated}, distinct seats ${seatCheck!.seats}`);
+
     // The history checker over everything the run wrote.
     // The unchained variants' rows of (1) and (11) are not links of any chain: the audit verify is about the
     // rows examgate wrote. (Removed only now: InnoDB's purge of deleted rows would cost the phases after.)
@@ -548,6 +591,7 @@ async function main() {
       { target: '(3) all at once: p99 < 100 ms, one winner', value: `${fmt(raceAll.p99)} ms, ${raceAll.oneWinnerEach}`, met: raceAll.p99 < 100 && raceAll.oneWinnerEach },
       { target: '(3) in waves: p99 < 100 ms, one winner', value: `${fmt(raceStats.p99)} ms, ${raceStats.oneWinnerEach}`, met: raceStats.p99 < 100 && raceStats.oneWinnerEach },
       { target: '(4) < 4 s, zero errors', value: `${fmt(burstSeconds, 2)} s, ${burstStats.errors}`, met: burstSeconds < 4 && burstStats.errors === 0 },
+      { target: '(13) seating adds <= 15 % to the burst, zero errors', value: `${seatingCost >= 0 ? '+' : ''}${fmt(seatingCost * 100, 0)} %, ${seatingErrors}`, met: seatingCost <= 0.15 && seatingErrors === 0 },
       { target: '(5) p95 < 250 ms, none lost', value: `${fmt(live.fromRequest.p95)} ms, ${lost}`, met: live.fromRequest.p95 < 250 && lost === 0 },
       { target: `(5) ${DASHBOARDS} dashboards add <= 10 % server CPU/check-in`, value: `${fanOutCost >= 0 ? '+' : ''}${fmt(fanOutCost * 100, 0)} %`, met: fanOutCost <= 0.1 },
       { target: '(6) server time p99 < 50 ms', value: `${fmt(listStats.server.p99)} (whole response ${fmt(listStats.whole.p99)})`, met: listStats.server.p99 < 50 },
@@ -573,6 +617,7 @@ async function main() {
       fanOut: { rounds: fanOutRounds, medianCost: fanOutCost },
       webhooks: { rounds: webhookRounds, medianCost: webhookCost, postFloorUs, postFloorShare },
       auditChain: { rounds: chainRounds, medianCost: chainCost },
+      seating: { rounds: seatingRounds, medianCost: seatingCost, errors: seatingErrors },
       proofOfPossession: { cookie: proof.cookie, proven: proof.proven, rounds: proof.rounds.map((round) => ({ cookie: round.cookie.cpuPerRequestUs, proven: round.proven.cpuPerRequestUs, cookieRps: round.cookie.rps, provenRps: round.proven.rps })) }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);

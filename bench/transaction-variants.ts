@@ -89,7 +89,7 @@ export const chainedVariant = (receiptKey?: Buffer): Variant => async (connectio
     const lockedAfter = outcome === 'refused' ? row.locked_ip : attempt.ip;
     const seq = Number(row.chain_seq) + 1;
     const digest = personalDigest({ sourceIp: attempt.ip, device: null, userAgent: null, submittedNameHash: null, lockedIpBefore: row.locked_ip, lockedIpAfter: lockedAfter, lockedDeviceBefore: null, lockedDeviceAfter: null, reason: null, details: null });
-    const hash = linkHash(row.chain_head, { participantId: row.id, chainKey: null, seq, code: attempt.code, eventType: type, requestId: attempt.requestId, actor: null, statusBefore: row.status, statusAfter, lockPolicy: null, sessionId: null, createdAt: row.now }, digest);
+    const hash = linkHash(row.chain_head, { participantId: row.id, chainKey: null, seq, code: attempt.code, eventType: type, requestId: attempt.requestId, actor: null, statusBefore: row.status, statusAfter, lockPolicy: null, sessionId: null, createdAt: row.now, roomId: null, seat: null }, digest);
     const audit = [row.id, attempt.code, type, attempt.ip, attempt.requestId, row.status, statusAfter, row.locked_ip, lockedAfter, row.now, seq, digest, hash];
     const receipt = receiptKey && outcome !== 'refused' ? [row.id, row.now, receiptCode(receiptKey, row.id, row.now)] : undefined;
     if (outcome === 'checked_in') {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceChallenge, DeviceProof } from './device-proof.ts';
+import { Placement } from './rooms.ts';
 
 export const PARTICIPANT_CODE_PATTERN = /^[A-Za-z0-9-]{4,32}$/;
 export const FULL_NAME_MAX_LENGTH = 200;
@@ -41,6 +42,8 @@ export const CheckInResponse = z.object({
     deviceLockedAt: z.iso.datetime(),
   }),
   examSession: z.object({ name: z.string() }),
+  // The participant's room and seat (seat null: none yet), when their session has rooms.
+  placement: Placement.optional(),
   // The receipt of the check-in that gave this device its lock (contracts/receipt.ts): a re-entry shows the same.
   receipt: z.string(),
   // For the page's next signed request (a refresh's re-entry), so that it needs no round trip of its own.

@@ -11,6 +11,7 @@ export const errorCodes = [
   'not_open_yet',
   'check_in_closed',
   'outside_allowed_networks',
+  'room_full',
   'not_found',
   'unauthenticated',
   'invalid_credentials',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { lockPolicies } from './lock-policy.ts';
 import { Reason } from './reason.ts';
+import { seatingModes } from './rooms.ts';
 
 export const AllowedNetwork = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
   error: 'each allowed network must be an IPv4 or IPv6 address or CIDR range',
@@ -36,6 +37,8 @@ export const ExamSessionSettings = z.object({
   timeZone: z.string(),
   // Null: the start screen is the end of the way (no admission token).
   continueUrl: z.string().nullable(),
+  // How participants get seats (contracts/rooms.ts).
+  seating: z.enum(seatingModes),
   // Bumped by every change; a change sent with an older version is refused (409 stale_update).
   version: z.number().int(),
 });
@@ -53,6 +56,7 @@ export const ExamSessionChange = z
     closesAt: isoTime.nullable().optional(),
     timeZone: TimeZone.optional(),
     continueUrl: ContinueUrl.nullable().optional(),
+    seating: z.enum(seatingModes, { error: `seating must be one of ${seatingModes.join(', ')}` }).optional(),
   })
   .refine((change) => !(change.opensAt && change.closesAt) || Date.parse(change.opensAt) < Date.parse(change.closesAt), {
     message: 'closesAt must be later than opensAt',

@@ -24,6 +24,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   not_open_yet: {},
   check_in_closed: {},
   outside_allowed_networks: {},
+  room_full: {},
   lock_reset: { lockedIp: null, lockedDevice: null, lockEvent: null, deviceLockedAt: null, conflictOpen: false },
   lock_transferred: { lockedIp: '10.0.0.7', lockedDevice: 'dev-7', lockEvent: 'e7', deviceLockedAt: 't9', conflictOpen: false },
   expired: { status: 'expired', conflictOpen: false },

@@ -19,6 +19,8 @@ export const auditEventTypes = [
   'not_open_yet',
   'check_in_closed',
   'outside_allowed_networks',
+  // A first check-in under seating at_check_in when the participant's room has no free seat: no lock taken.
+  'room_full',
   'lock_reset',
   'lock_transferred',
   'expired',
@@ -55,6 +57,7 @@ export const checkInOutcomes = [
   'not_open_yet',
   'check_in_closed',
   'outside_allowed_networks',
+  'room_full',
 ] as const satisfies readonly AuditEventType[];
 export type CheckInOutcome = (typeof checkInOutcomes)[number];
 
@@ -94,6 +97,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   not_open_yet: NOTHING,
   check_in_closed: NOTHING,
   outside_allowed_networks: NOTHING,
+  room_full: NOTHING,
   lock_reset: { ...NOTHING, lock: 'clear', conflict: 'settles' },
   lock_transferred: { ...NOTHING, lock: 'target', status: 'in_progress', conflict: 'settles', request: 'closes' },
   expired: { ...NOTHING, status: 'expired', conflict: 'settles', request: 'closes' },

@@ -46,6 +46,8 @@ export const StreamEvent = z.object({
   lockedDeviceAfter: z.string().nullable(),
   // session_changed: the exam session's id.
   sessionId: z.number().int().nullable(),
+  // A participant's event: the seat they hold after it (null: none).
+  seat: z.string().nullable(),
 });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
@@ -89,6 +91,9 @@ export const ProctorParticipant = z.object({
   // A roster sync left the participant out (their code is refused, status expired) until one names them again.
   withdrawn: z.boolean(),
   sessionId: z.number().int(),
+  // Their room of the session and their seat in it, if any.
+  room: z.string().nullable(),
+  seat: z.string().nullable(),
 });
 export type ProctorParticipant = z.infer<typeof ProctorParticipant>;
 

@@ -92,7 +92,9 @@ async function removeSessions(sql: mysql.Connection, sessionIds: number[]): Prom
   const [codes] = await sql.query<mysql.RowDataPacket[]>('SELECT code FROM participants WHERE session_id IN (?)', [sessionIds]);
   if (codes.length > 0) await sql.query('DELETE FROM attempt_failures WHERE code IN (?)', [codes.map((row) => row.code as string)]);
   await sql.query('DELETE r FROM device_change_requests r JOIN participants p ON p.id = r.participant_id WHERE p.session_id IN (?)', [sessionIds]);
+  await sql.query('DELETE s FROM seats s JOIN rooms r ON r.id = s.room_id WHERE r.session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM participants WHERE session_id IN (?)', [sessionIds]);
+  await sql.query('DELETE FROM rooms WHERE session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM api_tokens WHERE session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM exam_sessions WHERE id IN (?)', [sessionIds]);
 }

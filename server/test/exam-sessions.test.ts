@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createParticipant, createSession } from './support/fixtures.ts';
+import { createParticipant, createRoom, createSession } from './support/fixtures.ts';
 import { request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { useTestEnvironment } from './support/test-server.ts';
@@ -21,14 +21,14 @@ describe('/api/proctor/sessions/:id', () => {
     expect((await new TestDevice('127.0.15.9').checkIn(env.server.baseUrl, participant)).status).toBe(200);
   });
 
-  it('when a proctor reads a session, then it has its policy, window, networks, time zone, continue URL and version', async () => {
+  it('when a proctor reads a session, then it has its policy, window, networks, time zone, continue URL, seating and version', async () => {
     const proctor = await logInProctor(env.server.baseUrl, env.database.db);
     const id = await createSession(env.database.sql, { lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00Z', timeZone: 'Asia/Tokyo' });
 
     const response = await proctor.get(`/api/proctor/sessions/${id}`);
 
     expect(response.json.session).toEqual({
-      id, name: expect.any(String), lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00.000Z', closesAt: null, timeZone: 'Asia/Tokyo', continueUrl: null, version: 0,
+      id, name: expect.any(String), lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00.000Z', closesAt: null, timeZone: 'Asia/Tokyo', continueUrl: null, seating: 'none', version: 0,
     });
   });
 
@@ -69,6 +69,7 @@ describe('/api/proctor/sessions/:id', () => {
       [{ version: 0, reason: 'r', timeZone: 'Mars/Olympus' }, 'timeZone'],
       [{ version: 0, reason: 'r', closesAt: '2029-01-01T08:00:00Z' }, 'closesAt'],
       [{ version: 0, lockPolicy: 'device' }, 'reason'],
+      [{ version: 0, reason: 'r', seating: 'random' }, 'seating'],
     ];
     for (const [body, field] of bodies) {
       const response = await patch(proctor, id, body);
@@ -77,5 +78,16 @@ describe('/api/proctor/sessions/:id', () => {
     }
     expect((await proctor.get(`/api/proctor/sessions/${id}`)).json.session.version).toBe(0);
     expect((await patch(proctor, 99_999_999, { version: 0, reason: 'r', lockPolicy: 'device' })).status).toBe(404);
+  });
+
+  it('when a proctor sets the seating, then the next check-in draws a seat, and the change is audited', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const participant = await createParticipant(env.database.sql, { session: { lockPolicy: 'device' } });
+    await createRoom(env.database.sql, participant.sessionId, { name: 'Hall S', seats: ['S1'], participants: [participant] });
+    const changed = await patch(proctor, participant.sessionId, { version: 0, reason: 'draw seats', seating: 'at_check_in' });
+    expect(changed.json.session).toMatchObject({ seating: 'at_check_in', version: 1 });
+    expect((await new TestDevice('127.0.90.9').checkIn(env.server.baseUrl, participant)).json.placement).toEqual({ room: 'Hall S', seat: 'S1' });
+    const events = (await proctor.get('/api/proctor/events?limit=20')).json.events as { type: string; sessionId: number | null; reason: string }[];
+    expect(events.find((event) => event.type === 'session_changed' && event.sessionId === participant.sessionId)).toMatchObject({ reason: 'draw seats' });
   });
 });

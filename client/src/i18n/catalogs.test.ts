@@ -6,6 +6,7 @@ import { participantStatuses } from '../../../contracts/checkin.ts';
 import { errorCodes } from '../../../contracts/errors.ts';
 import { incidentCategories } from '../../../contracts/incidents.ts';
 import { lockPolicies } from '../../../contracts/lock-policy.ts';
+import { seatingModes } from '../../../contracts/rooms.ts';
 import { NOTABLE } from '../features/dashboard/components/activity-feed.tsx';
 import { languages } from './languages.ts';
 
@@ -26,6 +27,7 @@ const families = [
   ...[...errorCodes, 'network'].flatMap((code) => [`error.${code}.title`, `error.${code}.detail`]),
   ...participantStatuses.map((status) => `status.${status}`),
   ...lockPolicies.flatMap((policy) => [`policy.${policy}.name`, `policy.${policy}.hint`]),
+  ...seatingModes.flatMap((mode) => [`seating.${mode}.name`, `seating.${mode}.hint`]),
   ...['live', 'connecting', 'reconnecting'].map((state) => `live.${state}`),
   ...[...NOTABLE].map((type) => `activity.${type}`),
   ...incidentCategories.map((category) => `incident.category.${category}`),

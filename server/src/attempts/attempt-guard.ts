@@ -2,7 +2,8 @@ import { recordAttemptOnUnknownCode, recordEvent } from '../audit/audit.repo.ts'
 import type { DeviceIdentity } from '../devices/device-keys.ts';
 import { webhookTargets, type SessionCache, type SessionRules } from '../exam-sessions/session-cache.ts';
 import type { Config } from '../lib/config.ts';
-import type { Tx } from '../lib/database.ts';
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Statement, Tx } from '../lib/database.ts';
 import { RateLimitedError } from '../lib/errors.ts';
 import { nameHash, sameName } from '../participants/full-name.ts';
 import { type LockedParticipant, lockParticipantForAttempt, markGuess } from '../participants/participants.repo.ts';
@@ -36,7 +37,9 @@ export interface GuardContext {
 // Not recognised: an unknown code or a wrong name, or (proofRefused) the right ones from a request whose
 // proof of possession did not hold.
 // Recognised, the attempt comes back as the decision must see it (see asHolderCookie).
-export type Guarded = { recognised: false; proofRefused?: boolean } | { recognised: true; participant: LockedParticipant; session: SessionRules; attempt: Credentials };
+export type Guarded =
+  | { recognised: false; proofRefused?: boolean }
+  | { recognised: true; participant: LockedParticipant; session: SessionRules; attempt: Credentials; alongsideRows?: RowDataPacket[] };
 
 // A proven browser whose lock was taken with its cookie key (before the page signed its check-ins) is that
 // cookie key's device: it is let in as the holder, and the lock, audited under the cookie key, stays a
@@ -59,9 +62,10 @@ function asHolderCookie(participant: LockedParticipant, attempt: Credentials): C
 // Only a party that failed recently has its failures read and locked: the code's row says whether anyone
 // failed on it, a plain read of the device's failures row (in the same statement as the row lock) whether
 // the device did; an honest hall pays one primary-key lookup per attempt and no round trip.
-export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials): Promise<Guarded> {
+// `alongside`: a read for the caller, sent in the row lock's round trip (see lockParticipantForAttempt).
+export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials, alongside?: Statement): Promise<Guarded> {
   const device = deviceScope(attempt.device.hash);
-  const { participant, now, deviceFailingSince, challengeFresh } = await lockParticipantForAttempt(tx, attempt.code, device, attempt.device.challenge);
+  const { participant, now, deviceFailingSince, challengeFresh, alongsideRows } = await lockParticipantForAttempt(tx, attempt.code, device, attempt.device.challenge, alongside);
   const windowStart = now.getTime() - limits.windowS * 1000;
   const pair = addressAndCodeScope(attempt.ip, attempt.code);
   const suspects: string[] = [];
@@ -78,7 +82,7 @@ export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, a
   const session = participant && (await sessions.get(tx, participant.sessionId));
   const recognised = participant !== undefined && session !== undefined && sameName(participant.fullName, attempt.fullName);
   const proofRefusal = attempt.device.proofRefused ?? (challengeFresh === false ? 'replayed' : undefined);
-  if (recognised && proofRefusal === undefined) return { recognised: true, participant, session, attempt: asHolderCookie(participant, attempt) };
+  if (recognised && proofRefusal === undefined) return { recognised: true, participant, session, attempt: asHolderCookie(participant, attempt), alongsideRows };
 
   const facts = {
     type: recognised ? ('device_proof_refused' as const) : ('not_recognised' as const),

@@ -5,7 +5,7 @@ import { type ChainedContent, type ChainLink, linkHash, type PersonalValues, per
 // The columns a link is made of, as verify reads them.
 export const CHAINED_COLUMNS = `id, participant_id, chain_key, chain_seq, code, event_type, request_id, actor, status_before, status_after, lock_policy,
   session_id, created_at, source_ip, device, user_agent, submitted_name_hash, locked_ip_before, locked_ip_after, locked_device_before,
-  locked_device_after, reason, details, personal_digest, chain_hash, purged_at`;
+  locked_device_after, reason, details, personal_digest, chain_hash, purged_at, room_id, seat`;
 
 export interface ChainedRowData extends RowDataPacket {
   id: number;
@@ -34,6 +34,8 @@ export interface ChainedRowData extends RowDataPacket {
   personal_digest: Buffer | null;
   chain_hash: Buffer | null;
   purged_at: Date | null;
+  room_id: number | null;
+  seat: string | null;
 }
 
 export interface ChainBreak {
@@ -56,6 +58,8 @@ export const chainedContent = (row: ChainedRowData): ChainedContent => ({
   lockPolicy: row.lock_policy,
   sessionId: row.session_id === null ? null : Number(row.session_id),
   createdAt: row.created_at,
+  roomId: row.room_id === null ? null : Number(row.room_id),
+  seat: row.seat,
 });
 
 export const personalValues = (row: ChainedRowData): PersonalValues => ({

@@ -45,6 +45,10 @@ export interface ChainedContent {
   lockPolicy: string | null;
   sessionId: number | null;
   createdAt: Date;
+  // Where the participant sat after the event (migration 021): part of the link only when set, so that rows
+  // written before rooms existed keep their hashes.
+  roomId: number | null;
+  seat: string | null;
 }
 
 // A string as the database gives it back: the driver sends text as UTF-8, in which a lone surrogate (a
@@ -84,6 +88,7 @@ export function linkHash(previous: Buffer | null, content: ChainedContent, diges
     content.sessionId,
     content.createdAt.toISOString(),
     digest.toString('hex'),
+    ...(content.roomId === null && content.seat === null ? [] : [content.roomId, content.seat]),
   ]);
   return createHash('sha256')
     .update(previous ?? GENESIS)

@@ -23,11 +23,12 @@ export interface AuditEventRow extends RowDataPacket {
   lock_policy: string | null;
   session_id: number | null;
   details: string | null;
+  seat: string | null;
   created_at: Date;
 }
 
 export const AUDIT_EVENT_COLUMNS = `id, code, event_type, source_ip, device, user_agent, actor, reason, status_after, locked_ip_before, locked_ip_after,
-  locked_device_before, locked_device_after, lock_policy, session_id, details, created_at`;
+  locked_device_before, locked_device_after, lock_policy, session_id, details, seat, created_at`;
 
 export function toStreamEvent(row: AuditEventRow): StreamEvent {
   return {
@@ -46,6 +47,7 @@ export function toStreamEvent(row: AuditEventRow): StreamEvent {
     lockedDeviceBefore: deviceFingerprint(row.locked_device_before),
     lockedDeviceAfter: deviceFingerprint(row.locked_device_after),
     sessionId: row.session_id === null ? null : Number(row.session_id),
+    seat: row.seat,
   };
 }
 

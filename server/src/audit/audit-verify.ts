@@ -9,7 +9,7 @@ import { type ChainBreak, CHAINED_COLUMNS, type ChainedRowData, verifyChain } fr
 import { participantChain, type Seal, sealByDigest } from './audit-seal.ts';
 
 export interface Violation {
-  invariant: 1 | 2 | 3 | 4 | 5;
+  invariant: 1 | 2 | 3 | 4 | 5 | 6;
   code: string;
   message: string;
   eventIds: number[];
@@ -53,6 +53,7 @@ export const INVARIANTS = {
   3: "replaying a code's audit rows yields its current status, lock holder and conflict summary",
   4: 'no success on an expired code or with a name that did not match',
   5: 'every audit row since the chains began is a link of its hash chain, unchanged, none missing, none added',
+  6: "one seat, one participant: no seat held twice, each seat row names its holder, and a participant's seat is the one their audit rows gave",
 } as const;
 
 // Stands for a lock holder whose address or device `purge` removed; no address or hash looks like it.
@@ -159,6 +160,8 @@ interface ParticipantRowData extends RowDataPacket {
   conflict_open: number;
   chain_seq: number;
   chain_head: Buffer | null;
+  room_id: number | null;
+  seat: string | null;
 }
 
 interface EventRow extends ChainedRowData {
@@ -242,6 +245,54 @@ async function verifyOtherChains(handle: SqlHandle, began: Date, sealedHead: (ch
   return { events, violations };
 }
 
+const sameSeat = (a: { room_id: number | null; seat: string | null }, b: { room_id: number | null; seat: string | null }) =>
+  (a.room_id === null ? null : Number(a.room_id)) === (b.room_id === null ? null : Number(b.room_id)) && a.seat === b.seat;
+
+// A participant's rows since rooms exist (migration 021) carry the seat they held after each event. A seat
+// appears on an admission (drawn at check-in) or is there from the first row (the roster's); any other
+// change, and a participant row whose seat is not the one of their last row, was made around the service.
+function seatHistoryViolations(participant: ParticipantRowData, rows: EventRow[]): Violation[] {
+  // In chain order (ids from several Galera nodes are not in commit order).
+  const ordered = [...rows].sort((a, b) => (a.chain_seq === null ? -1 : Number(a.chain_seq)) - (b.chain_seq === null ? -1 : Number(b.chain_seq)) || Number(a.id) - Number(b.id));
+  const placed = ordered.filter((row) => row.room_id !== null);
+  const last = ordered.at(-1);
+  const violations: Violation[] = [];
+  for (let i = 1; i < placed.length; i++) {
+    const [before, event] = [placed[i - 1]!, placed[i]!];
+    if (before.seat === event.seat || (before.seat === null && EVENT_RULES[event.event_type].admits)) continue;
+    violations.push({ invariant: 6, code: participant.code, message: `the seat went from ${before.seat ?? 'none'} to ${event.seat ?? 'none'} on a ${event.event_type} row`, eventIds: [Number(before.id), Number(event.id)] });
+  }
+  if (last && (last.room_id !== null || participant.room_id !== null) && !sameSeat(last, participant)) {
+    violations.push({ invariant: 6, code: participant.code, message: `holds seat ${participant.seat ?? 'none'}, but their last audit row says ${last.seat ?? 'none'}`, eventIds: [Number(last.id)] });
+  }
+  return violations;
+}
+
+// The seats table and the participants table tell one story: a seat row's holder sits in that seat, and a
+// seated participant's seat row names them.
+async function seatHolderViolations(handle: SqlHandle): Promise<Violation[]> {
+  const rows = await handle.rows<RowDataPacket & { code: string | null; seat: string; problem: string }>(
+    `SELECT p.code, p.seat, 'twice' AS problem FROM participants p
+       JOIN participants q ON q.room_id = p.room_id AND q.seat = p.seat AND q.id <> p.id
+      WHERE p.seat IS NOT NULL
+     UNION ALL
+     SELECT p.code, p.seat, 'holder' AS problem FROM participants p
+       LEFT JOIN seats s ON s.room_id = p.room_id AND s.label = p.seat
+      WHERE p.seat IS NOT NULL AND (s.holder_id IS NULL OR s.holder_id <> p.id)
+     UNION ALL
+     SELECT p.code, s.label AS seat, 'seat' AS problem FROM seats s
+       LEFT JOIN participants p ON p.id = s.holder_id
+      WHERE s.holder_id IS NOT NULL AND (p.id IS NULL OR NOT (p.room_id <=> s.room_id AND p.seat <=> s.label))
+     LIMIT 100`,
+  );
+  const messages: Record<string, (seat: string) => string> = {
+    twice: (seat) => `seat ${seat} is held by another participant too`,
+    holder: (seat) => `holds seat ${seat}, whose seat row names someone else or nobody`,
+    seat: (seat) => `seat ${seat}'s row names this participant, who does not sit there`,
+  };
+  return rows.map((row) => ({ invariant: 6 as const, code: row.code ?? '', message: messages[row.problem]!(row.seat), eventIds: [] }));
+}
+
 // With `sealDigest`, also that nothing before that seal changed (see audit-seal.ts).
 export async function verifyAuditLog(db: Database, options: { sealDigest?: string } = {}): Promise<VerifyReport> {
   return db.read(async (handle) => {
@@ -261,7 +312,8 @@ export async function verifyAuditLog(db: Database, options: { sealDigest?: strin
     let after = 0;
     for (;;) {
       const page = await handle.rows<ParticipantRowData>(
-        `SELECT id, code, full_name, status, locked_ip, locked_device, refused_attempts, last_refusal_event_id, conflict_open, chain_seq, chain_head
+        `SELECT id, code, full_name, status, locked_ip, locked_device, refused_attempts, last_refusal_event_id, conflict_open, chain_seq, chain_head,
+                room_id, seat
            FROM participants WHERE id > ? ORDER BY id LIMIT ${PAGE}`,
         [after],
       );
@@ -295,6 +347,7 @@ export async function verifyAuditLog(db: Database, options: { sealDigest?: strin
             history,
           ),
         );
+        violations.push(...seatHistoryViolations(row, rowsOfParticipant));
         if (began === undefined) continue;
         // Rows from before the chains are not links; one written since that is not a link was inserted.
         const isLegacy = (event: EventRow) => event.chain_seq === null && event.created_at < began;
@@ -310,6 +363,7 @@ export async function verifyAuditLog(db: Database, options: { sealDigest?: strin
       }
       participants += page.length;
     }
+    violations.push(...(await seatHolderViolations(handle)));
     if (began !== undefined) {
       const others = await verifyOtherChains(handle, began, sealedHead);
       events += others.events;

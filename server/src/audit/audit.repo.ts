@@ -46,10 +46,15 @@ const INSERT_AUDIT_EVENT = `
   INSERT INTO audit_events
     (participant_id, code, event_type, source_ip, device, user_agent, submitted_name_hash, request_id, actor, reason,
      status_before, status_after, locked_ip_before, locked_ip_after, locked_device_before, locked_device_after, lock_policy,
-     session_id, details, created_at, chain_key, chain_seq, personal_digest, chain_hash)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+     session_id, details, created_at, chain_key, chain_seq, personal_digest, chain_hash, room_id, seat)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 type Recorded = ParticipantState<Date, unknown> | null;
+
+interface Place {
+  roomId: number | null;
+  seat: string | null;
+}
 
 // Writes the row as the next link of its chain (a participant's, or `chainKey`'s) and returns the link's
 // hash: the chain's new head, which the caller stores under the same lock it read the old one with.
@@ -57,7 +62,7 @@ function insertEvent(
   tx: Tx,
   code: string,
   facts: EventFacts,
-  row: { participantId: number | null; before: Recorded; after: Recorded; at: Date; sessionId?: number; chainKey: string | null; link: ChainLink },
+  row: { participantId: number | null; before: Recorded; after: Recorded; at: Date; sessionId?: number; chainKey: string | null; link: ChainLink; place?: Place },
 ): Buffer {
   const personal = {
     sourceIp: facts.sourceIp,
@@ -84,6 +89,8 @@ function insertEvent(
     lockPolicy: facts.lockPolicy ?? null,
     sessionId: row.sessionId ?? null,
     createdAt: row.at,
+    roomId: row.place?.roomId ?? null,
+    seat: row.place?.seat ?? null,
   };
   const digest = personalDigest(personal);
   const hash = linkHash(row.link.head, content, digest);
@@ -112,6 +119,8 @@ function insertEvent(
     content.seq,
     digest,
     hash,
+    content.roomId,
+    content.seat,
   ]);
   tx.publish(AUDIT_COMMITTED, { code, type: facts.type } satisfies CommittedAuditEvent);
   return hash;
@@ -148,12 +157,14 @@ export function recordEvent(tx: Tx, participant: LockedParticipant, facts: Event
     ref: JUST_INSERTED,
   });
   const link = { seq: participant.chainSeq, head: participant.chainHead };
-  const head = insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now, chainKey: null, link });
+  // Where the participant sits after the event (a check-in that gave a seat has set it).
+  const place = { roomId: participant.roomId, seat: participant.seat };
+  const head = insertEvent(tx, participant.code, facts, { participantId: participant.id, before: participant, after, at: participant.now, chainKey: null, link, place });
   // In this transaction: a committed event is delivered to the session's webhooks, a rolled-back one never.
   enqueueDeliveries(tx, { participantId: participant.id, sessionId: participant.sessionId, type: facts.type, at: participant.now }, webhooks);
   const chain = { seq: link.seq + 1, head };
   if (stateChanged(participant, after)) writeState(tx, participant, after, chain);
-  else writeChainHead(tx, participant.id, chain);
+  else writeChainHead(tx, participant, chain);
   // A second event in the same transaction links to this one.
   participant.chainSeq = chain.seq;
   participant.chainHead = chain.head;

@@ -7,7 +7,7 @@ import { decideCheckIn, type SessionRulesForDecision } from './checkin-decision.
 const now = new Date('2026-01-01T08:00:00.000Z');
 const participant = (overrides: Partial<LockedParticipant> = {}): LockedParticipant => ({
   id: 1, sessionId: 1, code: 'ABCD', fullName: 'Ada Lovelace', status: 'unused', lockedIp: null, lockedDevice: null, lockEvent: null,
-  deviceLockedAt: null, enteredAt: null, conflictOpen: false, refusedAttempts: 0, lastRefusal: null, lastGuessAt: null, chainSeq: 0, chainHead: null, now,
+  deviceLockedAt: null, enteredAt: null, conflictOpen: false, refusedAttempts: 0, lastRefusal: null, lastGuessAt: null, chainSeq: 0, chainHead: null, roomId: null, seat: null, now,
   ...overrides,
 });
 const session = (overrides: Partial<SessionRulesForDecision> = {}): SessionRulesForDecision => ({

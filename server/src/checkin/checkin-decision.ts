@@ -16,6 +16,12 @@ export interface Attempt {
 
 export type SessionRulesForDecision = Pick<SessionRules, 'lockPolicy' | 'opensAt' | 'closesAt' | 'insideAllowedNetworks'>;
 
+// A participant's room, when it has networks of its own, says where they may check in from.
+export function rulesForParticipant(session: SessionRules, participant: Pick<LockedParticipant, 'roomId'>): SessionRulesForDecision {
+  const room = participant.roomId === null ? undefined : session.rooms.get(participant.roomId);
+  return room?.insideAllowedNetworks ? { ...session, insideAllowedNetworks: room.insideAllowedNetworks } : session;
+}
+
 // The holder's device key from another address: when the holder was last let in, and how recent that may
 // be before the two uses look like two machines with one key. Under every policy.
 export interface CopyCheck {

@@ -1,4 +1,5 @@
 import type { CheckInResponse } from '../../../contracts/checkin.ts';
+import type { Placement } from '../../../contracts/rooms.ts';
 import { formatReceipt } from '../../../contracts/receipt.ts';
 import { type Credentials, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { recordEvent } from '../audit/audit.repo.ts';
@@ -18,12 +19,15 @@ import {
   NotOpenYetError,
   NotRecognisedError,
   OutsideAllowedNetworksError,
+  RoomFullError,
 } from '../lib/errors.ts';
+import { probedSeat, type SeatDraw, seatDraw, seatProbe, takeFreeSeat } from '../rooms/seats.repo.ts';
+import type { RowDataPacket } from 'mysql2/promise';
 import { nameHash } from '../participants/full-name.ts';
 import type { SecretSource } from '../lib/app-secrets.ts';
 import { receiptCode } from '../receipts/receipt-code.ts';
 import { keepReceipt } from '../receipts/receipts.repo.ts';
-import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere } from './checkin-decision.ts';
+import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere, rulesForParticipant } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
   db: Database;
@@ -40,6 +44,7 @@ export async function copyCheckFor(tx: Tx, participant: LockedParticipant, attem
 }
 
 export type Refusal = Exclude<CheckInOutcome, Admitted>;
+type DecidedOutcome = Exclude<CheckInOutcome, 'not_recognised'>;
 
 // The answer to each refusal; device-change requests answer the same way.
 export function refusalError(outcome: Refusal | 'not_recognised' | 'device_proof_refused', session: Pick<SessionRules, 'opensAt' | 'timeZone'> | undefined): AppError {
@@ -56,11 +61,33 @@ export function refusalError(outcome: Refusal | 'not_recognised' | 'device_proof
       return new CheckInClosedError();
     case 'outside_allowed_networks':
       return new OutsideAllowedNetworksError();
+    case 'room_full':
+      return new RoomFullError();
     case 'not_recognised':
       return new NotRecognisedError();
     case 'device_proof_refused':
       return new DeviceProofInvalidError();
   }
+}
+
+// Under seating at_check_in, an admitted participant of a room with a seat plan who has no seat gets a free
+// one, under their row lock and in the transaction that admits them. A first check-in needs one: without a
+// free seat it is refused (room_full) and takes no lock. A re-entry without one (seating switched on after
+// the participant came in) gets one if there is one, and is let in either way.
+async function seatFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, draw: SeatDraw, probed: RowDataPacket[] | undefined): Promise<DecidedOutcome> {
+  if (!admits(outcome) || session.seating !== 'at_check_in' || participant.seat !== null || participant.roomId === null) return outcome;
+  const room = session.rooms.get(participant.roomId);
+  if (!room || room.seats === 0) return outcome;
+  const seat = probedSeat(probed) ?? (await takeFreeSeat(tx, room.id, draw, probed !== undefined));
+  if (seat === undefined) return outcome === 'checked_in' ? 'room_full' : outcome;
+  participant.seatTaken = seat;
+  participant.seat = seat.label;
+  return outcome;
+}
+
+function placementOf(session: SessionRules, participant: LockedParticipant): { placement?: Placement } {
+  const room = participant.roomId === null ? undefined : session.rooms.get(participant.roomId);
+  return room ? { placement: { room: room.name, seat: participant.seat } } : {};
 }
 
 // Each attempt is one transaction, two round trips: the statement that locks the participant row, then
@@ -70,11 +97,15 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
   const receiptKey = await context.receiptKey.get();
   const decided = await withTransaction(context.db, async (tx) => {
     const lockStarted = performance.now();
-    const guarded = await guardAttempt(tx, context, given);
+    // While this instance serves sessions that draw seats, the first read for a free seat rides along with
+    // the row lock (seats.repo.ts).
+    const draw = seatDraw(tx);
+    const guarded = await guardAttempt(tx, context, given, context.sessions.drawsSeats() ? seatProbe(given.code, draw) : undefined);
     context.db.events.emit('row-lock', (performance.now() - lockStarted) / 1000);
     if (!guarded.recognised) return { refusal: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
     const { participant, session, attempt } = guarded;
-    const outcome = decideCheckIn(participant, session, attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
+    const decided = decideCheckIn(participant, rulesForParticipant(session, participant), attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
+    const outcome = await seatFor(tx, session, participant, decided, draw, guarded.alongsideRows);
     const facts = {
       type: outcome,
       sourceIp: attempt.ip,
@@ -98,6 +129,7 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
     result: outcome === 'network_changed' ? 'reentered' : outcome,
     participant: { code: participant.code, fullName: participant.fullName, status: 'in_progress', deviceLockedAt: after.deviceLockedAt!.toISOString() },
     examSession: { name: session.name },
+    ...placementOf(session, participant),
     receipt: formatReceipt(receipt),
     ...(session.continueUrl === null ? {} : { continueUrl: await admissionUrl(context, session, participant, after) }),
   };

@@ -33,6 +33,9 @@ import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-aut
 import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { MIN_CODE_BITS } from '../roster/participant-codes.ts';
 import { RosterRejectedError, type RosterRow, ShortCodesError, importRoster } from '../roster/roster.service.ts';
+import { type RoomSetup, roomsOfSessionNamed, setUpRoom } from '../exam-sessions/session-rooms.service.ts';
+import type { Room } from '../rooms/rooms.repo.ts';
+import { expandSeatRanges, type SeatPlan, seatPlan } from '../../../contracts/rooms.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -43,7 +46,9 @@ const HELP = {
   main: `Usage: npm run cli -- <command> [options]
 
 Commands:
-  roster import <file.csv> [--session NAME]      Import participants (columns: code,full_name)
+  roster import <file.csv> [--session NAME]      Import participants (columns: code,full_name[,room,seat])
+  room add <session> <room> [options]             Add or change a room of a session: capacity, seat plan, networks
+  room list <session>                             Show a session's rooms with their seats and networks
   participant expire <code> [--reason TEXT]       Mark a participant's code as expired: no more check-ins
   participant reset <code> [--reason TEXT]        Clear a participant's device lock
   throttle clear <code> | --address IP            Let a throttled participant or address try again at once
@@ -64,10 +69,12 @@ Every command group has its own help: npm run cli -- <group> --help
 The database is DATABASE_URL, or examgate's private server in DATA_DIR.`,
   roster: `Usage: npm run cli -- roster import <file.csv> [--session NAME] [--allow-short-codes]
 
-Imports participants from a CSV file with the header row "code,full_name".
-An empty code gets a generated one (60 random bits, no look-alike characters); generated codes are printed.
-The import is all-or-nothing: any bad row (duplicate code, bad characters, empty name) is reported with its
-line number and nothing is imported.
+Imports participants from a CSV file with the header row "code,full_name", optionally with the columns
+"room" (a room of the session, see room add) and "seat" (a seat of that room's plan; needs seating fixed or
+at_check_in, see session set). An empty code gets a generated one (60 random bits, no look-alike characters);
+generated codes are printed. The import is all-or-nothing: any bad row (duplicate code, bad characters,
+empty name, unknown room, a seat given twice or already held) is reported with its line number and nothing
+is imported.
 
 Codes of your own must be hard to guess: at least ${MIN_CODE_BITS} bits (8 letters and digits, or 13 digits).
 Shorter codes are refused unless you pass --allow-short-codes.
@@ -118,10 +125,33 @@ verify finds the check-in it names (the participant, when their device got the l
 device), checks that the server's key made it for that check-in, and that the audit row is intact in the
 participant's hash chain. Exits 1 when the receipt names no check-in, was not made by the server's key, or
 its audit row does not verify.`,
+  room: `Usage: npm run cli -- room add <session> <room> [--capacity N] [--seats LIST | --seats-csv FILE]
+                                              [--networks CIDR,...|--no-networks]
+       npm run cli -- room list <session>
+
+add    creates the room (and the session, if it does not exist yet) or changes it. Audited.
+list   prints each room: capacity, seats (held / in the plan) and networks.
+
+Options:
+  --capacity N       how many participants the room takes (shown to proctors; with a seat plan, the seats count)
+  --seats LIST       the seat plan, in order: labels and ranges, such as "A1-A20,B1-B20,Front-1"
+  --seats-csv FILE   the seat plan from a CSV file with a header row "seat", one label per line, in order
+                     A seat plan replaces the one before; a seat a participant holds cannot be left out.
+  --networks LIST    the room's own networks (IPv4/IPv6 addresses or CIDR ranges): its participants check in
+                     from these instead of the session's
+  --no-networks      the session's networks apply again
+
+A four-room exam, seats drawn at check-in:
+  npm run cli -- room add "Final" "Hall A" --seats "A1-A20,B1-B20,C1-C20"
+  npm run cli -- room add "Final" "Hall B" --seats "A1-A25,B1-B25"
+  npm run cli -- room add "Final" "Lab 1" --seats-csv lab1-seats.csv --networks 10.1.0.0/24
+  npm run cli -- room add "Final" "Lab 2" --capacity 30
+  npm run cli -- session set "Final" --seating at_check_in
+  npm run cli -- roster import final.csv --session "Final"      (columns code,full_name,room)`,
   session: `Usage: npm run cli -- session list
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
                                          [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City]
-                                         [--continue-url URL|none] [--reason TEXT]
+                                         [--continue-url URL|none] [--seating MODE] [--reason TEXT]
 
 list   prints each exam session: its lock policy, check-in window (in its time zone) and allowed networks.
 set    changes the named session; every change is audited with the settings before and after.
@@ -137,7 +167,11 @@ Options:
   --closes TIME      check-in closes at this time, or "none"
   --time-zone ZONE   the exam's IANA time zone, in which times are shown (Europe/Berlin, UTC, ...)
   --continue-url URL where an admitted participant continues (the exam platform), with an admission token
-                     in the query parameter admission_token; "none" ends the way at the start screen`,
+                     in the query parameter admission_token; "none" ends the way at the start screen
+  --seating MODE     none         participants have no seats
+                     fixed        seats come with the roster (its seat column)
+                     at_check_in  a participant of a room with a seat plan who has no seat gets a free one,
+                                  drawn at random, when their device takes the lock; a full room refuses`,
   proctor: `Usage: npm run cli -- proctor add <username>
        npm run cli -- proctor remove <username> [--reason TEXT]
        npm run cli -- proctor sessions revoke <username> [--reason TEXT]
@@ -221,7 +255,40 @@ async function readRoster(file: string): Promise<RosterRow[]> {
   // csv-parse counts lines up to a record's end; a quoted field with line breaks starts it that many earlier.
   const startLine = (record: Record<string, string | undefined>, endLine: number) =>
     endLine - Object.values(record).reduce((breaks, value) => breaks + (value?.match(LINE_BREAK)?.length ?? 0), 0);
-  return records.map(({ record, info }) => ({ line: startLine(record, info.lines), code: record.code ?? '', fullName: record.full_name ?? '' }));
+  return records.map(({ record, info }) => ({ line: startLine(record, info.lines), code: record.code ?? '', fullName: record.full_name ?? '', room: record.room, seat: record.seat }));
+}
+
+function describeRoom(room: Room): string {
+  const seats = room.seats === 0 ? 'no seat plan' : `${room.seatsHeld} of ${room.seats} seats held`;
+  const capacity = room.capacity === null ? '' : `capacity ${room.capacity}; `;
+  const networks = room.allowedNetworks.length === 0 ? "the session's networks" : `networks ${room.allowedNetworks.join(', ')}`;
+  return `${room.name}: ${capacity}${seats}; ${networks}`;
+}
+
+async function roomSetupOptions(values: Values): Promise<Omit<RoomSetup, 'session' | 'name'>> {
+  if (values.networks !== undefined && values['no-networks']) throw new UsageError('Give either --networks or --no-networks.');
+  if (values.seats !== undefined && values['seats-csv'] !== undefined) throw new UsageError('Give either --seats or --seats-csv.');
+  const setup: Omit<RoomSetup, 'session' | 'name'> = {};
+  if (typeof values.capacity === 'string') {
+    if (!/^\d+$/.test(values.capacity) || Number(values.capacity) < 1) throw new UsageError(`--capacity ${values.capacity}: give a whole number of at least 1.`);
+    setup.capacity = Number(values.capacity);
+  }
+  if (values['no-networks']) setup.allowedNetworks = [];
+  else if (typeof values.networks === 'string') setup.allowedNetworks = values.networks.split(',').map((network) => network.trim()).filter(Boolean);
+  let plan: SeatPlan | undefined;
+  if (typeof values.seats === 'string') plan = expandSeatRanges(values.seats);
+  if (typeof values['seats-csv'] === 'string') plan = seatPlan(await readSeatPlan(values['seats-csv']));
+  if (plan && 'problem' in plan) throw new UsageError(`Seat plan: ${plan.problem}.`);
+  if (plan) setup.seats = plan.seats;
+  return setup;
+}
+
+// One label per record under the header "seat"; labels only (no ranges), so that a label such as "A1-2"
+// in a file means that desk.
+async function readSeatPlan(file: string): Promise<string[]> {
+  const records = parseCsv<Record<string, string | undefined>>(await readFile(file, 'utf8'), { bom: true, columns: (header: string[]) => header.map((name) => name.trim()), skip_empty_lines: true });
+  if (records.length === 0 || !('seat' in records[0]!)) throw new UsageError(`${file}: the header row must name a column "seat".`);
+  return records.map((record) => (record.seat ?? '').trim());
 }
 
 function describeSession(session: ExamSessionSettings): string {
@@ -230,7 +297,7 @@ function describeSession(session: ExamSessionSettings): string {
   const window = session.opensAt === null && session.closesAt === null ? 'always open' : `opens ${at(session.opensAt)}, closes ${at(session.closesAt)}`;
   const networks = session.allowedNetworks.length === 0 ? 'any network' : session.allowedNetworks.join(', ');
   const next = session.continueUrl === null ? '' : `; continues to ${session.continueUrl}`;
-  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}${next}`;
+  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}; seating ${session.seating}${next}`;
 }
 
 // The CLI's options, checked with the same rules as the dashboard's PATCH. A time without an offset is
@@ -262,6 +329,7 @@ function parseSessionChange(values: Record<string, string | boolean | undefined>
     closesAt: time('closes'),
     timeZone: values['time-zone'],
     continueUrl: values['continue-url'] === 'none' ? null : values['continue-url'],
+    seating: values.seating,
   };
   const parsed = ExamSessionChange.safeParse(candidate);
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
@@ -342,6 +410,23 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
       out('line,code,full_name');
       for (const participant of generated) out([participant.line, participant.code, participant.fullName].map(csvCell).join(','));
     }
+    return 0;
+  },
+
+  async room(command, args, values, actor) {
+    if (command === 'list') {
+      const [session] = expectArguments('room', args, 1) as [string];
+      const rooms = await withDatabase(({ db }) => roomsOfSessionNamed(db, session));
+      if (rooms.length === 0) out(`"${session}" has no rooms: its participants check in as one list.`);
+      for (const room of rooms) out(describeRoom(room));
+      return 0;
+    }
+    if (command !== 'add') throw usage('room', command === undefined ? 'Which room command?' : `Unknown room command "${command}".`);
+    const [session, name] = expectArguments('room', args, 2) as [string, string];
+    const setup = await roomSetupOptions(values);
+    const result = await withDatabase(({ db }) => setUpRoom(db, { session, name, ...setup }, actor));
+    const seatsChanged = setup.seats ? ` (${result.seatsAdded} seat(s) added, ${result.seatsRemoved} removed)` : '';
+    out(`${result.created ? 'Added' : 'Changed'} room ${describeRoom(result.room)}${seatsChanged}`);
     return 0;
   },
 
@@ -631,6 +716,10 @@ async function run(argv: string[]): Promise<number> {
       scope: { type: 'string' },
       name: { type: 'string' },
       seal: { type: 'string' },
+      seating: { type: 'string' },
+      capacity: { type: 'string' },
+      seats: { type: 'string' },
+      'seats-csv': { type: 'string' },
     },
   });
   const [group, command, ...args] = positionals;

@@ -8,7 +8,7 @@ import { LockChangedError, NoConflictError, NotFoundError, RequestClosedError, R
 import type { Actor } from '../lib/http.ts';
 import { type Credentials, countTowardLimits, type GuardContext, guardAttempt } from '../attempts/attempt-guard.ts';
 import { EVENT_RULES } from '../../../contracts/participant-state.ts';
-import { admits, decideCheckIn } from '../checkin/checkin-decision.ts';
+import { admits, decideCheckIn, rulesForParticipant } from '../checkin/checkin-decision.ts';
 import { copyCheckFor, refusalError } from '../checkin/checkin.service.ts';
 import { closePendingRequests, lockParticipantByCode } from '../participants/participants.repo.ts';
 import { lockChanged, moveLock, participantViews, type SeenLock } from '../proctor/proctor.service.ts';
@@ -41,7 +41,7 @@ export async function askForDeviceChange(context: DeviceChangeContext, given: Cr
         type: 'device_change_refused', sourceIp: ask.ip, sourceDevice: ask.device.hash, userAgent: ask.userAgent, requestId: ask.requestId,
         lockPolicy: session.lockPolicy, reason,
       });
-    const outcome = decideCheckIn(participant, session, ask, await copyCheckFor(tx, participant, ask, context.copyWindowS));
+    const outcome = decideCheckIn(participant, rulesForParticipant(session, participant), ask, await copyCheckFor(tx, participant, ask, context.copyWindowS));
     // Only a refusal that opens a conflict (another device holds the lock, or holds this key) is a reason to ask.
     if (EVENT_RULES[outcome].conflict !== 'opens') {
       refused(admits(outcome) ? 'no_conflict' : outcome);

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { Seating } from '../../../contracts/rooms.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
 export interface ExamSessionRef {
@@ -14,6 +15,7 @@ export interface ExamSession extends ExamSessionRef {
   closesAt: Date | null;
   timeZone: string;
   continueUrl: string | null;
+  seating: Seating;
   version: number;
 }
 
@@ -26,10 +28,11 @@ interface SessionRow extends RowDataPacket {
   closes_at: Date | null;
   time_zone: string;
   continue_url: string | null;
+  seating: Seating;
   version: number;
 }
 
-const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, version';
+const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, version';
 
 function toSession(row: SessionRow): ExamSession {
   return {
@@ -41,6 +44,7 @@ function toSession(row: SessionRow): ExamSession {
     closesAt: row.closes_at,
     timeZone: row.time_zone,
     continueUrl: row.continue_url,
+    seating: row.seating,
     version: Number(row.version),
   };
 }
@@ -56,6 +60,22 @@ export async function listSessionSettings(db: SqlHandle): Promise<ExamSession[]>
 
 export async function readSession(db: SqlHandle, id: number): Promise<ExamSession | undefined> {
   const [row] = await db.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM exam_sessions WHERE id = ?`, [id]);
+  return row && toSession(row);
+}
+
+const FIND_SESSION = 'SELECT id FROM exam_sessions WHERE name = ? FOR UPDATE';
+const INSERT_SESSION = 'INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))';
+
+// A roster import or a room names its session; the first to name it creates it.
+export async function lockOrCreateSession(tx: Tx, name: string): Promise<number> {
+  const [existing] = await tx.rows<RowDataPacket & { id: number }>(FIND_SESSION, [name]);
+  if (existing) return existing.id;
+  const result = await tx.run(INSERT_SESSION, [name]);
+  return result.insertId;
+}
+
+export async function findSessionByName(db: SqlHandle, name: string): Promise<ExamSession | undefined> {
+  const [row] = await db.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM exam_sessions WHERE name = ?`, [name]);
   return row && toSession(row);
 }
 
@@ -100,7 +120,7 @@ export async function lockSession(tx: Tx, id: number): Promise<LockedSession | u
 
 const WRITE_SESSION = `
   UPDATE exam_sessions
-     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, version = version + 1
+     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, seating = ?, version = version + 1
    WHERE id = ?`;
 
 export function writeSession(tx: Tx, session: ExamSession): void {
@@ -111,6 +131,7 @@ export function writeSession(tx: Tx, session: ExamSession): void {
     session.closesAt,
     session.timeZone,
     session.continueUrl,
+    session.seating,
     session.id,
   ]);
 }

@@ -20,6 +20,7 @@ export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
     closesAt: session.closesAt?.toISOString() ?? null,
     timeZone: session.timeZone,
     continueUrl: session.continueUrl,
+    seating: session.seating,
     version: session.version,
   };
 }
@@ -53,6 +54,7 @@ function applyChange(session: ExamSession, change: Change): ExamSession {
     closesAt: change.closesAt === undefined ? session.closesAt : change.closesAt === null ? null : new Date(change.closesAt),
     timeZone: change.timeZone ?? session.timeZone,
     continueUrl: change.continueUrl === undefined ? session.continueUrl : change.continueUrl,
+    seating: change.seating ?? session.seating,
   };
   if (next.opensAt && next.closesAt && next.opensAt >= next.closesAt) {
     throw new InvalidInputError('closesAt must be later than opensAt', [{ path: 'closesAt', message: 'closesAt must be later than opensAt' }]);

@@ -3,6 +3,7 @@ import { networkMatcher } from './allowed-networks.ts';
 import { WEBHOOK_ACTIVATION_DELAY_S } from '../../../contracts/webhooks.ts';
 import { subscriptionWants } from '../webhooks/webhooks.repo.ts';
 import { type ExamSession, readSessionWithWebhooks, type SessionWebhooks } from './exam-sessions.repo.ts';
+import { type Room, roomsOfSession } from '../rooms/rooms.repo.ts';
 
 // Published by a transaction that changed a session's settings (Tx.publish), with the session's id.
 export const SESSION_CHANGED = 'session-changed';
@@ -11,6 +12,28 @@ export const SESSION_CACHE_MS = 1000;
 
 export interface SessionRules extends ExamSession, SessionWebhooks {
   insideAllowedNetworks: ((ip: string) => boolean) | null;
+  rooms: ReadonlyMap<number, RoomRules>;
+}
+
+// A room's networks, when it has its own, replace the session's for its participants.
+export interface RoomRules extends Room {
+  insideAllowedNetworks: ((ip: string) => boolean) | null;
+}
+
+// Whether a session draws seats at check-in for any of its participants.
+const drawsSeats = (rules: SessionRules) => rules.seating === 'at_check_in' && [...rules.rooms.values()].some((room) => room.seats > 0);
+// How long after reading such a session the instance still sends the seat probe with every check-in.
+const DRAWS_SEATS_FOR_MS = 60_000;
+
+async function readRules(handle: SqlHandle, id: number): Promise<SessionRules | undefined> {
+  const session = await readSessionWithWebhooks(handle, id);
+  if (!session) return undefined;
+  const rooms = await roomsOfSession(handle, id);
+  return {
+    ...session,
+    insideAllowedNetworks: networkMatcher(session.allowedNetworks),
+    rooms: new Map(rooms.map((room) => [room.id, { ...room, insideAllowedNetworks: networkMatcher(room.allowedNetworks) }])),
+  };
 }
 
 // The subscriptions an event of `type` at `at` goes to, when the session's cached read settles it: the
@@ -31,6 +54,7 @@ interface Entry {
 // second: a change applies at once on the instance that made it and within a second on the others.
 export class SessionCache {
   readonly #entries = new Map<number, Entry>();
+  #drewSeatsAt = -Infinity;
 
   constructor(private readonly ttlMs = SESSION_CACHE_MS) {}
 
@@ -38,13 +62,21 @@ export class SessionCache {
     const now = performance.now();
     const cached = this.#entries.get(id);
     if (cached && now - cached.loadedAt < this.ttlMs) return cached.rules;
-    const rules = readSessionWithWebhooks(handle, id).then((session) => session && { ...session, insideAllowedNetworks: networkMatcher(session.allowedNetworks) });
+    const rules = readRules(handle, id).then((read) => {
+      if (read && drawsSeats(read)) this.#drewSeatsAt = performance.now();
+      return read;
+    });
     const entry = { rules, loadedAt: now };
     this.#entries.set(id, entry);
     rules.catch(() => {
       if (this.#entries.get(id) === entry) this.#entries.delete(id);
     });
     return rules;
+  }
+
+  // A session read in the last minute draws seats at check-in: check-ins look for a free seat early.
+  drawsSeats(): boolean {
+    return performance.now() - this.#drewSeatsAt < DRAWS_SEATS_FOR_MS;
   }
 
   forget(ids: readonly number[]): void {

@@ -125,7 +125,14 @@ export class Tx extends SqlHandle {
   #deferred: Statement[] = [];
   #published: { topic: string; item: unknown }[] = [];
 
-  constructor(token: symbol, connection: PoolConnection, timeoutMs: number, oneStatementPerPacket: boolean) {
+  constructor(
+    token: symbol,
+    connection: PoolConnection,
+    timeoutMs: number,
+    oneStatementPerPacket: boolean,
+    // On a Galera cluster, which node of how many this transaction runs on (as of the last few seconds).
+    readonly clusterNode?: ClusterNode,
+  ) {
     if (token !== transactionToken) throw new Error('Tx is created by withTransaction only');
     super(connection, timeoutMs);
     this.#oneStatementPerPacket = oneStatementPerPacket;
@@ -171,6 +178,11 @@ export class Tx extends SqlHandle {
     return rows as T[];
   }
 
+  // Several reads in one round trip (one after another, in order), with each one's rows.
+  async rowsOfEach(statements: Statement[]): Promise<RowDataPacket[][]> {
+    return (await this.#send(statements)) as RowDataPacket[][];
+  }
+
   override async run(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
     const [result] = await this.#send([{ sql, values }]);
     return result as ResultSetHeader;
@@ -207,6 +219,15 @@ export async function databaseNow(handle: SqlHandle): Promise<Date> {
   return row!.now;
 }
 
+export interface ClusterNode {
+  index: number;
+  size: number;
+}
+
+// How long a node's place in the cluster is taken as known: it changes only when nodes join or leave, and a
+// stale one costs only a few more certification conflicts (see seats.repo.ts).
+const CLUSTER_NODE_TTL_MS = 10_000;
+
 export class Database {
   // Observability hooks ('retry', 'row-lock', 'failover') and what committed transactions published (by
   // topic), so metrics and the live stream need not reach into the data layer.
@@ -217,6 +238,7 @@ export class Database {
   #pool: Pool;
   // Whether the database is a Galera node (see Tx); found out on the first transaction.
   #galera: Promise<boolean> | undefined;
+  #clusterNode: { node: Promise<ClusterNode | undefined>; readAt: number } | undefined;
   #failingOver: Promise<void> | undefined;
   #closed = false;
 
@@ -293,6 +315,23 @@ export class Database {
         throw error;
       });
     return this.#galera;
+  }
+
+  clusterNode(connection: PoolConnection): Promise<ClusterNode | undefined> {
+    const now = performance.now();
+    if (!this.#clusterNode || now - this.#clusterNode.readAt > CLUSTER_NODE_TTL_MS) {
+      const node = connection
+        .query<RowDataPacket[]>("SHOW STATUS WHERE Variable_name IN ('wsrep_local_index', 'wsrep_cluster_size')")
+        .then(([rows]) => {
+          const value = (name: string) => Number(rows.find((row) => row.Variable_name === name)?.Value);
+          const index = value('wsrep_local_index');
+          const size = value('wsrep_cluster_size');
+          return Number.isInteger(index) && Number.isInteger(size) && index >= 0 && index < size ? { index, size } : undefined;
+        })
+        .catch(() => undefined);
+      this.#clusterNode = { node, readAt: now };
+    }
+    return this.#clusterNode.node;
   }
 
   // At start-up: the first listed node that can serve, rather than the first listed.
@@ -403,7 +442,8 @@ export async function withTransaction<T>(db: Database, work: (tx: Tx) => Promise
     let tx: Tx | undefined;
     let result: T;
     try {
-      tx = new Tx(transactionToken, connection, queryTimeoutMs, await db.isGalera(connection));
+      const galera = await db.isGalera(connection);
+      tx = new Tx(transactionToken, connection, queryTimeoutMs, galera, galera ? await db.clusterNode(connection) : undefined);
       result = await work(tx);
       await tx.commit();
     } catch (error) {

@@ -100,6 +100,14 @@ export class OutsideAllowedNetworksError extends AppError {
   }
 }
 
+export class RoomFullError extends AppError {
+  readonly code = 'room_full';
+  readonly status = 409;
+  constructor() {
+    super('Your exam room has no free seat left. Please ask a proctor: they can give you a seat or another room.');
+  }
+}
+
 export class StaleUpdateError extends AppError {
   readonly code = 'stale_update';
   readonly status = 409;

@@ -15,8 +15,10 @@ const PARTICIPANT_COLUMNS = `
          lc.id AS refused_event_id, lc.event_type AS refused_kind, lc.source_ip AS refused_ip, lc.device AS refused_device, lc.user_agent AS refused_user_agent,
          lc.created_at AS refused_at,
          r.id AS request_id, r.requester_ip, r.requester_device, r.requester_user_agent, r.holder_ip, r.created_at AS request_created_at,
-         r.expires_at AS request_expires_at, th.code IS NOT NULL AS throttled, p.withdrawn_at IS NOT NULL AS withdrawn
+         r.expires_at AS request_expires_at, th.code IS NOT NULL AS throttled, p.withdrawn_at IS NOT NULL AS withdrawn,
+         rm.name AS room_name, p.seat
     FROM participants p
+    LEFT JOIN rooms rm ON rm.id = p.room_id
     LEFT JOIN audit_events lc ON lc.id = p.last_refusal_event_id
     LEFT JOIN audit_events le ON le.id = p.lock_event_id
     LEFT JOIN (
@@ -63,6 +65,8 @@ interface ProctorParticipantRow extends RowDataPacket {
   request_expires_at: string | null;
   throttled: number;
   withdrawn: number;
+  room_name: string | null;
+  seat: string | null;
 }
 
 function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
@@ -102,6 +106,8 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
     throttled: Number(row.throttled) === 1,
     withdrawn: Number(row.withdrawn) === 1,
     sessionId: row.session_id,
+    room: row.room_name,
+    seat: row.seat,
   };
 }
 

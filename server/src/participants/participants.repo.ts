@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import type { ParticipantState } from '../../../contracts/participant-state.ts';
-import type { SqlHandle, Tx } from '../lib/database.ts';
+import type { SqlHandle, Statement, Tx } from '../lib/database.ts';
 
 // A participant row read under its row lock: its state (see contracts/participant-state.ts), with the
 // last refusal named by its audit id.
@@ -14,6 +14,11 @@ export interface LockedParticipant extends ParticipantState<Date, number> {
   // The participant's audit chain: its length and last hash (see audit-chain.ts), advanced by recordEvent.
   chainSeq: number;
   chainHead: Buffer | null;
+  // Where they sit (contracts/rooms.ts): null without a room, or without a seat yet.
+  roomId: number | null;
+  seat: string | null;
+  // Set by a check-in that took a free seat in this transaction: written with the participant's state.
+  seatTaken?: SeatTaken;
   // The database's clock, read under the lock, so that every time written by this transaction is one
   // consistent UTC instant computed by the database, later than the commit of whatever it waited for.
   now: Date;
@@ -36,6 +41,8 @@ interface LockedParticipantRow extends RowDataPacket {
   last_guess_at: Date | null;
   chain_seq: number;
   chain_head: Buffer | null;
+  room_id: number | null;
+  seat: string | null;
   now: Date;
 }
 
@@ -47,7 +54,7 @@ interface LockedParticipantRow extends RowDataPacket {
 // database a sixth of its CPU per check-in.
 const LOCKED_PARTICIPANT_COLUMNS = `
   p.id, p.session_id, p.code, p.full_name, p.status, p.locked_ip, p.locked_device, p.lock_event_id, p.device_locked_at, p.entered_at, p.conflict_open,
-  p.refused_attempts, p.last_refusal_event_id, p.last_guess_at, p.chain_seq, p.chain_head, SYSDATE(3) AS now`;
+  p.refused_attempts, p.last_refusal_event_id, p.last_guess_at, p.chain_seq, p.chain_head, p.room_id, p.seat, SYSDATE(3) AS now`;
 
 const LOCK_PARTICIPANT_BY_CODE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS} FROM participants p WHERE p.code = ? FOR UPDATE`;
 
@@ -81,14 +88,21 @@ const SPEND_CHALLENGE = 'INSERT IGNORE INTO device_challenges_used (nonce, expir
 const CHALLENGE_FRESH = 'ROW_COUNT() AS challenge_fresh';
 const LOCK_PARTICIPANT_SPENDING_CHALLENGE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS}, ${DEVICE_FAILING_SINCE}, ${CHALLENGE_FRESH} FROM participants p WHERE p.code = ? FOR UPDATE`;
 
-export async function lockParticipantForAttempt(tx: Tx, code: string, deviceScope: string, challenge?: { nonce: string; expiresAt: Date }): Promise<AttemptStart> {
+// `alongside`: a read that travels in the same round trip right after the row lock (seats.repo.ts's probe
+// for a free seat); its rows come back as `alongsideRows`.
+export async function lockParticipantForAttempt(
+  tx: Tx,
+  code: string,
+  deviceScope: string,
+  challenge?: { nonce: string; expiresAt: Date },
+  alongside?: Statement,
+): Promise<AttemptStart & { alongsideRows?: RowDataPacket[] }> {
   if (challenge) tx.defer(SPEND_CHALLENGE, [challenge.nonce, challenge.expiresAt]);
-  const [row] = await tx.rows<LockedParticipantRow & { device_failing_since: Date | null; challenge_fresh?: number }>(
-    challenge ? LOCK_PARTICIPANT_SPENDING_CHALLENGE : LOCK_PARTICIPANT_FOR_ATTEMPT,
-    [deviceScope, code],
-  );
+  const lock = { sql: challenge ? LOCK_PARTICIPANT_SPENDING_CHALLENGE : LOCK_PARTICIPANT_FOR_ATTEMPT, values: [deviceScope, code] };
+  const [rows, alongsideRows] = await tx.rowsOfEach(alongside ? [lock, alongside] : [lock]);
+  const row = rows![0] as (LockedParticipantRow & { device_failing_since: Date | null; challenge_fresh?: number }) | undefined;
   const challengeFresh = challenge && row ? Number(row.challenge_fresh) === 1 : undefined;
-  if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since, challengeFresh };
+  if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since, challengeFresh, alongsideRows };
   const [clock] = await tx.rows<RowDataPacket & { now: Date; device_failing_since: Date | null }>(NOW_FOR_UNKNOWN_CODE, [deviceScope]);
   return { participant: undefined, now: clock!.now, deviceFailingSince: clock!.device_failing_since, challengeFresh };
 }
@@ -125,18 +139,32 @@ function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
     lastGuessAt: row.last_guess_at,
     chainSeq: Number(row.chain_seq),
     chainHead: row.chain_head,
+    roomId: row.room_id === null ? null : Number(row.room_id),
+    seat: row.seat,
     now: row.now,
   };
 }
 
 // Absolute values: the caller holds the row lock and computed them from the locked row. The event just
 // recorded is named by LAST_INSERT_ID(), so this must follow its audit insert in the same batch.
-const WRITE_STATE = `
-  UPDATE participants
-     SET status = ?, locked_ip = ?, locked_device = ?, lock_event_id = IF(?, LAST_INSERT_ID(), ?), device_locked_at = ?,
-         entered_at = ?, conflict_open = ?, refused_attempts = ?, last_refusal_event_id = IF(?, LAST_INSERT_ID(), ?),
-         status_updated_at = IF(?, ?, status_updated_at), chain_seq = ?, chain_head = ?
-   WHERE id = ?`;
+const STATE_ASSIGNMENTS = (p: string) => `
+     SET ${p}status = ?, ${p}locked_ip = ?, ${p}locked_device = ?, ${p}lock_event_id = IF(?, LAST_INSERT_ID(), ?), ${p}device_locked_at = ?,
+         ${p}entered_at = ?, ${p}conflict_open = ?, ${p}refused_attempts = ?, ${p}last_refusal_event_id = IF(?, LAST_INSERT_ID(), ?),
+         ${p}status_updated_at = IF(?, ?, ${p}status_updated_at), ${p}chain_seq = ?, ${p}chain_head = ?, ${p}seat = ?`;
+const WRITE_STATE = `UPDATE participants ${STATE_ASSIGNMENTS('')} WHERE id = ?`;
+// A check-in that took a seat (its row locked by seats.repo's read) names the holder in the same statement:
+// one statement fewer on the seated path, where each one costs the database about as much as the row work.
+const WRITE_STATE_AND_SEAT = `
+  UPDATE participants p JOIN seats s ON s.room_id = ? AND s.draw = ? AND s.label = ?
+  ${STATE_ASSIGNMENTS('p.')}, s.holder_id = ?
+   WHERE p.id = ?`;
+
+// A seat whose row this transaction locked to give it to the participant (see seats.repo.ts).
+export interface SeatTaken {
+  roomId: number;
+  draw: number;
+  label: string;
+}
 
 export const JUST_INSERTED = Symbol('the audit event inserted just before');
 
@@ -148,7 +176,9 @@ export function writeState(
 ): void {
   const refusal = after.lastRefusal;
   const lockEvent = after.lockEvent;
-  tx.defer(WRITE_STATE, [
+  const taken = participant.seatTaken;
+  tx.defer(taken ? WRITE_STATE_AND_SEAT : WRITE_STATE, [
+    ...(taken ? [taken.roomId, taken.draw, taken.label] : []),
     after.status,
     after.lockedIp,
     after.lockedDevice,
@@ -164,13 +194,17 @@ export function writeState(
     participant.now,
     chain.seq,
     chain.head,
+    participant.seat,
+    ...(taken ? [participant.id] : []),
     participant.id,
   ]);
 }
 
-// The chain's new head when the event changed nothing else.
-export function writeChainHead(tx: Tx, participantId: number, chain: { seq: number; head: Buffer }): void {
-  tx.defer('UPDATE participants SET chain_seq = ?, chain_head = ? WHERE id = ?', [chain.seq, chain.head, participantId]);
+// The chain's new head when the event changed nothing else (and the seat, which a re-entry may have been given).
+export function writeChainHead(tx: Tx, participant: Pick<LockedParticipant, 'id' | 'seat' | 'seatTaken'>, chain: { seq: number; head: Buffer }): void {
+  tx.defer('UPDATE participants SET chain_seq = ?, chain_head = ?, seat = ? WHERE id = ?', [chain.seq, chain.head, participant.seat, participant.id]);
+  const taken = participant.seatTaken;
+  if (taken) tx.defer('UPDATE seats SET holder_id = ? WHERE room_id = ? AND draw = ? AND label = ?', [participant.id, taken.roomId, taken.draw, taken.label]);
 }
 
 const CLOSE_PENDING_REQUESTS = `

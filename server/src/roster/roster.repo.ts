@@ -1,16 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
-const FIND_SESSION = 'SELECT id FROM exam_sessions WHERE name = ? FOR UPDATE';
-const INSERT_SESSION = 'INSERT INTO exam_sessions (name, created_at) VALUES (?, UTC_TIMESTAMP(3))';
-
-export async function lockOrCreateSession(tx: Tx, name: string): Promise<number> {
-  const [existing] = await tx.rows<RowDataPacket & { id: number }>(FIND_SESSION, [name]);
-  if (existing) return existing.id;
-  const result = await tx.run(INSERT_SESSION, [name]);
-  return result.insertId;
-}
-
 export async function existingCodes(db: SqlHandle, codes: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   // Fixed-size batches keep the number of distinct statement texts (and prepared statements) small.
@@ -25,15 +15,26 @@ export async function existingCodes(db: SqlHandle, codes: string[]): Promise<Set
   return found;
 }
 
-export async function insertParticipants(tx: Tx, sessionId: number, participants: { code: string; fullName: string }[]): Promise<void> {
+export async function insertParticipants(tx: Tx, sessionId: number, participants: { code: string; fullName: string; roomId?: number | null; seat?: string | null }[]): Promise<void> {
   const BATCH = 100;
   for (let start = 0; start < participants.length; start += BATCH) {
     const batch = participants.slice(start, start + BATCH);
-    const sql = `INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES ${batch
-      .map(() => "(?, ?, ?, 'unused', UTC_TIMESTAMP(3))")
+    const sql = `INSERT INTO participants (session_id, code, full_name, room_id, seat, status, status_updated_at) VALUES ${batch
+      .map(() => "(?, ?, ?, ?, ?, 'unused', UTC_TIMESTAMP(3))")
       .join(', ')}`;
-    await tx.run(sql, batch.flatMap((participant) => [sessionId, participant.code, participant.fullName]));
+    await tx.run(sql, batch.flatMap((participant) => [sessionId, participant.code, participant.fullName, participant.roomId ?? null, participant.seat ?? null]));
   }
+}
+
+// The seat rows of the session's newly seated participants name them as holders (the caller checked, under
+// the seats' locks, that those seats were free).
+export async function holdRosterSeats(tx: Tx, sessionId: number): Promise<void> {
+  await tx.run(
+    `UPDATE seats s JOIN participants p ON p.room_id = s.room_id AND p.seat = s.label
+        SET s.holder_id = p.id
+      WHERE p.session_id = ? AND p.seat IS NOT NULL AND s.holder_id IS NULL`,
+    [sessionId],
+  );
 }
 
 export async function countSessions(db: SqlHandle): Promise<number> {

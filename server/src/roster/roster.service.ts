@@ -1,12 +1,19 @@
 import { FULL_NAME_MAX_LENGTH, NAME_CONTROL_CHARACTER, NAME_HAS_LETTER, PARTICIPANT_CODE_PATTERN } from '../../../contracts/checkin.ts';
 import { type Database, withTransaction } from '../lib/database.ts';
 import { estimatedCodeBits, generateParticipantCode, MIN_CODE_BITS } from './participant-codes.ts';
-import { existingCodes, insertParticipants, lockOrCreateSession } from './roster.repo.ts';
+import { existingCodes, holdRosterSeats, insertParticipants } from './roster.repo.ts';
+import { RoomName, seatLabelProblem } from '../../../contracts/rooms.ts';
+import type { Tx } from '../lib/database.ts';
+import { findSessionByName, lockOrCreateSession } from '../exam-sessions/exam-sessions.repo.ts';
+import { lockSeatsOfRoom, roomsOfSession, sameRoomName } from '../rooms/rooms.repo.ts';
 
 export interface RosterRow {
   line: number;
   code: string;
   fullName: string;
+  // Optional columns: the participant's room of the session, and their seat in it.
+  room?: string;
+  seat?: string;
 }
 
 export interface RosterProblem {
@@ -49,11 +56,16 @@ export interface ImportedParticipant {
   code: string;
   fullName: string;
   generated: boolean;
+  room?: string;
+  seat?: string;
+  // Resolved in the import's transaction.
+  roomId?: number;
 }
 
 export function validateRows(rows: RosterRow[]): { participants: ImportedParticipant[]; problems: RosterProblem[] } {
   const problems: RosterProblem[] = [];
   const firstLineOfCode = new Map<string, number>();
+  const firstLineOfSeat = new Map<string, number>();
   const participants: ImportedParticipant[] = [];
   for (const row of rows) {
     const fullName = row.fullName.trim();
@@ -72,7 +84,8 @@ export function validateRows(rows: RosterRow[]): { participants: ImportedPartici
       if (first !== undefined) problems.push({ line: row.line, message: `code ${given} already appears on line ${first}` });
       else firstLineOfCode.set(given, row.line);
     }
-    participants.push({ line: row.line, code: given, fullName, generated: given === '' });
+    const place = validPlace(row, problems, firstLineOfSeat);
+    participants.push({ line: row.line, code: given, fullName, generated: given === '', ...place });
   }
   for (const participant of participants) {
     if (!participant.generated) continue;
@@ -82,6 +95,66 @@ export function validateRows(rows: RosterRow[]): { participants: ImportedPartici
     participant.code = code;
   }
   return { participants, problems };
+}
+
+// A row's room and seat as given (empty cells: none); problems are added with the row's line.
+function validPlace(row: RosterRow, problems: RosterProblem[], firstLineOfSeat: Map<string, number>): { room?: string; seat?: string } {
+  const roomText = row.room?.trim() ?? '';
+  const seat = row.seat?.trim() ?? '';
+  if (roomText === '') {
+    if (seat !== '') problems.push({ line: row.line, message: `seat ${seat} is given without a room` });
+    return {};
+  }
+  const room = RoomName.safeParse(roomText);
+  if (!room.success) {
+    problems.push({ line: row.line, message: room.error.issues[0]!.message });
+    return {};
+  }
+  if (seat === '') return { room: room.data };
+  const problem = seatLabelProblem(seat);
+  if (problem) {
+    problems.push({ line: row.line, message: problem });
+    return { room: room.data };
+  }
+  const key = `${room.data.toLocaleLowerCase()}\u0000${seat.toUpperCase()}`;
+  const first = firstLineOfSeat.get(key);
+  if (first !== undefined) problems.push({ line: row.line, message: `seat ${seat} in ${room.data} is already given on line ${first}` });
+  else firstLineOfSeat.set(key, row.line);
+  return { room: room.data, seat };
+}
+
+// In the import's transaction: each room named must be a room of the session, each seat one of its free
+// seats (locked until the import commits). Sets roomId and the seat's stored spelling.
+async function placeParticipants(tx: Tx, sessionName: string, sessionId: number, participants: ImportedParticipant[]): Promise<RosterProblem[]> {
+  const placed = participants.filter((participant) => participant.room !== undefined);
+  if (placed.length === 0) return [];
+  const problems: RosterProblem[] = [];
+  const session = await findSessionByName(tx, sessionName);
+  const rooms = await roomsOfSession(tx, sessionId);
+  const seatsOfRoom = new Map<number, Map<string, { label: string; holderId: number | null }>>();
+  for (const participant of placed) {
+    const room = rooms.find((candidate) => sameRoomName(candidate.name, participant.room!));
+    if (!room) {
+      problems.push({ line: participant.line, message: `"${sessionName}" has no room "${participant.room}" (add it first: npm run cli -- room add "${sessionName}" "${participant.room}")` });
+      continue;
+    }
+    participant.roomId = room.id;
+    if (participant.seat === undefined) continue;
+    if (session?.seating === 'none') {
+      problems.push({ line: participant.line, message: `"${sessionName}" does not seat participants (seating none): set it first with npm run cli -- session set "${sessionName}" --seating fixed` });
+      continue;
+    }
+    let seats = seatsOfRoom.get(room.id);
+    if (!seats) {
+      seats = new Map((await lockSeatsOfRoom(tx, room.id)).map((seat) => [seat.label.toUpperCase(), seat]));
+      seatsOfRoom.set(room.id, seats);
+    }
+    const seat = seats.get(participant.seat.toUpperCase());
+    if (!seat) problems.push({ line: participant.line, message: `${room.name} has no seat ${participant.seat} in its seat plan` });
+    else if (seat.holderId !== null) problems.push({ line: participant.line, message: `seat ${seat.label} in ${room.name} is already held by another participant` });
+    else participant.seat = seat.label;
+  }
+  return problems;
 }
 
 export function findShortCodes(participants: ImportedParticipant[]): ShortCodes | undefined {
@@ -118,7 +191,10 @@ export async function importRoster(db: Database, sessionName: string, rows: Rost
           })),
       );
     }
+    const placeProblems = await placeParticipants(tx, sessionName, sessionId, participants);
+    if (placeProblems.length > 0) throw new RosterRejectedError(placeProblems);
     await insertParticipants(tx, sessionId, participants);
+    if (participants.some((participant) => participant.seat !== undefined)) await holdRosterSeats(tx, sessionId);
     return participants;
   });
   return { participants: imported, shortCodes };

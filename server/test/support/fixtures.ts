@@ -25,12 +25,13 @@ export interface SessionOptions {
   closesAt?: string;
   timeZone?: string;
   continueUrl?: string;
+  seating?: 'none' | 'fixed' | 'at_check_in';
 }
 
 export async function createSession(sql: mysql.Connection, options: SessionOptions = {}): Promise<number> {
   const [result] = await sql.query<mysql.ResultSetHeader>(
-    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url)
-     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating)
+     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?)`,
     [
       `Session ${uniqueCode()}`,
       options.lockPolicy ?? 'address',
@@ -39,9 +40,33 @@ export async function createSession(sql: mysql.Connection, options: SessionOptio
       options.closesAt ? new Date(options.closesAt) : null,
       options.timeZone ?? 'UTC',
       options.continueUrl ?? null,
+      options.seating ?? 'none',
     ],
   );
   return result.insertId;
+}
+
+// A room of the session with seats `labels` (in plan order, each with a random draw), its participants put in it.
+export async function createRoom(
+  sql: mysql.Connection,
+  sessionId: number,
+  options: { name?: string; seats?: string[]; allowedNetworks?: string[]; participants?: TestParticipant[] } = {},
+): Promise<{ id: number; name: string }> {
+  const name = options.name ?? `Room ${uniqueCode()}`;
+  const [result] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, allowed_networks, created_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
+    sessionId,
+    name,
+    options.allowedNetworks?.join(',') ?? null,
+  ]);
+  const id = result.insertId;
+  const seats = options.seats ?? [];
+  for (let start = 0; start < seats.length; start += 500) {
+    const batch = seats.slice(start, start + 500);
+    await sql.query(`INSERT INTO seats (room_id, label, position, draw) VALUES ${batch.map(() => '(?, ?, ?, FLOOR(RAND() * 2147483648))').join(', ')}`, batch.flatMap((label, index) => [id, label, start + index]));
+  }
+  const codes = (options.participants ?? []).map((participant) => participant.code);
+  if (codes.length > 0) await sql.query('UPDATE participants SET room_id = ? WHERE code IN (?)', [id, codes]);
+  return { id, name };
 }
 
 export async function createParticipants(

@@ -77,6 +77,29 @@ export function StartScreen() {
       </p>
       <h1 id="start-title">{intl.formatMessage({ id: 'start.welcome' }, { name: participant.fullName })}</h1>
       <p className="device-binding">{intl.formatMessage({ id: 'start.binding' }, { code })}</p>
+      {current.data.placement && (
+        <section className="placement" aria-labelledby="placement-title" data-testid="placement">
+          <h2 id="placement-title" className="visually-hidden">
+            {intl.formatMessage({ id: 'start.placement' })}
+          </h2>
+          <dl>
+            <div>
+              <dt>{intl.formatMessage({ id: 'start.room' })}</dt>
+              <dd>
+                <bdi>{current.data.placement.room}</bdi>
+              </dd>
+            </div>
+            {current.data.placement.seat !== null && (
+              <div>
+                <dt>{intl.formatMessage({ id: 'start.seat' })}</dt>
+                <dd>
+                  <bdi dir="ltr">{current.data.placement.seat}</bdi>
+                </dd>
+              </div>
+            )}
+          </dl>
+        </section>
+      )}
       <dl className="facts">
         <div>
           <dt>{intl.formatMessage({ id: 'start.exam' })}</dt>

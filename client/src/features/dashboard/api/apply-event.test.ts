@@ -9,11 +9,13 @@ const row: ProctorParticipant = {
   throttled: false,
   withdrawn: false,
   sessionId: 1,
+  room: null,
+  seat: null,
 };
 const at = '2026-01-01T08:02:00.000Z';
 const event = (overrides: Partial<StreamEvent>): StreamEvent => ({
   id: 10, type: 'reentered', code: row.code, ip: '10.0.0.2', device: 'bbbb2222', at, userAgent: 'Chrome/150', actor: null, reason: null, statusAfter: 'in_progress',
-  lockedIpBefore: '10.0.0.1', lockedIpAfter: '10.0.0.1', lockedDeviceBefore: 'aaaa1111', lockedDeviceAfter: 'aaaa1111', sessionId: null, ...overrides,
+  lockedIpBefore: '10.0.0.1', lockedIpAfter: '10.0.0.1', lockedDeviceBefore: 'aaaa1111', lockedDeviceAfter: 'aaaa1111', sessionId: null, seat: null, ...overrides,
 });
 
 describe('applyEvent', () => {
@@ -21,6 +23,12 @@ describe('applyEvent', () => {
     expect(applyEvent(row, event({ type: 'device_conflict' }))).toEqual({
       ...row, refusedAttempts: 1, openConflict: true, lastRefused: { eventId: 10, kind: 'device_conflict', ip: '10.0.0.2', device: 'bbbb2222', userAgent: 'Chrome/150', at },
     });
+  });
+
+  it('when a check-in gives the participant a seat, then the row shows it; a room_full refusal leaves the row as it was', () => {
+    const fresh = { ...row, status: 'unused' as const, lockedIp: null, lockedDevice: null, lockedUserAgent: null, deviceLockedAt: null, enteredAt: null, pendingRequest: null, room: 'Hall A' };
+    expect(applyEvent(fresh, event({ type: 'checked_in', seat: 'B7', lockedIpAfter: '10.0.0.2', lockedDeviceAfter: 'bbbb2222' }))).toMatchObject({ room: 'Hall A', seat: 'B7', status: 'in_progress', lockedIp: '10.0.0.2' });
+    expect(applyEvent(fresh, event({ type: 'room_full' }))).toEqual(fresh);
   });
 
   it('when the holder\'s own key is refused from another address as a copy, then the row shows an open conflict of that kind', () => {

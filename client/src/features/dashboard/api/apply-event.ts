@@ -45,6 +45,7 @@ export function applyEvent(participant: ProctorParticipant, event: StreamEvent):
     pendingRequest: EVENT_RULES[event.type].request === 'closes' ? null : participant.pendingRequest,
     throttled: EVENT_RULES[event.type].unthrottles ? false : participant.throttled,
     withdrawn: roster === 'withdraws' ? true : roster === 'reinstates' ? false : participant.withdrawn,
+    seat: event.seat,
   };
 }
 

@@ -27,6 +27,9 @@ const STATUS_ICON: Record<ParticipantStatus, string> = { unused: '○', in_progr
 const ROW_HEIGHT = 44;
 const CARD_HEIGHT = 176;
 
+// Room and seat as proctors read them off a seat plan: "Hall A · B7".
+const placeText = (p: ProctorParticipant) => (p.room === null ? '' : p.seat === null ? p.room : `${p.room} · ${p.seat}`);
+
 // What the conflict feed lists and the table's "needs attention" filter shows.
 export const needsAttention = (p: ProctorParticipant) => p.openConflict || p.pendingRequest !== null;
 
@@ -58,7 +61,9 @@ export function ParticipantsTable({ participants, timeZone, onAction, onIncident
   const rows = useMemo(() => {
     const needle = search.trim().toLowerCase();
     const matches = (p: ProctorParticipant) =>
-      foundCode !== undefined ? p.code === foundCode : needle === '' || p.code.toLowerCase().includes(needle) || p.fullName.toLowerCase().includes(needle);
+      foundCode !== undefined
+        ? p.code === foundCode
+        : needle === '' || p.code.toLowerCase().includes(needle) || p.fullName.toLowerCase().includes(needle) || placeText(p).toLowerCase().includes(needle);
     const filtered = participants.filter((p) => (status === 'all' || (status === 'attention' ? needsAttention(p) : p.status === status)) && matches(p));
     const value = (p: ProctorParticipant) => p[sort.key] ?? '';
     return filtered.sort((a, b) => {
@@ -164,6 +169,12 @@ export function ParticipantsTable({ participants, timeZone, onAction, onIncident
                   </span>
                   <span role="cell" className="cell-fullName name">
                     <bdi>{p.fullName}</bdi>
+                    {p.room !== null && (
+                      <span className="tag tag-place">
+                        <span className="visually-hidden">{intl.formatMessage({ id: 'table.place' })}: </span>
+                        <bdi>{placeText(p)}</bdi>
+                      </span>
+                    )}
                     {sessionNames && (
                       <span className="tag tag-session">
                         <span className="visually-hidden">{intl.formatMessage({ id: 'table.session' })}: </span>

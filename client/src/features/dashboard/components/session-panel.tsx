@@ -3,6 +3,7 @@ import { type FormEvent, useId, useRef, useState } from 'react';
 import { type IntlShape, useIntl } from 'react-intl';
 import type { ExamSessionSettings } from '../../../../../contracts/exam-session.ts';
 import { type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
+import { type Seating, seatingModes } from '../../../../../contracts/rooms.ts';
 import { useNow } from '../../../lib/use-now.ts';
 import { utcToWallTime, wallTimeToUtc } from '../../../../../contracts/zoned-time.ts';
 import { sessionSettingsQuery, useChangeSession } from '../api/sessions.ts';
@@ -46,13 +47,8 @@ export function SessionPanel({ sessionId }: { sessionId: number }) {
     <section className="panel session-panel" aria-labelledby="session-title">
       <h2 id="session-title">{intl.formatMessage({ id: 'session.title' })}</h2>
       <dl className="session-facts">
-        <div>
-          <dt>{intl.formatMessage({ id: 'session.policy' })}</dt>
-          <dd>
-            <strong>{intl.formatMessage({ id: `policy.${session.lockPolicy}.name` })}</strong>
-            <span className="muted"> · {intl.formatMessage({ id: `policy.${session.lockPolicy}.hint` })}</span>
-          </dd>
-        </div>
+        <ChoiceFact label={intl.formatMessage({ id: 'session.policy' })} family="policy" choice={session.lockPolicy} />
+        <ChoiceFact label={intl.formatMessage({ id: 'session.seating' })} family="seating" choice={session.seating} />
         <div>
           <dt>{intl.formatMessage({ id: 'session.window' })}</dt>
           <dd>
@@ -128,11 +124,12 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
   const intl = useIntl();
   const change = useChangeSession(session.id);
   const [policy, setPolicy] = useState<LockPolicy>(session.lockPolicy);
+  const [seating, setSeating] = useState<Seating>(session.seating);
   const [opens, setOpens] = useState(session.opensAt ? utcToWallTime(session.opensAt, session.timeZone) : '');
   const [closes, setCloses] = useState(session.closesAt ? utcToWallTime(session.closesAt, session.timeZone) : '');
   const [continueUrl, setContinueUrl] = useState(session.continueUrl ?? '');
   const [reason, setReason] = useState('');
-  const ids = { title: useId(), policy: useId(), opens: useId(), closes: useId(), continueUrl: useId(), continueHint: useId(), reason: useId() };
+  const ids = { title: useId(), opens: useId(), closes: useId(), continueUrl: useId(), continueHint: useId(), reason: useId() };
   const dialogRef = useRef<HTMLDialogElement>(null);
   const openModal = (dialog: HTMLDialogElement | null) => {
     dialogRef.current = dialog;
@@ -147,6 +144,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         version: session.version,
         reason: reason.trim(),
         lockPolicy: policy,
+        seating,
         opensAt: opens ? wallTimeToUtc(opens, session.timeZone) : null,
         closesAt: closes ? wallTimeToUtc(closes, session.timeZone) : null,
         continueUrl: continueUrl.trim() === '' ? null : continueUrl.trim(),
@@ -159,16 +157,8 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
     <dialog ref={openModal} className="dialog" aria-labelledby={ids.title} onClose={onClose}>
       <form onSubmit={submit}>
         <h2 id={ids.title}>{intl.formatMessage({ id: 'session.dialog.title' }, { name: session.name })}</h2>
-        <div className="field">
-          <label htmlFor={ids.policy}>{intl.formatMessage({ id: 'session.policy' })}</label>
-          <select id={ids.policy} value={policy} onChange={(e) => setPolicy(e.target.value as LockPolicy)}>
-            {lockPolicies.map((candidate) => (
-              <option key={candidate} value={candidate}>
-                {intl.formatMessage({ id: `policy.${candidate}.name` })} — {intl.formatMessage({ id: `policy.${candidate}.hint` })}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ChoiceField label={intl.formatMessage({ id: 'session.policy' })} family="policy" choices={lockPolicies} value={policy} onChange={setPolicy} />
+        <ChoiceField label={intl.formatMessage({ id: 'session.seating' })} family="seating" choices={seatingModes} value={seating} onChange={setSeating} />
         <div className="field-pair">
           <div className="field">
             <label htmlFor={ids.opens}>{intl.formatMessage({ id: 'session.dialog.opens' }, { zone: session.timeZone })}</label>
@@ -198,5 +188,37 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         </div>
       </form>
     </dialog>
+  );
+}
+
+// A setting chosen from a fixed list, each choice shown with its name and what it means (the catalog's
+// `<family>.<choice>.name` and `.hint`).
+function ChoiceField<T extends string>({ label, family, choices, value, onChange }: { label: string; family: string; choices: readonly T[]; value: T; onChange: (value: T) => void }) {
+  const intl = useIntl();
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {choices.map((choice) => (
+          <option key={choice} value={choice}>
+            {intl.formatMessage({ id: `${family}.${choice}.name` })} — {intl.formatMessage({ id: `${family}.${choice}.hint` })}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function ChoiceFact({ label, family, choice }: { label: string; family: string; choice: string }) {
+  const intl = useIntl();
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        <strong>{intl.formatMessage({ id: `${family}.${choice}.name` })}</strong>
+        <span className="muted"> · {intl.formatMessage({ id: `${family}.${choice}.hint` })}</span>
+      </dd>
+    </div>
   );
 }

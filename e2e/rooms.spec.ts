@@ -1,0 +1,61 @@
+import type mysql from 'mysql2/promise';
+import { expect, test } from './support/fixtures.ts';
+import { catalog, expectAccessible } from './support/catalogs.ts';
+
+for (const [index, language] of (['en', 'ar'] as const).entries()) {
+  const t = catalog(language);
+
+  test(`${language}: a participant whose seat is drawn at check-in sees room and seat, large, and keeps them after a reload; the proctor sees them on the row`, async ({ participant, proctor, createParticipant, sql }) => {
+    const person = await createParticipant({ lockPolicy: 'device' });
+    await sql.query("UPDATE exam_sessions SET seating = 'at_check_in' WHERE id = ?", [person.sessionId]);
+    const [room] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [person.sessionId, 'Hall A']);
+    await sql.query('INSERT INTO seats (room_id, label, position, draw) VALUES (?, ?, 0, 7), (?, ?, 1, 3)', [room.insertId, 'B7', room.insertId, 'B8']);
+    await sql.query('UPDATE participants SET room_id = ? WHERE code = ?', [room.insertId, person.code]);
+    const device = await participant(`127.0.47.${index + 1}`, 0, { locale: language });
+
+    await device.checkIn(person);
+
+    await expect(device.page).toHaveURL(/\/start$/);
+    const placement = device.page.getByTestId('placement');
+    await expect(placement.getByText(t['start.room']!)).toBeVisible();
+    await expect(placement.getByText('Hall A')).toBeVisible();
+    await expect(placement.getByText(t['start.seat']!)).toBeVisible();
+    const seat = (await placement.locator('dd bdi').nth(1).textContent())!;
+    expect(['B7', 'B8']).toContain(seat);
+    // Read from arm's length: at least twice the size of the page's text.
+    const sizes = await placement.locator('dd').first().evaluate((dd) => [parseFloat(getComputedStyle(dd).fontSize), parseFloat(getComputedStyle(document.body).fontSize)]);
+    expect(sizes[0]!).toBeGreaterThanOrEqual(2 * sizes[1]!);
+    await expect(device.page.locator('html')).toHaveAttribute('dir', language === 'ar' ? 'rtl' : 'ltr');
+    await expectAccessible(device.page, 'start screen with room and seat');
+    await device.page.reload();
+    await expect(device.page.getByTestId('placement')).toContainText(seat);
+
+    const watcher = await proctor(0, { locale: language });
+    await watcher.openDashboard(person.sessionId);
+    const row = watcher.page.locator('.grid-scroll [role="row"]', { hasText: person.code });
+    await expect(row.locator('.tag-place')).toContainText(`Hall A · ${seat}`);
+    await watcher.page.getByRole('searchbox', { name: t['table.search.label'] }).fill(seat);
+    await expect(watcher.page.locator('.grid-scroll [role="row"]')).toHaveCount(1);
+  });
+
+  test(`${language}: a participant whose room is full is told so in their language, with the next step`, async ({ participant, createParticipant, sql }) => {
+    const person = await createParticipant({ lockPolicy: 'device' });
+    await sql.query("UPDATE exam_sessions SET seating = 'at_check_in' WHERE id = ?", [person.sessionId]);
+    const [room] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [person.sessionId, 'Hall Z']);
+    // The room's one seat is held by someone who checked in before.
+    const [earlier] = await sql.query<mysql.ResultSetHeader>(
+      "INSERT INTO participants (session_id, code, full_name, status, status_updated_at, room_id, seat) VALUES (?, ?, 'Grace Hopper', 'unused', UTC_TIMESTAMP(3), ?, 'Z1')",
+      [person.sessionId, `Z${person.code}`, room.insertId],
+    );
+    await sql.query('INSERT INTO seats (room_id, label, position, draw, holder_id) VALUES (?, ?, 0, 1, ?)', [room.insertId, 'Z1', earlier.insertId]);
+    await sql.query('UPDATE participants SET room_id = ? WHERE code = ?', [room.insertId, person.code]);
+    const device = await participant(`127.0.47.${index + 11}`, 0, { locale: language });
+
+    await device.checkIn(person);
+
+    const alert = device.page.getByRole('alert');
+    await expect(alert).toContainText(t['error.room_full.title']!);
+    await expect(alert).toContainText(t['error.room_full.detail']!);
+    await expectAccessible(device.page, 'room full');
+  });
+}
