@@ -38,6 +38,7 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   reinstated: { conflictOpen: false },
   renamed: {},
   incident_recorded: {},
+  seat_changed: {},
   session_changed: {},
   proctor_account_changed: {},
   admission_key_rotated: {},

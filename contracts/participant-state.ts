@@ -38,6 +38,8 @@ export const auditEventTypes = [
   'renamed',
   // A proctor wrote down what happened (contracts/incidents.ts), for a participant or a whole session.
   'incident_recorded',
+  // A proctor moved the participant to another room or seat, or freed their seat (the row's room and seat say where).
+  'seat_changed',
   'session_changed',
   'proctor_account_changed',
   // An operator rotated the keys that sign admission tokens (npm run cli -- keys rotate).
@@ -111,6 +113,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   reinstated: { ...NOTHING, status: 'reopen', conflict: 'settles', roster: 'reinstates' },
   renamed: { ...NOTHING, roster: 'renames' },
   incident_recorded: NOTHING,
+  seat_changed: NOTHING,
   // Not participants' events: an exam session's settings changed; a proctor account was added, changed its
   // password, was removed, or had its sessions ended.
   session_changed: NOTHING,

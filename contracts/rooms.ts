@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Reason } from './reason.ts';
 
 // How a session's participants get seats: none; fixed, from the roster; or at_check_in, a free seat of their
 // room drawn at random when their device takes the lock (a roster seat, if given, is kept).
@@ -74,6 +75,31 @@ export function seatPlan(labels: readonly string[]): SeatPlan {
   if (labels.length > MAX_SEATS_PER_ROOM) return { problem: `more than ${MAX_SEATS_PER_ROOM} seats in one room` };
   return { seats: [...labels] };
 }
+
+// A proctor moves a participant to a room and seat, or frees their seat (seat null), or takes them out of
+// every room (room null). `expected`: where the proctor saw them; a change since is refused (stale_update).
+export const SeatChangeRequest = z.object({
+  reason: Reason,
+  room: RoomName.nullable(),
+  seat: SeatLabel.nullable(),
+  expectedRoom: z.string().nullable(),
+  expectedSeat: z.string().nullable(),
+});
+export type SeatChangeRequest = z.infer<typeof SeatChangeRequest>;
+
+// A session's rooms for the dashboard: their seats, and which are free (in plan order).
+export const RoomView = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  capacity: z.number().int().nullable(),
+  seats: z.number().int(),
+  seatsHeld: z.number().int(),
+  freeSeats: z.array(z.string()),
+});
+export type RoomView = z.infer<typeof RoomView>;
+export const RoomsQuery = z.object({ session: z.coerce.number({ error: 'session must be an exam session id' }).int().positive() });
+export const RoomsResponse = z.object({ rooms: z.array(RoomView) });
+export type RoomsResponse = z.infer<typeof RoomsResponse>;
 
 // Where a participant sits, as their start screen shows it.
 export const Placement = z.object({ room: z.string(), seat: z.string().nullable() });

@@ -38,7 +38,7 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     await expect(watcher.page.locator('.grid-scroll [role="row"]')).toHaveCount(1);
   });
 
-  test(`${language}: a participant whose room is full is told so in their language, with the next step`, async ({ participant, createParticipant, sql }) => {
+  test(`${language}: a participant whose room is full is told so in their language; a proctor frees a seat in the dialog and they get it`, async ({ participant, proctor, createParticipant, sql }) => {
     const person = await createParticipant({ lockPolicy: 'device' });
     await sql.query("UPDATE exam_sessions SET seating = 'at_check_in' WHERE id = ?", [person.sessionId]);
     const [room] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [person.sessionId, 'Hall Z']);
@@ -57,5 +57,25 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     await expect(alert).toContainText(t['error.room_full.title']!);
     await expect(alert).toContainText(t['error.room_full.detail']!);
     await expectAccessible(device.page, 'room full');
+
+    // A proctor frees the seat of the one who sits there (with the keyboard), and the participant tries again.
+    const watcher = await proctor(0, { locale: language });
+    await watcher.openDashboard(person.sessionId);
+    const row = watcher.page.locator('.grid-scroll [role="row"]', { hasText: `Z${person.code}` });
+    await expect(row.locator('.tag-place')).toContainText('Hall Z · Z1');
+    await row.getByRole('button', { name: `${t['table.seat']!} Z${person.code}` }).click();
+    const dialog = watcher.page.getByRole('dialog', { name: t['seatDialog.title'] });
+    await expect(dialog.getByLabel(t['start.room']!)).toBeFocused();
+    await dialog.getByLabel(t['start.seat']!).selectOption({ label: t['seatDialog.noSeat']! });
+    await dialog.getByLabel(t['dialog.reason']!).fill('seat Z1 is broken');
+    await expectAccessible(watcher.page, 'seat dialog', 'dialog[open]');
+    await watcher.page.keyboard.press('Tab');
+    await dialog.getByRole('button', { name: t['seatDialog.save'] }).press('Enter');
+    await expect(dialog).toBeHidden();
+    await expect(row.locator('.tag-place')).toHaveText(/Hall Z$/);
+
+    await device.checkIn(person);
+    await expect(device.page).toHaveURL(/\/start$/);
+    await expect(device.page.getByTestId('placement')).toContainText('Z1');
   });
 }

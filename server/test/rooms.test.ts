@@ -8,6 +8,7 @@ import { verifyAuditLog } from '../src/audit/audit-verify.ts';
 import { runCli } from './support/cli-process.ts';
 import { auditRows, createParticipants, createRoom, participantRow, type TestParticipant, timePasses, uniqueCode } from './support/fixtures.ts';
 import { deviceAddress, TestDevice } from './support/http-client.ts';
+import { logInProctor } from './support/proctor-client.ts';
 import { useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
@@ -156,7 +157,66 @@ describe('rooms, seat plans and the roster from the command line', () => {
     expect((await cli('room', 'add', session, 'Hall A', '--seats', 'A1,B1-B4')).stdout).toContain('(2 seat(s) added, 2 removed)');
     expect((await cli('room', 'add', session, 'Hall A', '--seats', 'A1-A0')).stderr).toContain('counts down');
 
+    // An operator moves a participant to a free seat, and out of every room.
+    expect((await cli('participant', 'seat', codes[2]!, '--room', 'Hall A', '--seat', 'B2')).stdout).toContain(`${codes[2]} (Cy Three): in_progress`);
+    expect((await cli('room', 'list', session)).stdout).toContain('Hall A: 2 of 5 seats held');
+    expect((await cli('participant', 'seat', codes[2]!, '--room', 'Hall A', '--seat', 'A1')).stderr.trim()).toBe('Seat A1 in Hall A is held by another participant. Free it first, or choose another seat.');
+    expect((await cli('participant', 'seat', codes[2]!, '--no-room', '--seat', 'B2')).stderr).toContain('--seat needs --room.');
+    expect((await cli('participant', 'seat', codes[2]!, '--no-room')).stdout).not.toContain('Hall');
+
     expect((await verifyAuditLog(env.database.db)).violations).toEqual([]);
+  });
+});
+
+describe('proctors move seats', () => {
+  it('when a proctor frees a seat, the refused participant of the full room gets it; a move to a taken seat, from a stale view, or to no such room or seat changes nothing', async () => {
+    const participants = await createParticipants(env.database.sql, 3, { session: { lockPolicy: 'device', seating: 'at_check_in' } });
+    const [first, second, third] = participants as [TestParticipant, TestParticipant, TestParticipant];
+    const room = await createRoom(env.database.sql, first.sessionId, { name: 'Hall M', seats: ['M1', 'M2'], participants });
+    const other = await createRoom(env.database.sql, first.sessionId, { name: 'Hall N', seats: ['N1'] });
+    const firstDevice = new TestDevice('127.0.48.1');
+    const firstSeat = (await firstDevice.checkIn(env.server.baseUrl, first)).json.placement.seat as string;
+    const secondSeat = (await new TestDevice('127.0.48.2').checkIn(env.server.baseUrl, second)).json.placement.seat as string;
+    const thirdDevice = new TestDevice('127.0.48.3');
+    expect((await thirdDevice.checkIn(env.server.baseUrl, third)).json.error.code).toBe('room_full');
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+
+    const rooms = await proctor.get(`/api/proctor/rooms?session=${first.sessionId}`);
+    expect(rooms.json.rooms).toEqual([
+      { id: room.id, name: 'Hall M', capacity: null, seats: 2, seatsHeld: 2, freeSeats: [] },
+      { id: other.id, name: 'Hall N', capacity: null, seats: 1, seatsHeld: 0, freeSeats: ['N1'] },
+    ]);
+
+    const seat = (code: string, body: object) => proctor.post(`/api/proctor/participants/${code}/seat`, { reason: 'seat plan', ...body });
+    const auditCount = async () => (await auditRows(env.database.sql, first.code)).length + (await auditRows(env.database.sql, second.code)).length;
+    const before = await auditCount();
+    const refusals = [
+      [await seat(first.code, { room: 'Hall M', seat: secondSeat, expectedRoom: 'Hall M', expectedSeat: firstSeat }), 409, 'seat_taken'],
+      [await seat(first.code, { room: 'Hall N', seat: 'N1', expectedRoom: 'Hall M', expectedSeat: secondSeat }), 409, 'stale_update'],
+      [await seat(first.code, { room: 'Hall Q', seat: null, expectedRoom: 'Hall M', expectedSeat: firstSeat }), 404, 'not_found'],
+      [await seat(first.code, { room: 'Hall N', seat: 'N9', expectedRoom: 'Hall M', expectedSeat: firstSeat }), 404, 'not_found'],
+      [await seat(first.code, { room: null, seat: 'N1', expectedRoom: 'Hall M', expectedSeat: firstSeat }), 400, 'invalid_input'],
+      [await seat(first.code, { room: 'Hall N', seat: 'N 1', expectedRoom: 'Hall M', expectedSeat: firstSeat }), 400, 'invalid_input'],
+    ] as const;
+    expect(refusals.map(([response]) => [response.status, response.json.error?.code])).toEqual(refusals.map(([, status, code]) => [status, code]));
+    expect(await auditCount()).toBe(before);
+
+    // The first participant moves to the other room; their seat in Hall M is free, and the refused one gets it.
+    const moved = await seat(first.code, { room: 'hall n', seat: 'n1', expectedRoom: 'Hall M', expectedSeat: firstSeat });
+    expect([moved.status, moved.json.participant.room, moved.json.participant.seat]).toEqual([200, 'Hall N', 'N1']);
+    const retry = await thirdDevice.checkIn(env.server.baseUrl, third);
+    expect([retry.status, retry.json.placement]).toEqual([200, { room: 'Hall M', seat: firstSeat }]);
+    // Their own check-in now shows where they sit.
+    expect((await firstDevice.checkIn(env.server.baseUrl, first)).json.placement).toEqual({ room: 'Hall N', seat: 'N1' });
+
+    // Freed: no seat, same room, and their seat row is free again.
+    const freed = await seat(second.code, { room: 'Hall M', seat: null, expectedRoom: 'Hall M', expectedSeat: secondSeat });
+    expect([freed.json.participant.room, freed.json.participant.seat]).toEqual(['Hall M', null]);
+    expect((await proctor.get(`/api/proctor/rooms?session=${first.sessionId}`)).json.rooms[0].freeSeats).toEqual([secondSeat]);
+    const [moveRow] = (await auditRows(env.database.sql, first.code)).filter((row) => row.event_type === 'seat_changed');
+    expect([moveRow!.room_id, moveRow!.seat, moveRow!.actor, moveRow!.reason]).toEqual([other.id, 'N1', proctor.username, 'seat plan']);
+    const violations = (await verifyAuditLog(env.database.db)).violations.filter((violation) => [first.code, second.code, third.code].includes(violation.code));
+    expect(violations).toEqual([]);
   });
 });
 

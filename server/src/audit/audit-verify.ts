@@ -248,9 +248,10 @@ async function verifyOtherChains(handle: SqlHandle, began: Date, sealedHead: (ch
 const sameSeat = (a: { room_id: number | null; seat: string | null }, b: { room_id: number | null; seat: string | null }) =>
   (a.room_id === null ? null : Number(a.room_id)) === (b.room_id === null ? null : Number(b.room_id)) && a.seat === b.seat;
 
-// A participant's rows since rooms exist (migration 021) carry the seat they held after each event. A seat
-// appears on an admission (drawn at check-in) or is there from the first row (the roster's); any other
-// change, and a participant row whose seat is not the one of their last row, was made around the service.
+// A participant's rows since rooms exist (migration 021) carry the room and seat they held after each event.
+// A seat appears on an admission (drawn at check-in), is there from the first row (the roster's), or is
+// moved by a proctor (seat_changed); any other change, and a participant row whose place is not the one of
+// their last row, was made around the service.
 function seatHistoryViolations(participant: ParticipantRowData, rows: EventRow[]): Violation[] {
   // In chain order (ids from several Galera nodes are not in commit order).
   const ordered = [...rows].sort((a, b) => (a.chain_seq === null ? -1 : Number(a.chain_seq)) - (b.chain_seq === null ? -1 : Number(b.chain_seq)) || Number(a.id) - Number(b.id));
@@ -259,8 +260,10 @@ function seatHistoryViolations(participant: ParticipantRowData, rows: EventRow[]
   const violations: Violation[] = [];
   for (let i = 1; i < placed.length; i++) {
     const [before, event] = [placed[i - 1]!, placed[i]!];
-    if (before.seat === event.seat || (before.seat === null && EVENT_RULES[event.event_type].admits)) continue;
-    violations.push({ invariant: 6, code: participant.code, message: `the seat went from ${before.seat ?? 'none'} to ${event.seat ?? 'none'} on a ${event.event_type} row`, eventIds: [Number(before.id), Number(event.id)] });
+    if (event.event_type === 'seat_changed') continue;
+    if (sameSeat(before, event) || (before.seat === null && Number(before.room_id) === Number(event.room_id) && EVENT_RULES[event.event_type].admits)) continue;
+    const place = (row: EventRow) => (row.seat === null ? 'no seat' : `seat ${row.seat}`) + ` in room ${row.room_id}`;
+    violations.push({ invariant: 6, code: participant.code, message: `went from ${place(before)} to ${place(event)} on a ${event.event_type} row`, eventIds: [Number(before.id), Number(event.id)] });
   }
   if (last && (last.room_id !== null || participant.room_id !== null) && !sameSeat(last, participant)) {
     violations.push({ invariant: 6, code: participant.code, message: `holds seat ${participant.seat ?? 'none'}, but their last audit row says ${last.seat ?? 'none'}`, eventIds: [Number(last.id)] });
@@ -273,8 +276,8 @@ function seatHistoryViolations(participant: ParticipantRowData, rows: EventRow[]
 async function seatHolderViolations(handle: SqlHandle): Promise<Violation[]> {
   const rows = await handle.rows<RowDataPacket & { code: string | null; seat: string; problem: string }>(
     `SELECT p.code, p.seat, 'twice' AS problem FROM participants p
-       JOIN participants q ON q.room_id = p.room_id AND q.seat = p.seat AND q.id <> p.id
-      WHERE p.seat IS NOT NULL
+       JOIN (SELECT room_id, seat FROM participants WHERE seat IS NOT NULL GROUP BY room_id, seat HAVING COUNT(*) > 1) twice
+         ON twice.room_id = p.room_id AND twice.seat = p.seat
      UNION ALL
      SELECT p.code, p.seat, 'holder' AS problem FROM participants p
        LEFT JOIN seats s ON s.room_id = p.room_id AND s.label = p.seat

@@ -30,7 +30,7 @@ import { addSubscription, dropSubscription, subscriptions } from '../webhooks/we
 import { createToken, parseScopes, recentUses, revoke, tokens } from '../api-tokens/api-tokens.service.ts';
 import { apiTokenScopes } from '../../../contracts/api-tokens.ts';
 import { addProctor, removeProctor, revokeProctorSessions } from '../proctor-auth/proctor-auth.service.ts';
-import { resetLocks, setExpired } from '../proctor/proctor.service.ts';
+import { moveSeat, resetLocks, setExpired } from '../proctor/proctor.service.ts';
 import { MIN_CODE_BITS } from '../roster/participant-codes.ts';
 import { RosterRejectedError, type RosterRow, ShortCodesError, importRoster } from '../roster/roster.service.ts';
 import { type RoomSetup, roomsOfSessionNamed, setUpRoom } from '../exam-sessions/session-rooms.service.ts';
@@ -50,6 +50,7 @@ Commands:
   room add <session> <room> [options]             Add or change a room of a session: capacity, seat plan, networks
   room list <session>                             Show a session's rooms with their seats and networks
   participant expire <code> [--reason TEXT]       Mark a participant's code as expired: no more check-ins
+  participant seat <code> --room NAME [--seat S]  Move a participant to another room or seat, or free their seat
   participant reset <code> [--reason TEXT]        Clear a participant's device lock
   throttle clear <code> | --address IP            Let a throttled participant or address try again at once
   proctor add <username>                          Create a proctor account (or set a new password)
@@ -84,9 +85,13 @@ Options:
   --allow-short-codes   Import codes short enough to be guessed (the attempt limits then only slow guessers)`,
   participant: `Usage: npm run cli -- participant expire <code> [--reason TEXT]
        npm run cli -- participant reset <code> [--reason TEXT]
+       npm run cli -- participant seat <code> --room NAME [--seat LABEL] [--reason TEXT]
+       npm run cli -- participant seat <code> --no-room [--reason TEXT]
 
 expire   Marks the code as expired: further check-ins are refused with "code_expired". Audited.
-reset    Clears the participant's device lock so that the next device to check in takes it. Audited.`,
+reset    Clears the participant's device lock so that the next device to check in takes it. Audited.
+seat     Moves the participant to a room of their session and a free seat of it (without --seat: no seat,
+         which frees theirs), or out of every room. Audited.`,
   throttle: `Usage: npm run cli -- throttle clear <code> [--reason TEXT]
        npm run cli -- throttle clear --address IP [--reason TEXT]
 
@@ -339,7 +344,8 @@ function parseSessionChange(values: Record<string, string | boolean | undefined>
 
 function describe(participant: ProctorParticipant): string {
   const lock = participant.lockedIp ? `locked to ${participant.lockedIp} since ${participant.deviceLockedAt}` : 'no device lock';
-  return `${participant.code} (${participant.fullName}): ${participant.status}, ${lock}`;
+  const place = participant.room === null ? '' : `, ${participant.room}${participant.seat === null ? ' (no seat)' : ` seat ${participant.seat}`}`;
+  return `${participant.code} (${participant.fullName}): ${participant.status}, ${lock}${place}`;
 }
 
 function parseCode(raw: string | undefined): string {
@@ -431,9 +437,17 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
   },
 
   async participant(command, args, values, actor) {
-    if (command !== 'expire' && command !== 'reset') throw usage('participant', command === undefined ? 'Which participant command?' : `Unknown participant command "${command}".`);
+    if (command !== 'expire' && command !== 'reset' && command !== 'seat') throw usage('participant', command === undefined ? 'Which participant command?' : `Unknown participant command "${command}".`);
     const code = parseCode(expectArguments('participant', args, 1)[0]);
     const reason = typeof values.reason === 'string' ? values.reason : null;
+    if (command === 'seat') {
+      if ((typeof values.room === 'string') === (values['no-room'] === true)) throw usage('participant', 'Give either --room NAME or --no-room.');
+      if (values['no-room'] && values.seat !== undefined) throw usage('participant', '--seat needs --room.');
+      const room = typeof values.room === 'string' ? values.room : null;
+      const seat = typeof values.seat === 'string' ? values.seat : null;
+      out(describe(await withDatabase(({ db }) => moveSeat(db, code, { room, seat }, reason ?? 'moved with the CLI', actor))));
+      return 0;
+    }
     const [participant] = await withDatabase(({ db }) =>
       command === 'expire' ? setExpired(db, [code], true, reason, actor) : resetLocks(db, [{ code, expectedIp: undefined }], reason, actor),
     );
@@ -707,6 +721,9 @@ async function run(argv: string[]): Promise<number> {
       'lock-policy': { type: 'string' },
       networks: { type: 'string' },
       'no-networks': { type: 'boolean' },
+      room: { type: 'string' },
+      seat: { type: 'string' },
+      'no-room': { type: 'boolean' },
       opens: { type: 'string' },
       closes: { type: 'string' },
       'time-zone': { type: 'string' },

@@ -108,6 +108,14 @@ export class RoomFullError extends AppError {
   }
 }
 
+export class SeatTakenError extends AppError {
+  readonly code = 'seat_taken';
+  readonly status = 409;
+  constructor(room: string, seat: string) {
+    super(`Seat ${seat} in ${room} is held by another participant. Free it first, or choose another seat.`);
+  }
+}
+
 export class StaleUpdateError extends AppError {
   readonly code = 'stale_update';
   readonly status = 409;

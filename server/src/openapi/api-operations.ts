@@ -37,6 +37,7 @@ import { AttendanceRecord, RecordQuery, SealSummary } from '../../../contracts/a
 import { Incident, IncidentsQuery, IncidentsResponse, RecordIncidentRequest } from '../../../contracts/incidents.ts';
 import { ReceiptLookup, ReceiptParams } from '../../../contracts/receipt.ts';
 import { WebhooksQuery, WebhookSubscriptions } from '../../../contracts/webhooks.ts';
+import { RoomsQuery, RoomsResponse, SeatChangeRequest } from '../../../contracts/rooms.ts';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -199,6 +200,14 @@ export const apiOperations: readonly ApiOperation[] = [
   ).map(([action, summary, body]): ApiOperation => ({
     method: 'post', path: `/api/proctor/participants/:code/${action}`, tag: 'Participants', access: 'proctor-write', summary, params: CodeParam, body, responses: { 200: ActionResponse },
   })),
+  {
+    method: 'post', path: '/api/proctor/participants/:code/seat', tag: 'Participants', access: 'proctor-write',
+    summary: 'Move a participant to another room or seat, or free their seat', params: CodeParam, body: SeatChangeRequest, responses: { 200: ActionResponse },
+  },
+  {
+    method: 'get', path: '/api/proctor/rooms', tag: 'Participants', access: 'proctor-read',
+    summary: "An exam session's rooms, their seats and which are free", query: RoomsQuery, responses: { 200: RoomsResponse },
+  },
   {
     method: 'post', path: '/api/proctor/addresses/let-try-again', tag: 'Participants', access: 'proctor-write',
     summary: 'Let everyone at an address (an IPv6 /64) who failed too often try again',

@@ -216,6 +216,11 @@ export function closePendingRequests(tx: Tx, participantId: number, by: string):
   tx.defer(CLOSE_PENDING_REQUESTS, [by.slice(0, 64), participantId]);
 }
 
+// A proctor moved the participant to another room (or out of every room); their seat goes with the event.
+export function setRoom(tx: Tx, participantId: number, roomId: number | null): void {
+  tx.defer('UPDATE participants SET room_id = ? WHERE id = ?', [roomId, participantId]);
+}
+
 // The participant's place on the roster, as the event's rule says (see EventRule.roster).
 export function setWithdrawn(tx: Tx, participantId: number, at: Date | null): void {
   tx.defer('UPDATE participants SET withdrawn_at = ? WHERE id = ?', [at, participantId]);

@@ -25,7 +25,9 @@ import { listSessions } from '../exam-sessions/exam-sessions.repo.ts';
 import { participantsNeedingAttention, participantsOfSession } from '../participants/participant-view.repo.ts';
 import { sessionsOverview } from '../exam-sessions/exam-sessions.service.ts';
 import { letTryAgain } from '../attempts/attempts.service.ts';
-import { participantViews, resetLocks, setExpired, transferLock } from './proctor.service.ts';
+import { moveSeat, participantViews, resetLocks, setExpired, transferLock } from './proctor.service.ts';
+import { type RoomsResponse, RoomsQuery, SeatChangeRequest } from '../../../contracts/rooms.ts';
+import { freeSeatsOfSession, roomsOfSession } from '../rooms/rooms.repo.ts';
 
 const CSV_PAGE = 2000;
 
@@ -124,6 +126,21 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
     const { reason } = parseBody(StatusChangeRequest, req.body);
     await letTryAgain(db, { code }, reason, proctorActor(req));
     res.json({ participant: (await participantViews(db, [code]))[0] });
+  });
+
+  router.post('/api/proctor/participants/:code/seat', guard.write, requireJsonBody(), async (req, res) => {
+    const code = codeParam(req);
+    const { reason, room, seat, expectedRoom, expectedSeat } = parseBody(SeatChangeRequest, req.body);
+    res.json({ participant: await moveSeat(db, code, { room, seat, expected: { room: expectedRoom, seat: expectedSeat } }, reason, proctorActor(req)) });
+  });
+
+  router.get('/api/proctor/rooms', guard.read, async (req, res) => {
+    const { session } = parseBody(RoomsQuery, req.query);
+    const body: RoomsResponse = await db.read(async (handle) => {
+      const [rooms, free] = [await roomsOfSession(handle, session), await freeSeatsOfSession(handle, session)];
+      return { rooms: rooms.map(({ id, name, capacity, seats, seatsHeld }) => ({ id, name, capacity, seats, seatsHeld, freeSeats: free.get(id) ?? [] })) };
+    });
+    res.json(body);
   });
 
   router.post('/api/proctor/addresses/let-try-again', guard.write, requireJsonBody(), async (req, res) => {

@@ -6,9 +6,11 @@ import { recordEvent } from '../audit/audit.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
 import { normaliseIp } from '../lib/client-ip.ts';
 import type { Actor } from '../lib/http.ts';
-import { CodeExpiredError, InvalidInputError, LockChangedError, NotFoundError } from '../lib/errors.ts';
+import { CodeExpiredError, InvalidInputError, LockChangedError, NotFoundError, SeatTakenError, StaleUpdateError } from '../lib/errors.ts';
 import { proctorParticipant } from '../participants/participant-view.repo.ts';
-import { type LockedParticipant, lockParticipantByCode } from '../participants/participants.repo.ts';
+import { type LockedParticipant, lockParticipantByCode, type SeatTaken, setRoom } from '../participants/participants.repo.ts';
+import { roomsOfSession, sameRoomName } from '../rooms/rooms.repo.ts';
+import { holdSeat, lockSeat, releaseSeat } from '../rooms/seats.repo.ts';
 
 // What the proctor saw of the lock; an action on a lock that changed since is refused. `undefined` skips a
 // check (the CLI acts on what it reads itself, and a device is only compared when the proctor sent one);
@@ -107,4 +109,43 @@ export async function setExpired(db: Database, codes: string[], expired: boolean
     }
   });
   return participantViews(db, codes);
+}
+
+// Where the proctor wants the participant: a room (null: none) and a seat of it (null: none). `expected`:
+// where the proctor saw them; undefined skips the check (the CLI acts on what it reads itself).
+export interface SeatMove {
+  room: string | null;
+  seat: string | null;
+  expected?: { room: string | null; seat: string | null };
+}
+
+// A proctor moves a participant to another room or seat, or frees their seat: one transaction under the
+// participant's row lock, then the seat rows' (the order every check-in takes them in). Refused when the
+// participant sits elsewhere than the proctor saw (stale_update), or the seat is someone else's (seat_taken).
+export async function moveSeat(db: Database, code: string, move: SeatMove, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
+  await withTransaction(db, async (tx) => {
+    const [participant] = (await lockAll(tx, [code])) as [LockedParticipant];
+    const rooms = await roomsOfSession(tx, participant.sessionId);
+    const current = rooms.find((room) => room.id === participant.roomId);
+    if (move.expected && ((current?.name ?? null) !== move.expected.room || participant.seat !== move.expected.seat)) throw new StaleUpdateError(`Where ${code} sits`);
+    const room = move.room === null ? undefined : rooms.find((candidate) => sameRoomName(candidate.name, move.room!));
+    if (move.room !== null && !room) throw new NotFoundError(`This exam session has no room "${move.room}".`);
+    let seat: SeatTaken | undefined;
+    if (move.seat !== null) {
+      if (!room) throw new InvalidInputError('A seat needs a room.', [{ path: 'room', message: 'a seat needs a room' }]);
+      const locked = await lockSeat(tx, room.id, move.seat);
+      if (!locked) throw new NotFoundError(`${room.name} has no seat ${move.seat} in its seat plan.`);
+      if (locked.holderId !== null && locked.holderId !== participant.id) throw new SeatTakenError(room.name, locked.label);
+      seat = locked;
+    }
+    const roomId = room?.id ?? null;
+    if (roomId === participant.roomId && (seat?.label ?? null) === participant.seat) return;
+    if (participant.roomId !== null && participant.seat !== null) releaseSeat(tx, participant.id, { roomId: participant.roomId, label: participant.seat });
+    if (seat) holdSeat(tx, participant.id, seat);
+    if (roomId !== participant.roomId) setRoom(tx, participant.id, roomId);
+    participant.roomId = roomId;
+    participant.seat = seat?.label ?? null;
+    recordEvent(tx, participant, byActor(actor, reason, 'seat_changed'));
+  });
+  return (await participantViews(db, [code]))[0]!;
 }

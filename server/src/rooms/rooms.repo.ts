@@ -45,6 +45,21 @@ export async function roomsOfSession(db: SqlHandle, sessionId: number): Promise<
   return (await db.rows<RoomRow>(ROOMS_OF_SESSION, [sessionId])).map(toRoom);
 }
 
+// Each room's free seats, in plan order.
+export async function freeSeatsOfSession(db: SqlHandle, sessionId: number): Promise<Map<number, string[]>> {
+  const rows = await db.rows<RowDataPacket & { room_id: number; label: string }>(
+    'SELECT s.room_id, s.label FROM seats s JOIN rooms r ON r.id = s.room_id WHERE r.session_id = ? AND s.holder_id IS NULL ORDER BY s.room_id, s.position',
+    [sessionId],
+  );
+  const free = new Map<number, string[]>();
+  for (const row of rows) {
+    const labels = free.get(Number(row.room_id)) ?? [];
+    labels.push(row.label);
+    free.set(Number(row.room_id), labels);
+  }
+  return free;
+}
+
 // Room names compare as the database compares them (case and accents aside), so that "Hall A" in a roster
 // finds the room "hall a" and a second room of that name cannot be made.
 export function sameRoomName(a: string, b: string): boolean {

@@ -63,3 +63,22 @@ export async function takeFreeSeat(tx: Tx, roomId: number, draw: SeatDraw, probe
   const [row] = await tx.rows<RowDataPacket & { label: string; draw: number }>(ANY_FREE_SEAT, [roomId]);
   return row && { roomId, label: row.label, draw: Number(row.draw) };
 }
+
+// A seat named by a proctor, locked; undefined when the room's plan has no such seat (labels compare
+// without case, as the database compares them).
+export async function lockSeat(tx: Tx, roomId: number, label: string): Promise<(SeatTaken & { holderId: number | null }) | undefined> {
+  const [row] = await tx.rows<RowDataPacket & { label: string; draw: number; holder_id: number | null }>(
+    'SELECT label, draw, holder_id FROM seats WHERE room_id = ? AND label = ? FOR UPDATE',
+    [roomId, label],
+  );
+  return row && { roomId, label: row.label, draw: Number(row.draw), holderId: row.holder_id === null ? null : Number(row.holder_id) };
+}
+
+// The participant's old seat row lets go of them (the caller holds the participant's row lock).
+export function releaseSeat(tx: Tx, participantId: number, seat: { roomId: number; label: string }): void {
+  tx.defer('UPDATE seats SET holder_id = NULL WHERE room_id = ? AND label = ? AND holder_id = ?', [seat.roomId, seat.label, participantId]);
+}
+
+export function holdSeat(tx: Tx, participantId: number, seat: SeatTaken): void {
+  tx.defer('UPDATE seats SET holder_id = ? WHERE room_id = ? AND draw = ? AND label = ?', [participantId, seat.roomId, seat.draw, seat.label]);
+}

@@ -50,11 +50,12 @@ export function applyEvent(participant: ProctorParticipant, event: StreamEvent):
 }
 
 // Events whose details the stream does not carry: a new device-change request (its id and expiry), a
-// move to another device (the browser of the attempt it was moved to) and a new name refetch the rows at once; a failed
+// move to another device (the browser of the attempt it was moved to), a new name and a seat change refetch the rows at once; a failed
 // attempt (was it the one that throttles the participant?) within a couple of seconds, so that a hall
 // full of typos costs one refetch, not one each. Undefined: the event alone is enough.
 export function refetchDelayMs(event: StreamEvent): number | undefined {
   const rule = EVENT_RULES[event.type];
-  if (rule.request === 'opens' || rule.lock === 'target' || rule.roster === 'renames') return 150;
+  // A proctor's seat change may have moved the participant to another room, which the stream does not name.
+  if (rule.request === 'opens' || rule.lock === 'target' || rule.roster === 'renames' || event.type === 'seat_changed') return 150;
   return rule.countsFailure ? 2000 : undefined;
 }

@@ -18,6 +18,8 @@ import { ConflictFeed } from './conflict-feed.tsx';
 import { IncidentDialog, type IncidentDraft } from './incident-dialog.tsx';
 import { IncidentsPanel } from './incidents-panel.tsx';
 import { ParticipantsTable } from './participants-table.tsx';
+import { SeatDialog } from './seat-dialog.tsx';
+import { roomsQuery } from '../api/rooms.ts';
 import { SessionPanel } from './session-panel.tsx';
 import { OtherSessionsBanner, SessionSwitcher } from './session-switcher.tsx';
 
@@ -92,9 +94,11 @@ function Dashboard({ username }: { username: string }) {
   const shownSession = participants.data?.session ?? null;
   const sessionNames = new Map((participants.data?.sessions ?? []).map((session) => [session.id, session.name]));
   const settings = useQuery({ ...sessionSettingsQuery(shownSession?.id ?? 0), enabled: shownSession !== null });
+  const rooms = useQuery({ ...roomsQuery(shownSession?.id ?? 0), enabled: shownSession !== null });
   const timeZone = settings.data?.timeZone;
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [incidentDraft, setIncidentDraft] = useState<IncidentDraft | null>(null);
+  const [seating, setSeating] = useState<ProctorParticipant | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [activity, setActivity] = useState<StreamEvent[]>([]);
   const recent = useQuery(recentEventsQuery);
@@ -202,6 +206,8 @@ function Dashboard({ username }: { username: string }) {
             timeZone={timeZone}
             onAction={setPending}
             onIncident={(p) => setIncidentDraft({ sessionId: p.sessionId, participant: { code: p.code, fullName: p.fullName } })}
+            onSeat={setSeating}
+            hasRooms={(rooms.data?.length ?? 0) > 0}
             sessionNames={allSessions ? sessionNames : undefined}
           />
           <AddressUnthrottle onAction={setPending} />
@@ -209,6 +215,7 @@ function Dashboard({ username }: { username: string }) {
       )}
       <ConfirmDialog pending={pending} onClose={() => setPending(null)} />
       <IncidentDialog draft={incidentDraft} participants={list} onClose={() => setIncidentDraft(null)} />
+      <SeatDialog participant={seating} onClose={() => setSeating(null)} />
     </div>
   );
 }

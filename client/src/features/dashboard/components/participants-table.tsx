@@ -41,8 +41,11 @@ export interface ParticipantListProps {
   sessionNames?: Map<number, string>;
 }
 
-// onIncident opens the incident dialog for the participant.
-export function ParticipantsTable({ participants, timeZone, onAction, onIncident, sessionNames }: ParticipantListProps & { onIncident: (participant: ProctorParticipant) => void }) {
+// onIncident opens the incident dialog for the participant; onSeat the seat dialog, offered for a participant
+// with a room or in a session that has rooms (`hasRooms`).
+export function ParticipantsTable({
+  participants, timeZone, onAction, onIncident, onSeat, hasRooms, sessionNames,
+}: ParticipantListProps & { onIncident: (participant: ProctorParticipant) => void; onSeat: (participant: ProctorParticipant) => void; hasRooms: boolean }) {
   const intl = useIntl();
   const [status, setStatus] = useState<ParticipantStatus | 'all' | 'attention'>('all');
   const [search, setSearch] = useState('');
@@ -226,6 +229,12 @@ export function ParticipantsTable({ participants, timeZone, onAction, onIncident
                       {intl.formatMessage({ id: 'table.incident' })}
                       <span className="visually-hidden"> {p.code}</span>
                     </button>
+                    {(hasRooms || p.room !== null) && (
+                      <button type="button" onClick={() => onSeat(p)}>
+                        {intl.formatMessage({ id: 'table.seat' })}
+                        <span className="visually-hidden"> {p.code}</span>
+                      </button>
+                    )}
                   </span>
                 </div>
               );
