@@ -40,6 +40,14 @@ try {
   for (const person of people) {
     await sql.query("INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, ?, 'unused', UTC_TIMESTAMP(3))", [exam.insertId, person.code, person.fullName]);
   }
+  // Two halls with seat plans, seats drawn at check-in: the start screen and the rows show room and seat.
+  await sql.query("UPDATE exam_sessions SET seating = 'at_check_in' WHERE id = ?", [exam.insertId]);
+  for (const [index, hall] of ['Hall A', 'Hall B'].entries()) {
+    const [room] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [exam.insertId, hall]);
+    const labels = Array.from({ length: 10 }, (_, i) => `${hall.at(-1)}${i + 1}`);
+    await sql.query(`INSERT INTO seats (room_id, label, position, draw) VALUES ${labels.map(() => '(?, ?, ?, FLOOR(RAND() * 2147483648))').join(', ')}`, labels.flatMap((label, i) => [room.insertId, label, i]));
+    await sql.query('UPDATE participants SET room_id = ? WHERE code IN (?)', [room.insertId, people.filter((_, i) => i % 2 === index).map((person) => person.code)]);
+  }
   await sql.query("INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, 'PHYS-2001', 'Leila Karimi', 'unused', UTC_TIMESTAMP(3))", [later.insertId]);
   // Another session in the same hall, with a conflict of its own: the dashboard's banner names it.
   const [other] = await sql.query<mysql.ResultSetHeader>("INSERT INTO exam_sessions (name, created_at, lock_policy, time_zone) VALUES ('Chemistry midterm', UTC_TIMESTAMP(3), 'device', 'Europe/Berlin')");
