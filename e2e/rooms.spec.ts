@@ -30,12 +30,38 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     await device.page.reload();
     await expect(device.page.getByTestId('placement')).toContainText(seat);
 
+    // A classmate in the same hall, and one in no room.
+    const classmate = { code: `B${person.code}`, fullName: 'Grace Hopper', sessionId: person.sessionId };
+    await sql.query("INSERT INTO participants (session_id, code, full_name, status, status_updated_at, room_id) VALUES (?, ?, ?, 'unused', UTC_TIMESTAMP(3), ?)", [
+      person.sessionId, classmate.code, classmate.fullName, room.insertId,
+    ]);
+    await sql.query("INSERT INTO participants (session_id, code, full_name, status, status_updated_at) VALUES (?, ?, 'Alan Turing', 'unused', UTC_TIMESTAMP(3))", [person.sessionId, `C${person.code}`]);
+
     const watcher = await proctor(0, { locale: language });
     await watcher.openDashboard(person.sessionId);
-    const row = watcher.page.locator('.grid-scroll [role="row"]', { hasText: person.code });
+    const rowOf = (code: string) => watcher.page.locator('.grid-scroll [role="row"]').filter({ has: watcher.page.locator('.cell-code', { hasText: new RegExp(`^${code}$`) }) });
+    const row = rowOf(person.code);
     await expect(row.locator('.tag-place')).toContainText(`Hall A · ${seat}`);
-    await watcher.page.getByRole('searchbox', { name: t['table.search.label'] }).fill(seat);
-    await expect(watcher.page.locator('.grid-scroll [role="row"]')).toHaveCount(1);
+
+    // The rooms overview counts the hall, and follows the classmate's check-in live.
+    const rooms = watcher.page.getByRole('region', { name: t['rooms.title'] });
+    const hall = rooms.getByRole('row', { name: /Hall A/ });
+    const cells = (values: string[]) => expect(hall.getByRole('cell')).toHaveText(values.map((value) => new RegExp(`^${value}$`)));
+    await cells(['2', '1', '1', '0', '0', '1']);
+    await expectAccessible(watcher.page, 'rooms overview', '.rooms');
+    await (await participant(`127.0.47.${index + 21}`, 0, { locale: language })).checkIn(classmate);
+    await cells(['2', '2', '0', '0', '0', '0']);
+
+    // Opening the hall shows its participants only; the chip shows everyone again.
+    await hall.getByRole('button').click();
+    const rows = watcher.page.locator('.grid-scroll [role="row"]');
+    await expect(rows).toHaveCount(2);
+    await watcher.page.locator('.room-filter').click();
+    await expect(rows).toHaveCount(3);
+    // Searching for a place finds who sits there (a code cannot hold the space).
+    await watcher.page.getByRole('searchbox', { name: t['table.search.label'] }).fill(`Hall A · ${seat}`);
+    await expect(rows).toHaveCount(1);
+    await expect(rowOf(person.code)).toHaveCount(1);
   });
 
   test(`${language}: a participant whose room is full is told so in their language; a proctor frees a seat in the dialog and they get it`, async ({ participant, proctor, createParticipant, sql }) => {

@@ -91,7 +91,8 @@ function placementOf(session: SessionRules, participant: LockedParticipant): { p
 }
 
 // Each attempt is one transaction, two round trips: the statement that locks the participant row, then
-// the writes decided under that lock, sent with COMMIT. Refusals are audited and committed too, and only
+// the writes decided under that lock, sent with COMMIT (a seat drawn without the early read, or after it
+// found none, costs one more). Refusals are audited and committed too, and only
 // then reported as errors. Throttled attempts (429) are the exception: they change nothing and write nothing.
 export async function checkIn(context: CheckInContext, given: Credentials): Promise<CheckInResponse> {
   const receiptKey = await context.receiptKey.get();

@@ -6,6 +6,7 @@ import { type ProctorParticipant, type StreamEvent, StreamEvent as StreamEventSc
 import { proctorKeys } from '../../proctor-auth/api/session.ts';
 import { applyEvent, refetchDelayMs } from './apply-event.ts';
 import { arrivalKeys } from './arrivals.ts';
+import { roomKeys } from './rooms.ts';
 import { incidentKeys } from './incidents.ts';
 import { participantKeys, patchParticipantsBatch } from './participants.ts';
 import { sessionKeys } from './sessions.ts';
@@ -56,7 +57,11 @@ export function useLiveEvents(onEvent: (event: StreamEvent) => void): LiveStatus
           allListMissesSome = false;
         }, 300);
       }
-      if (events.some((event) => event.type === 'session_changed')) void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
+      // A room added or changed is a change of its session (room add in the CLI).
+      if (events.some((event) => event.type === 'session_changed')) {
+        void queryClient.invalidateQueries({ queryKey: sessionKeys.all });
+        void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+      }
       if (events.some((event) => event.type === 'incident_recorded')) void queryClient.invalidateQueries({ queryKey: incidentKeys.all });
       // The arrival curve is a grouped read (and the server serves a read up to 2 s old): asked again at
       // most every few seconds, however fast events come, and once more after the last of a burst.

@@ -19,6 +19,7 @@ import { IncidentDialog, type IncidentDraft } from './incident-dialog.tsx';
 import { IncidentsPanel } from './incidents-panel.tsx';
 import { ParticipantsTable } from './participants-table.tsx';
 import { SeatDialog } from './seat-dialog.tsx';
+import { RoomsPanel } from './rooms-panel.tsx';
 import { roomsQuery } from '../api/rooms.ts';
 import { SessionPanel } from './session-panel.tsx';
 import { OtherSessionsBanner, SessionSwitcher } from './session-switcher.tsx';
@@ -99,6 +100,9 @@ function Dashboard({ username }: { username: string }) {
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [incidentDraft, setIncidentDraft] = useState<IncidentDraft | null>(null);
   const [seating, setSeating] = useState<ProctorParticipant | null>(null);
+  const [roomFilter, setRoomFilter] = useState<string | null>(null);
+  // A room chosen in another session's overview does not filter this one.
+  const roomShown = roomFilter !== null && rooms.data?.some((room) => room.name === roomFilter) ? roomFilter : null;
   const [announcement, setAnnouncement] = useState('');
   const [activity, setActivity] = useState<StreamEvent[]>([]);
   const recent = useQuery(recentEventsQuery);
@@ -201,15 +205,20 @@ function Dashboard({ username }: { username: string }) {
             {shownSession && <IncidentsPanel sessionId={shownSession.id} timeZone={timeZone} onRecord={setIncidentDraft} />}
             <ActivityFeed events={sessionActivity} timeZone={timeZone} />
           </div>
-          <ParticipantsTable
-            participants={list}
-            timeZone={timeZone}
-            onAction={setPending}
-            onIncident={(p) => setIncidentDraft({ sessionId: p.sessionId, participant: { code: p.code, fullName: p.fullName } })}
-            onSeat={setSeating}
-            hasRooms={(rooms.data?.length ?? 0) > 0}
-            sessionNames={allSessions ? sessionNames : undefined}
-          />
+          <div className="dash-main">
+            {shownSession && rooms.data && rooms.data.length > 0 && <RoomsPanel participants={list} rooms={rooms.data} onOpen={setRoomFilter} />}
+            <ParticipantsTable
+              participants={list}
+              timeZone={timeZone}
+              onAction={setPending}
+              onIncident={(p) => setIncidentDraft({ sessionId: p.sessionId, participant: { code: p.code, fullName: p.fullName } })}
+              onSeat={setSeating}
+              hasRooms={(rooms.data?.length ?? 0) > 0}
+              room={roomShown}
+              onRoom={setRoomFilter}
+              sessionNames={allSessions ? sessionNames : undefined}
+            />
+          </div>
           <AddressUnthrottle onAction={setPending} />
         </div>
       )}

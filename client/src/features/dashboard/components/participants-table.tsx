@@ -43,9 +43,16 @@ export interface ParticipantListProps {
 
 // onIncident opens the incident dialog for the participant; onSeat the seat dialog, offered for a participant
 // with a room or in a session that has rooms (`hasRooms`).
+// `room`: only that room's participants (chosen in the rooms overview); onRoom(null) shows everyone again.
 export function ParticipantsTable({
-  participants, timeZone, onAction, onIncident, onSeat, hasRooms, sessionNames,
-}: ParticipantListProps & { onIncident: (participant: ProctorParticipant) => void; onSeat: (participant: ProctorParticipant) => void; hasRooms: boolean }) {
+  participants, timeZone, onAction, onIncident, onSeat, hasRooms, room, onRoom, sessionNames,
+}: ParticipantListProps & {
+  onIncident: (participant: ProctorParticipant) => void;
+  onSeat: (participant: ProctorParticipant) => void;
+  hasRooms: boolean;
+  room: string | null;
+  onRoom: (room: string | null) => void;
+}) {
   const intl = useIntl();
   const [status, setStatus] = useState<ParticipantStatus | 'all' | 'attention'>('all');
   const [search, setSearch] = useState('');
@@ -67,7 +74,7 @@ export function ParticipantsTable({
       foundCode !== undefined
         ? p.code === foundCode
         : needle === '' || p.code.toLowerCase().includes(needle) || p.fullName.toLowerCase().includes(needle) || placeText(p).toLowerCase().includes(needle);
-    const filtered = participants.filter((p) => (status === 'all' || (status === 'attention' ? needsAttention(p) : p.status === status)) && matches(p));
+    const filtered = participants.filter((p) => (status === 'all' || (status === 'attention' ? needsAttention(p) : p.status === status)) && (room === null || p.room === room) && matches(p));
     const value = (p: ProctorParticipant) => p[sort.key] ?? '';
     return filtered.sort((a, b) => {
       if (pinAttention && needsAttention(a) !== needsAttention(b)) return needsAttention(a) ? -1 : 1;
@@ -75,7 +82,7 @@ export function ParticipantsTable({
       const y = value(b);
       return (x < y ? -1 : x > y ? 1 : 0) * sort.direction;
     });
-  }, [participants, status, search, foundCode, sort, pinAttention]);
+  }, [participants, status, search, foundCode, sort, pinAttention, room]);
 
   const rowHeight = cards ? CARD_HEIGHT : ROW_HEIGHT;
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => rowHeight, overscan: 12 });
@@ -106,6 +113,11 @@ export function ParticipantsTable({
             <option value="expired">{intl.formatMessage({ id: 'status.expired' })}</option>
           </select>
         </span>
+        {room !== null && (
+          <button type="button" className="tag tag-place room-filter" onClick={() => onRoom(null)}>
+            {intl.formatMessage({ id: 'table.roomFilter' }, { room: <bdi>{room}</bdi> })} <span aria-hidden="true">✕</span>
+          </button>
+        )}
         <label className="checkbox" htmlFor={ids.pin}>
           <input id={ids.pin} type="checkbox" checked={pinAttention} onChange={(e) => setPinAttention(e.target.checked)} /> {intl.formatMessage({ id: 'table.pin' })}
         </label>
