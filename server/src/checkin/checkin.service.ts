@@ -21,7 +21,7 @@ import {
   OutsideAllowedNetworksError,
   RoomFullError,
 } from '../lib/errors.ts';
-import { probedSeat, type SeatDraw, seatDraw, seatProbe, takeFreeSeat } from '../rooms/seats.repo.ts';
+import { holdSeat, probedSeat, type SeatDraw, seatDraw, seatProbe, takeFreeSeat } from '../rooms/seats.repo.ts';
 import type { RowDataPacket } from 'mysql2/promise';
 import { nameHash } from '../participants/full-name.ts';
 import type { SecretSource } from '../lib/app-secrets.ts';
@@ -80,7 +80,8 @@ async function seatFor(tx: Tx, session: SessionRules, participant: LockedPartici
   if (!room || room.seats === 0) return outcome;
   const seat = probedSeat(probed) ?? (await takeFreeSeat(tx, room.id, draw, probed !== undefined));
   if (seat === undefined) return outcome === 'checked_in' ? 'room_full' : outcome;
-  participant.seatTaken = seat;
+  holdSeat(tx, participant.id, seat);
+  // The participant's row gets it with the state its event writes (recordEvent).
   participant.seat = seat.label;
   return outcome;
 }

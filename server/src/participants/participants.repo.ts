@@ -17,8 +17,6 @@ export interface LockedParticipant extends ParticipantState<Date, number> {
   // Where they sit (contracts/rooms.ts): null without a room, or without a seat yet.
   roomId: number | null;
   seat: string | null;
-  // Set by a check-in that took a free seat in this transaction: written with the participant's state.
-  seatTaken?: SeatTaken;
   // The database's clock, read under the lock, so that every time written by this transaction is one
   // consistent UTC instant computed by the database, later than the commit of whatever it waited for.
   now: Date;
@@ -147,19 +145,14 @@ function toLockedParticipant(row: LockedParticipantRow): LockedParticipant {
 
 // Absolute values: the caller holds the row lock and computed them from the locked row. The event just
 // recorded is named by LAST_INSERT_ID(), so this must follow its audit insert in the same batch.
-const STATE_ASSIGNMENTS = (p: string) => `
-     SET ${p}status = ?, ${p}locked_ip = ?, ${p}locked_device = ?, ${p}lock_event_id = IF(?, LAST_INSERT_ID(), ?), ${p}device_locked_at = ?,
-         ${p}entered_at = ?, ${p}conflict_open = ?, ${p}refused_attempts = ?, ${p}last_refusal_event_id = IF(?, LAST_INSERT_ID(), ?),
-         ${p}status_updated_at = IF(?, ?, ${p}status_updated_at), ${p}chain_seq = ?, ${p}chain_head = ?, ${p}seat = ?`;
-const WRITE_STATE = `UPDATE participants ${STATE_ASSIGNMENTS('')} WHERE id = ?`;
-// A check-in that took a seat (its row locked by seats.repo's read) names the holder in the same statement:
-// one statement fewer on the seated path, where each one costs the database about as much as the row work.
-const WRITE_STATE_AND_SEAT = `
-  UPDATE participants p JOIN seats s ON s.room_id = ? AND s.draw = ? AND s.label = ?
-  ${STATE_ASSIGNMENTS('p.')}, s.holder_id = ?
-   WHERE p.id = ?`;
+const WRITE_STATE = `
+  UPDATE participants
+     SET status = ?, locked_ip = ?, locked_device = ?, lock_event_id = IF(?, LAST_INSERT_ID(), ?), device_locked_at = ?,
+         entered_at = ?, conflict_open = ?, refused_attempts = ?, last_refusal_event_id = IF(?, LAST_INSERT_ID(), ?),
+         status_updated_at = IF(?, ?, status_updated_at), chain_seq = ?, chain_head = ?, seat = ?
+   WHERE id = ?`;
 
-// A seat whose row this transaction locked to give it to the participant (see seats.repo.ts).
+// A seat whose row this transaction locked (see seats.repo.ts).
 export interface SeatTaken {
   roomId: number;
   draw: number;
@@ -176,9 +169,7 @@ export function writeState(
 ): void {
   const refusal = after.lastRefusal;
   const lockEvent = after.lockEvent;
-  const taken = participant.seatTaken;
-  tx.defer(taken ? WRITE_STATE_AND_SEAT : WRITE_STATE, [
-    ...(taken ? [taken.roomId, taken.draw, taken.label] : []),
+  tx.defer(WRITE_STATE, [
     after.status,
     after.lockedIp,
     after.lockedDevice,
@@ -195,16 +186,13 @@ export function writeState(
     chain.seq,
     chain.head,
     participant.seat,
-    ...(taken ? [participant.id] : []),
     participant.id,
   ]);
 }
 
 // The chain's new head when the event changed nothing else (and the seat, which a re-entry may have been given).
-export function writeChainHead(tx: Tx, participant: Pick<LockedParticipant, 'id' | 'seat' | 'seatTaken'>, chain: { seq: number; head: Buffer }): void {
+export function writeChainHead(tx: Tx, participant: Pick<LockedParticipant, 'id' | 'seat'>, chain: { seq: number; head: Buffer }): void {
   tx.defer('UPDATE participants SET chain_seq = ?, chain_head = ?, seat = ? WHERE id = ?', [chain.seq, chain.head, participant.seat, participant.id]);
-  const taken = participant.seatTaken;
-  if (taken) tx.defer('UPDATE seats SET holder_id = ? WHERE room_id = ? AND draw = ? AND label = ?', [participant.id, taken.roomId, taken.draw, taken.label]);
 }
 
 const CLOSE_PENDING_REQUESTS = `

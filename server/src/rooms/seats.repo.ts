@@ -5,7 +5,7 @@ import type { SeatTaken } from '../participants/participants.repo.ts';
 
 // A free seat is taken in two steps: a locking read finds one and locks its row, skipping rows other
 // check-ins have locked (so 300 devices arriving at once in one room lock 300 different seats and wait for
-// nobody), and the participant's state write names the holder (participants.repo.ts). The read starts at a
+// nobody), and the writes that give it travel with the COMMIT. The read starts at a
 // random draw, so that consecutive arrivals (friends) land apart; a room with seats left is never one hot row.
 // On a Galera cluster SKIP LOCKED sees only its own node's locks: two nodes drawing one seat conflict at
 // commit, and one of them is retried. Each node therefore starts its draws in a stripe of its own (node i of
@@ -19,10 +19,10 @@ const ANY_FREE_SEAT = 'SELECT label, draw FROM seats WHERE room_id = ? AND holde
 // 60 µs of its CPU per seated check-in). The participant's row is already locked by then; one without a
 // room, or with a seat, finds nothing. A seat locked for an attempt that is then refused is free again when
 // that transaction ends, milliseconds later.
+// (A join reads the participant row: it is this transaction's own lock, so SKIP LOCKED does not skip it.)
 const PROBE_FREE_SEAT = `
-  SELECT s.room_id, s.label, s.draw FROM seats s
-   WHERE s.room_id = (SELECT p.room_id FROM participants p WHERE p.code = ? AND p.seat IS NULL)
-     AND s.draw >= ? AND s.draw < ? AND s.holder_id IS NULL
+  SELECT s.room_id, s.label, s.draw FROM participants p JOIN seats s ON s.room_id = p.room_id
+   WHERE p.code = ? AND p.seat IS NULL AND s.draw >= ? AND s.draw < ? AND s.holder_id IS NULL
    ORDER BY s.draw LIMIT 1 FOR UPDATE SKIP LOCKED`;
 
 const DRAW_RANGE = 2 ** 31;
@@ -51,8 +51,7 @@ export function probedSeat(rows: RowDataPacket[] | undefined): SeatTaken | undef
   return row && { roomId: Number(row.room_id), label: String(row.label), draw: Number(row.draw) };
 }
 
-// Locked, not yet given: the caller sets it as the participant's seatTaken. `probed`: the first range was
-// read already, with the row lock.
+// Locked, not yet given (holdSeat gives it). `probed`: the first range was read already, with the row lock.
 export async function takeFreeSeat(tx: Tx, roomId: number, draw: SeatDraw, probed = false): Promise<SeatTaken | undefined> {
   // From the random start to the end of the node's stripe, then its beginning, then anywhere.
   const ranges = [...(probed ? [] : [[draw.start, draw.to]]), [draw.from, draw.start], ...(draw.to - draw.from < DRAW_RANGE ? [[0, DRAW_RANGE]] : [])];
