@@ -23,6 +23,9 @@ import { DEVICE_CHALLENGE_META, type DeviceProof, proofPayload } from '../contra
 import { type Device, device, deviceIp, summarise, type Timed } from './load.ts';
 import { chained, chainedVariant, naive, pipelined, type Variant } from './transaction-variants.ts';
 import { receiptKey } from '../server/src/receipts/receipt-code.ts';
+import { setUpRoom } from '../server/src/exam-sessions/session-rooms.service.ts';
+import { changeSessionByName } from '../server/src/exam-sessions/exam-sessions.service.ts';
+import { importRoster } from '../server/src/roster/roster.service.ts';
 
 const PARTICIPANTS = 5000;
 const DB_CONNECTIONS = 16;
@@ -53,17 +56,21 @@ async function seed(sql: mysql.Connection, prefix: string, count: number): Promi
 
 type Person = { code: string; fullName: string };
 
-// The session of `seed` in four rooms (a quarter of the participants each) of 1,300 seats, seats drawn at check-in.
-async function seatSession(sql: mysql.Connection, sessionId: number, people: Person[]): Promise<void> {
-  await sql.query("UPDATE exam_sessions SET seating = 'at_check_in' WHERE id = ?", [sessionId]);
-  const perRoom = Math.ceil(people.length / 4);
+// A session set up as an operator sets one up: four rooms of 1,300 seats (`room add`), seats drawn at
+// check-in (`session set`), and 5,000 participants imported into them, a quarter per room (`roster import`,
+// which audits each placement).
+async function seededSeatedSession(db: Database, prefix: string, count: number): Promise<{ sessionId: number; people: Person[] }> {
+  const actor = { name: 'bench', ip: null, requestId: randomUUID() };
+  const session = `Bench ${prefix}`;
+  const perRoom = Math.ceil(count / 4);
   for (let room = 0; room < 4; room++) {
-    const [inserted] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [sessionId, `Hall ${room + 1}`]);
-    const labels = Array.from({ length: perRoom + 50 }, (_, i) => `S${i + 1}`);
-    await sql.query(`INSERT INTO seats (room_id, label, position, draw) VALUES ${labels.map(() => '(?, ?, ?, FLOOR(RAND() * 2147483648))').join(',')}`, labels.flatMap((label, i) => [inserted.insertId, label, i]));
-    const codes = people.slice(room * perRoom, (room + 1) * perRoom).map((person) => person.code);
-    await sql.query('UPDATE participants SET room_id = ? WHERE code IN (?)', [inserted.insertId, codes]);
+    await setUpRoom(db, { session, name: `Hall ${room + 1}`, seats: Array.from({ length: perRoom + 50 }, (_, i) => `S${i + 1}`) }, actor);
   }
+  const settings = await changeSessionByName(db, session, { seating: 'at_check_in' }, 'bench', actor);
+  const people = Array.from({ length: count }, (_, i) => ({ code: `${prefix}-${String(i).padStart(5, '0')}`, fullName: `Bench Person ${prefix} ${i}` }));
+  const rows = people.map((person, i) => ({ line: i + 2, ...person, room: `Hall ${Math.floor(i / perRoom) + 1}` }));
+  await importRoster(db, session, rows, { allowShortCodes: true, actor });
+  return { sessionId: settings.id, people };
 }
 
 // DB_CONNECTIONS workers check the people in as fast as they can; `attempt` runs one check-in for a worker.
@@ -541,9 +548,9 @@ async function main() {
     // 13. The burst (4) with seats drawn at check-in (four rooms, a seat each), against (4) again: five
     // alternating pairs after a warm-up pair (this VM's bursts vary by a tenth from one to the next), each 5,000 new participants released at once. After (7): more bursts in
     // one process raise its peak memory, which (7) reports for one.
+    const seedDb = new Database(databaseOptions(loadConfig({}), local.url));
     const burstOnce = async (prefix: string, block: number, seated: boolean) => {
-      const { sessionId, people } = await seed(sql, prefix, PARTICIPANTS);
-      if (seated) await seatSession(sql, sessionId, people);
+      const { people } = seated ? await seededSeatedSession(seedDb, prefix, PARTICIPANTS) : await seed(sql, prefix, PARTICIPANTS);
       // The database's own work after the seeding (more of it for the seated arm: its seats and rooms) is not
       // the burst's.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -562,6 +569,7 @@ async function main() {
       const seated = await burstOnce(`BSS${round}`, 141 + 2 * round, true);
       if (round > 0) seatingRounds.push({ plain, seated });
     }
+    await seedDb.close();
     const seatingCost = summarise(seatingRounds.map((round) => round.seated.seconds)).p50 / summarise(seatingRounds.map((round) => round.plain.seconds)).p50 - 1;
     const seatingErrors = seatingRounds.reduce((sum, round) => sum + round.plain.errors + round.seated.errors, 0);
     say(`  (13) seating  the burst (4) without / with seats drawn at check-in (4 rooms), alternating rounds:`);

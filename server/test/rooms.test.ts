@@ -48,14 +48,15 @@ describe('seats given at check-in', () => {
     const loser = participants[responses.findIndex((response) => response.status !== 200)]!;
     const loserRow = await participantRow(env.database.sql, loser.code);
     expect([loserRow.locked_ip, loserRow.seat, loserRow.status]).toEqual([null, null, 'unused']);
-    expect((await auditRows(env.database.sql, loser.code)).map((row) => row.event_type)).toEqual(['room_full']);
+    // The fixture placed everyone in the room with an audited row, as the roster import does.
+    expect((await auditRows(env.database.sql, loser.code)).map((row) => row.event_type)).toEqual(['seat_changed', 'room_full']);
 
     // Each admitted participant's row names the seat its seat row is held for, and the audit row says so.
     const winnerIndex = responses.findIndex((response) => response.status === 200);
     const winner = participants[winnerIndex]!;
     const winnerRow = await participantRow(env.database.sql, winner.code);
     expect(held.find((seat) => seat.label === winnerRow.seat)?.holder_id).toBe(winnerRow.id);
-    const [checkedIn] = await auditRows(env.database.sql, winner.code);
+    const checkedIn = (await auditRows(env.database.sql, winner.code)).find((row) => row.event_type === 'checked_in');
     expect([checkedIn!.event_type, checkedIn!.room_id, checkedIn!.seat]).toEqual(['checked_in', room.id, winnerRow.seat]);
 
     // A re-entry keeps the seat; so does a network switch.
@@ -141,6 +142,9 @@ describe('rooms, seat plans and the roster from the command line', () => {
     const imported = await cli('roster', 'import', rosterFile, '--session', session);
     expect([imported.code, imported.stderr]).toEqual([0, '']);
     expect((await cli('room', 'list', session)).stdout).toContain('Hall A: 1 of 5 seats held');
+    // Each placement is an audit row of its own, the first link of the participant's chain; Di has no room and none.
+    const placements = await Promise.all(codes.slice(0, 4).map(async (code) => (await auditRows(env.database.sql, code)).map((row) => [row.event_type, row.seat, row.actor, row.reason])));
+    expect(placements).toEqual([[['seat_changed', 'A1', 'cli', 'roster import']], [['seat_changed', 'L-2', 'cli', 'roster import']], [['seat_changed', null, 'cli', 'roster import']], []]);
 
     const ada = await new TestDevice('127.0.45.1').checkIn(env.server.baseUrl, { code: codes[0], fullName: 'Ada One' });
     expect(ada.json.placement).toEqual({ room: 'Hall A', seat: 'A1' });
@@ -213,7 +217,7 @@ describe('proctors move seats', () => {
     const freed = await seat(second.code, { room: 'Hall M', seat: null, expectedRoom: 'Hall M', expectedSeat: secondSeat });
     expect([freed.json.participant.room, freed.json.participant.seat]).toEqual(['Hall M', null]);
     expect((await proctor.get(`/api/proctor/rooms?session=${first.sessionId}`)).json.rooms[0].freeSeats).toEqual([secondSeat]);
-    const [moveRow] = (await auditRows(env.database.sql, first.code)).filter((row) => row.event_type === 'seat_changed');
+    const moveRow = (await auditRows(env.database.sql, first.code)).filter((row) => row.event_type === 'seat_changed').at(-1);
     expect([moveRow!.room_id, moveRow!.seat, moveRow!.actor, moveRow!.reason]).toEqual([other.id, 'N1', proctor.username, 'seat plan']);
     const violations = (await verifyAuditLog(env.database.db)).violations.filter((violation) => [first.code, second.code, third.code].includes(violation.code));
     expect(violations).toEqual([]);
@@ -234,15 +238,20 @@ describe('audit verify and seats', () => {
     // The first participant's seat freed with SQL: their last audit row still gives it to them.
     await env.database.sql.query('UPDATE participants SET seat = NULL WHERE code = ?', [first.code]);
     await env.database.sql.query('UPDATE seats SET holder_id = NULL WHERE room_id = ? AND label = ?', [room.id, firstSeat]);
-    expect(await seatViolations()).toEqual([`${first.code}: holds seat none, but their last audit row says ${firstSeat}`]);
+    expect(await seatViolations()).toEqual([`${first.code}: has no seat in room ${room.id}, but their last audit row says seat ${firstSeat} in room ${room.id}`]);
     const retry = await new TestDevice('127.0.46.3').checkIn(env.server.baseUrl, third);
     expect([retry.status, retry.json.placement.seat]).toEqual([200, firstSeat]);
+
+    // Someone put into the room with SQL, with no audit row that placed them.
+    const [stray] = await createParticipants(env.database.sql, 1, { session: { lockPolicy: 'device' } });
+    await env.database.sql.query('UPDATE participants SET room_id = ? WHERE code = ?', [room.id, stray!.code]);
+    expect(await seatViolations()).toContain(`${stray!.code}: has no seat in room ${room.id}, but no audit row put them there`);
 
     // The second participant moved into the third's seat with SQL: held twice, and not as the rows say.
     await env.database.sql.query('UPDATE participants SET seat = ? WHERE code = ?', [firstSeat, second.code]);
     expect(await seatViolations()).toEqual(
       expect.arrayContaining([
-        `${second.code}: holds seat ${firstSeat}, but their last audit row says ${secondSeat}`,
+        `${second.code}: has seat ${firstSeat} in room ${room.id}, but their last audit row says seat ${secondSeat} in room ${room.id}`,
         `${second.code}: seat ${firstSeat} is held by another participant too`,
         `${second.code}: holds seat ${firstSeat}, whose seat row names someone else or nobody`,
         `${second.code}: seat ${secondSeat}'s row names this participant, who does not sit there`,

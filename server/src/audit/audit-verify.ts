@@ -248,25 +248,29 @@ async function verifyOtherChains(handle: SqlHandle, began: Date, sealedHead: (ch
 const sameSeat = (a: { room_id: number | null; seat: string | null }, b: { room_id: number | null; seat: string | null }) =>
   (a.room_id === null ? null : Number(a.room_id)) === (b.room_id === null ? null : Number(b.room_id)) && a.seat === b.seat;
 
-// A participant's rows since rooms exist (migration 021) carry the room and seat they held after each event.
-// A seat appears on an admission (drawn at check-in), is there from the first row (the roster's), or is
-// moved by a proctor (seat_changed); any other change, and a participant row whose place is not the one of
-// their last row, was made around the service.
+// A participant's rows carry the room and seat they held after each event (rows from before rooms existed,
+// none). A place is given by an audited event only: `seat_changed` (a proctor's move, or the roster import's
+// placement) moves a participant anywhere, and an admission may give a participant without a seat one of
+// their room. Any other change, and a participant whose place is not the one of their last row (or who has a
+// place and no rows), was made around the service.
 function seatHistoryViolations(participant: ParticipantRowData, rows: EventRow[]): Violation[] {
   // In chain order (ids from several Galera nodes are not in commit order).
   const ordered = [...rows].sort((a, b) => (a.chain_seq === null ? -1 : Number(a.chain_seq)) - (b.chain_seq === null ? -1 : Number(b.chain_seq)) || Number(a.id) - Number(b.id));
-  const placed = ordered.filter((row) => row.room_id !== null);
-  const last = ordered.at(-1);
+  const place = (row: { room_id: number | null; seat: string | null }) => (row.room_id === null ? 'no room' : `${row.seat === null ? 'no seat' : `seat ${row.seat}`} in room ${row.room_id}`);
   const violations: Violation[] = [];
-  for (let i = 1; i < placed.length; i++) {
-    const [before, event] = [placed[i - 1]!, placed[i]!];
-    if (event.event_type === 'seat_changed') continue;
-    if (sameSeat(before, event) || (before.seat === null && Number(before.room_id) === Number(event.room_id) && EVENT_RULES[event.event_type].admits)) continue;
-    const place = (row: EventRow) => (row.seat === null ? 'no seat' : `seat ${row.seat}`) + ` in room ${row.room_id}`;
-    violations.push({ invariant: 6, code: participant.code, message: `went from ${place(before)} to ${place(event)} on a ${event.event_type} row`, eventIds: [Number(before.id), Number(event.id)] });
+  let before: Pick<EventRow, 'room_id' | 'seat'> & { id?: number } = { room_id: null, seat: null };
+  for (const event of ordered) {
+    const drawn = before.seat === null && before.room_id !== null && Number(before.room_id) === Number(event.room_id) && EVENT_RULES[event.event_type].admits;
+    if (!sameSeat(before, event) && event.event_type !== 'seat_changed' && !drawn) {
+      violations.push({ invariant: 6, code: participant.code, message: `went from ${place(before)} to ${place(event)} on a ${event.event_type} row`, eventIds: [...(before.id === undefined ? [] : [Number(before.id)]), Number(event.id)] });
+    }
+    before = event;
   }
-  if (last && (last.room_id !== null || participant.room_id !== null) && !sameSeat(last, participant)) {
-    violations.push({ invariant: 6, code: participant.code, message: `holds seat ${participant.seat ?? 'none'}, but their last audit row says ${last.seat ?? 'none'}`, eventIds: [Number(last.id)] });
+  const last = ordered.at(-1);
+  if (!last && participant.room_id !== null) {
+    violations.push({ invariant: 6, code: participant.code, message: `has ${place(participant)}, but no audit row put them there`, eventIds: [] });
+  } else if (last && !sameSeat(last, participant)) {
+    violations.push({ invariant: 6, code: participant.code, message: `has ${place(participant)}, but their last audit row says ${place(last)}`, eventIds: [Number(last.id)] });
   }
   return violations;
 }

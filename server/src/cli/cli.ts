@@ -401,13 +401,13 @@ function expectArguments(group: Group, args: (string | undefined)[], count: numb
 type Values = Record<string, string | boolean | undefined>;
 
 const commands: Record<Group, (command: string | undefined, args: string[], values: Values, actor: Actor) => Promise<number>> = {
-  async roster(command, args, values) {
+  async roster(command, args, values, actor) {
     if (command !== 'import') throw usage('roster', command === undefined ? 'Which roster command?' : `Unknown roster command "${command}".`);
     const [file] = expectArguments('roster', args, 1) as [string];
     const rows = await readRoster(file);
     if (rows.length === 0) throw new UsageError(`${file} has no participants.`);
     const sessionName = typeof values.session === 'string' ? values.session : 'Default session';
-    const { participants, shortCodes } = await withDatabase(({ db }) => importRoster(db, sessionName, rows, { allowShortCodes: values['allow-short-codes'] === true }));
+    const { participants, shortCodes } = await withDatabase(({ db }) => importRoster(db, sessionName, rows, { allowShortCodes: values['allow-short-codes'] === true, actor }));
     if (shortCodes) err(`Warning: ${shortCodes.count} code(s) are short enough to be guessed (line ${shortCodes.weakest.line}: ${shortCodes.weakest.code}, about ${Math.floor(shortCodes.weakest.bits)} bits).`);
     out(`Imported ${participants.length} participant(s) into "${sessionName}".`);
     const generated = participants.filter((participant) => participant.generated);

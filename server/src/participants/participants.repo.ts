@@ -61,6 +61,16 @@ export async function lockParticipantByCode(tx: Tx, code: string): Promise<Locke
   return row && toLockedParticipant(row);
 }
 
+// Many at once, in code order (a roster import's newcomers, which nobody else can know yet).
+export async function lockParticipantsByCodes(tx: Tx, codes: readonly string[]): Promise<LockedParticipant[]> {
+  if (codes.length === 0) return [];
+  const rows = await tx.rows<LockedParticipantRow>(
+    `SELECT ${LOCKED_PARTICIPANT_COLUMNS} FROM participants p WHERE p.code IN (${codes.map(() => '?').join(', ')}) ORDER BY p.code FOR UPDATE`,
+    [...codes],
+  );
+  return rows.map(toLockedParticipant);
+}
+
 // Since when the attempting device has been failing, if it has: a plain (non-locking) read of its row in
 // attempt_failures, inside the row-lock statement so that it costs no round trip. It tells the guard to
 // take that row's lock and count exactly; kept in the database, it cannot be shed by replaying an older

@@ -6,6 +6,10 @@ import { RoomName, seatLabelProblem } from '../../../contracts/rooms.ts';
 import type { Tx } from '../lib/database.ts';
 import { findSessionByName, lockOrCreateSession } from '../exam-sessions/exam-sessions.repo.ts';
 import { lockSeatsOfRoom, roomsOfSession, sameRoomName } from '../rooms/rooms.repo.ts';
+import { randomUUID } from 'node:crypto';
+import { recordEvent } from '../audit/audit.repo.ts';
+import type { Actor } from '../lib/http.ts';
+import { lockParticipantsByCodes } from '../participants/participants.repo.ts';
 
 export interface RosterRow {
   line: number;
@@ -44,6 +48,8 @@ export interface ShortCodes {
 
 export interface ImportOptions {
   allowShortCodes?: boolean;
+  // Who imports: the audit rows that place participants in rooms name them.
+  actor?: Actor;
 }
 
 export interface ImportResult {
@@ -157,6 +163,19 @@ async function placeParticipants(tx: Tx, sessionName: string, sessionId: number,
   return problems;
 }
 
+// Every place is given by an audited event (audit verify's invariant 6): a participant the roster puts in a
+// room starts their audit chain with a seat_changed row naming the room and seat. In batches, each batch's
+// writes travelling with the next batch's lock statement.
+async function auditPlacements(tx: Tx, participants: ImportedParticipant[], actor: Actor): Promise<void> {
+  const placed = participants.filter((participant) => participant.roomId !== undefined).map((participant) => participant.code);
+  const BATCH = 100;
+  for (let start = 0; start < placed.length; start += BATCH) {
+    for (const participant of await lockParticipantsByCodes(tx, placed.slice(start, start + BATCH))) {
+      recordEvent(tx, participant, { type: 'seat_changed', sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name, reason: 'roster import' });
+    }
+  }
+}
+
 export function findShortCodes(participants: ImportedParticipant[]): ShortCodes | undefined {
   let weakest: ShortCodes['weakest'] | undefined;
   let count = 0;
@@ -195,6 +214,7 @@ export async function importRoster(db: Database, sessionName: string, rows: Rost
     if (placeProblems.length > 0) throw new RosterRejectedError(placeProblems);
     await insertParticipants(tx, sessionId, participants);
     if (participants.some((participant) => participant.seat !== undefined)) await holdRosterSeats(tx, sessionId);
+    await auditPlacements(tx, participants, options.actor ?? { name: 'roster import', ip: null, requestId: randomUUID() });
     return participants;
   });
   return { participants: imported, shortCodes };

@@ -65,7 +65,17 @@ export async function createRoom(
     await sql.query(`INSERT INTO seats (room_id, label, position, draw) VALUES ${batch.map(() => '(?, ?, ?, FLOOR(RAND() * 2147483648))').join(', ')}`, batch.flatMap((label, index) => [id, label, start + index]));
   }
   const codes = (options.participants ?? []).map((participant) => participant.code);
-  if (codes.length > 0) await sql.query('UPDATE participants SET room_id = ? WHERE code IN (?)', [id, codes]);
+  if (codes.length > 0) {
+    await sql.query('UPDATE participants SET room_id = ? WHERE code IN (?)', [id, codes]);
+    // As the roster import places them: an audited seat_changed row each, a link of their chain (audit verify
+    // holds every place to the rows that gave it).
+    await sql.query(
+      `INSERT INTO audit_events (participant_id, code, event_type, request_id, actor, reason, status_before, status_after, room_id, created_at, chain_seq, personal_digest, chain_hash)
+       SELECT id, code, 'seat_changed', ?, 'test fixture', 'placed in the room', status, status, room_id, UTC_TIMESTAMP(3), chain_seq + 1, ?, ? FROM participants WHERE code IN (?)`,
+      [`fixture-${randomBytes(6).toString('hex')}`, Buffer.alloc(32), Buffer.alloc(32), codes],
+    );
+    for (const code of codes) await rewriteParticipantChain(sql, code);
+  }
   return { id, name };
 }
 
