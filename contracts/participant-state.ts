@@ -83,9 +83,12 @@ export interface EventRule {
   // What a roster sync changed besides the state: the participant left out (withdrawn_at set), named again
   // (cleared), or their name.
   roster: 'keep' | 'withdraws' | 'reinstates' | 'renames';
+  // Where the participant sits (room and seat, carried by the audit row): kept, or moved to anywhere by
+  // this event. An admission may also give a seatless participant a seat of their room (seating at_check_in).
+  place: 'keep' | 'moves';
 }
 
-const NOTHING: EventRule = { lock: 'keep', status: 'keep', conflict: 'keep', request: 'keep', admits: false, countsFailure: false, unthrottles: false, roster: 'keep' };
+const NOTHING: EventRule = { lock: 'keep', status: 'keep', conflict: 'keep', request: 'keep', admits: false, countsFailure: false, unthrottles: false, roster: 'keep', place: 'keep' };
 
 export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> } = {
   checked_in: { ...NOTHING, lock: 'source', status: 'in_progress', conflict: 'settles', admits: true },
@@ -113,7 +116,7 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   reinstated: { ...NOTHING, status: 'reopen', conflict: 'settles', roster: 'reinstates' },
   renamed: { ...NOTHING, roster: 'renames' },
   incident_recorded: NOTHING,
-  seat_changed: NOTHING,
+  seat_changed: { ...NOTHING, place: 'moves' },
   // Not participants' events: an exam session's settings changed; a proctor account was added, changed its
   // password, was removed, or had its sessions ended.
   session_changed: NOTHING,

@@ -261,7 +261,7 @@ function seatHistoryViolations(participant: ParticipantRowData, rows: EventRow[]
   let before: Pick<EventRow, 'room_id' | 'seat'> & { id?: number } = { room_id: null, seat: null };
   for (const event of ordered) {
     const drawn = before.seat === null && before.room_id !== null && Number(before.room_id) === Number(event.room_id) && EVENT_RULES[event.event_type].admits;
-    if (!sameSeat(before, event) && event.event_type !== 'seat_changed' && !drawn) {
+    if (!sameSeat(before, event) && EVENT_RULES[event.event_type].place !== 'moves' && !drawn) {
       violations.push({ invariant: 6, code: participant.code, message: `went from ${place(before)} to ${place(event)} on a ${event.event_type} row`, eventIds: [...(before.id === undefined ? [] : [Number(before.id)]), Number(event.id)] });
     }
     before = event;

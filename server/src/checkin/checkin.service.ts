@@ -74,11 +74,12 @@ export function refusalError(outcome: Refusal | 'not_recognised' | 'device_proof
 // one, under their row lock and in the transaction that admits them. A first check-in needs one: without a
 // free seat it is refused (room_full) and takes no lock. A re-entry without one (seating switched on after
 // the participant came in) gets one if there is one, and is let in either way.
-async function seatFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, draw: SeatDraw, probed: RowDataPacket[] | undefined): Promise<DecidedOutcome> {
+// `draw`: where the early read started, when it was sent.
+async function seatFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, draw: SeatDraw | undefined, probed: RowDataPacket[] | undefined): Promise<DecidedOutcome> {
   if (!admits(outcome) || session.seating !== 'at_check_in' || participant.seat !== null || participant.roomId === null) return outcome;
   const room = session.rooms.get(participant.roomId);
   if (!room || room.seats === 0) return outcome;
-  const seat = probedSeat(probed) ?? (await takeFreeSeat(tx, room.id, draw, probed !== undefined));
+  const seat = probedSeat(probed) ?? (await takeFreeSeat(tx, room.id, draw ?? seatDraw(tx), probed !== undefined));
   if (seat === undefined) return outcome === 'checked_in' ? 'room_full' : outcome;
   holdSeat(tx, participant.id, seat);
   // The participant's row gets it with the state its event writes (recordEvent).
@@ -101,8 +102,8 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
     const lockStarted = performance.now();
     // While this instance serves sessions that draw seats, the first read for a free seat rides along with
     // the row lock (seats.repo.ts).
-    const draw = seatDraw(tx);
-    const guarded = await guardAttempt(tx, context, given, context.sessions.drawsSeats() ? seatProbe(given.code, draw) : undefined);
+    const draw = context.sessions.drawsSeats() ? seatDraw(tx) : undefined;
+    const guarded = await guardAttempt(tx, context, given, draw && seatProbe(given.code, draw));
     context.db.events.emit('row-lock', (performance.now() - lockStarted) / 1000);
     if (!guarded.recognised) return { refusal: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
     const { participant, session, attempt } = guarded;

@@ -56,6 +56,6 @@ export function applyEvent(participant: ProctorParticipant, event: StreamEvent):
 export function refetchDelayMs(event: StreamEvent): number | undefined {
   const rule = EVENT_RULES[event.type];
   // A proctor's seat change may have moved the participant to another room, which the stream does not name.
-  if (rule.request === 'opens' || rule.lock === 'target' || rule.roster === 'renames' || event.type === 'seat_changed') return 150;
+  if (rule.request === 'opens' || rule.lock === 'target' || rule.roster === 'renames' || rule.place === 'moves') return 150;
   return rule.countsFailure ? 2000 : undefined;
 }
