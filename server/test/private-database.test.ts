@@ -2,14 +2,20 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../e2e/support/server-process.ts';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildServerBundle, startServerProcess, type ServerProcess } from '../../e2e/support/server-process.ts';
 import { isAlive, privateServerFiles, readServerState } from '../src/lib/local-database.ts';
 import { runCli } from './support/cli-process.ts';
 import { eventually } from './support/eventually.ts';
 
-// `npm start` without DATABASE_URL, on a data directory of this file's own.
+// `npm start` without DATABASE_URL, on a data directory of each test's own (so that one test's server, still
+// starting when its test gave up, cannot leave the next test a half-made directory).
 let dataDir: string;
+// Each test creates a database server from nothing and starts examgate on it once or twice, running the CLI
+// through tsx beside it: about 2-8 s alone, up to 21 s with one core busy (test:repeat --busy), and past
+// vitest's 30 s in a CI run where it shared two cores with the webhook and race files. The budget stays
+// above the 60 s start-up deadline inside startServerProcess, so a start that hangs fails with its output.
+const STARTS_A_DATABASE_SERVER = 150_000;
 const privateEnv = () => ({ DATABASE_URL: '', DATA_DIR: dataDir, SERVE_CLIENT: 'false', LOG_FORMAT: 'human', LOG_LEVEL: 'info' });
 const mode = async (file: string) => (await stat(file)).mode & 0o777;
 const gone = (pid: number) => eventually(`process ${pid} gone`, () => !isAlive(pid), { timeoutMs: 20_000 });
@@ -21,13 +27,17 @@ async function crash(server: ServerProcess): Promise<void> {
 }
 
 beforeAll(async () => {
+  await buildServerBundle();
+});
+
+beforeEach(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-private-'));
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await runCli(['db', 'stop'], { env: privateEnv() });
   await rm(dataDir, { recursive: true, force: true });
-});
+}, STARTS_A_DATABASE_SERVER);
 
 describe('the private database server', () => {
   it('when it runs, then only its owner can reach its files and socket, root needs the generated password, and no other account exists', async () => {
@@ -67,7 +77,7 @@ describe('the private database server', () => {
     } finally {
       await restarted.stop();
     }
-  });
+  }, STARTS_A_DATABASE_SERVER);
 
   it('when examgate crashed and left it running, then the next start says so, takes it over and stops it on Ctrl-C', async () => {
     const crashed = await startServerProcess(privateEnv());
@@ -84,7 +94,7 @@ describe('the private database server', () => {
 
     expect(await exited).toBe(0);
     await gone(orphan);
-  });
+  }, STARTS_A_DATABASE_SERVER);
 
   it('when db stop is run, then it refuses while examgate uses the server, and stops an orphan', async () => {
     const running = await startServerProcess(privateEnv());
@@ -100,7 +110,7 @@ describe('the private database server', () => {
     expect(stopped.stdout).toContain(`Stopped the private database server (pid ${orphan}).`);
     expect(isAlive(orphan)).toBe(false);
     expect(again.stdout).toContain('No private database server is running');
-  });
+  }, STARTS_A_DATABASE_SERVER);
 });
 
 // The socket a server listens on, from its command line.
