@@ -12,6 +12,7 @@ export const errorCodes = [
   'check_in_closed',
   'outside_allowed_networks',
   'room_full',
+  'device_shared',
   'seat_taken',
   'not_found',
   'unauthenticated',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lockPolicies } from './lock-policy.ts';
+import { deviceSharingModes, lockPolicies } from './lock-policy.ts';
 import { Reason } from './reason.ts';
 import { seatingModes } from './rooms.ts';
 
@@ -39,6 +39,8 @@ export const ExamSessionSettings = z.object({
   continueUrl: z.string().nullable(),
   // How participants get seats (contracts/rooms.ts).
   seating: z.enum(seatingModes),
+  // A device key holding one participant's lock that checks in a second code (contracts/lock-policy.ts).
+  deviceSharing: z.enum(deviceSharingModes),
   // Bumped by every change; a change sent with an older version is refused (409 stale_update).
   version: z.number().int(),
 });
@@ -57,6 +59,7 @@ export const ExamSessionChange = z
     timeZone: TimeZone.optional(),
     continueUrl: ContinueUrl.nullable().optional(),
     seating: z.enum(seatingModes, { error: `seating must be one of ${seatingModes.join(', ')}` }).optional(),
+    deviceSharing: z.enum(deviceSharingModes, { error: `deviceSharing must be one of ${deviceSharingModes.join(', ')}` }).optional(),
   })
   .refine((change) => !(change.opensAt && change.closesAt) || Date.parse(change.opensAt) < Date.parse(change.closesAt), {
     message: 'closesAt must be later than opensAt',

@@ -2,6 +2,12 @@
 export const lockPolicies = ['address', 'device', 'device_and_address'] as const;
 export type LockPolicy = (typeof lockPolicies)[number];
 
+// What a device key that already holds one participant's lock in a session meets when it checks in a
+// second code of that session (a friend checking in absent classmates): refused; flagged, let in and shown to
+// proctors as a conflict of its own kind (the default); or allowed (a device shared on purpose).
+export const deviceSharingModes = ['refused', 'flagged', 'allowed'] as const;
+export type DeviceSharing = (typeof deviceSharingModes)[number];
+
 export interface DeviceRef {
   ip: string | null;
   // The hash of the device's key (its fingerprint on the dashboard); null: a lock taken without a key.

@@ -25,6 +25,9 @@ const changesOnHeld: Record<AuditEventType, Partial<State>> = {
   check_in_closed: {},
   outside_allowed_networks: {},
   room_full: {},
+  device_shared: { refusedAttempts: 3, lastRefusal: 'e9' },
+  // Let in from a device holding another participant's lock: the lock is this device's, and a proctor should look.
+  checked_in_shared_device: { lockedIp: '10.0.0.9', lockedDevice: 'dev-9', lockEvent: 'e9', deviceLockedAt: 't9', refusedAttempts: 3, lastRefusal: 'e9' },
   lock_reset: { lockedIp: null, lockedDevice: null, lockEvent: null, deviceLockedAt: null, conflictOpen: false },
   lock_transferred: { lockedIp: '10.0.0.7', lockedDevice: 'dev-7', lockEvent: 'e7', deviceLockedAt: 't9', conflictOpen: false },
   expired: { status: 'expired', conflictOpen: false },
@@ -90,6 +93,6 @@ describe('the participant state table', () => {
 
   it('when the rules name which events close a device-change request and which admit, then only answers, moves, the end and a withdrawal close', () => {
     expect(auditEventTypes.filter((type) => EVENT_RULES[type].request === 'closes')).toEqual(['lock_transferred', 'expired', 'device_change_declined', 'withdrawn']);
-    expect(auditEventTypes.filter((type) => EVENT_RULES[type].admits)).toEqual(['checked_in', 'reentered', 'network_changed']);
+    expect(auditEventTypes.filter((type) => EVENT_RULES[type].admits)).toEqual(['checked_in', 'reentered', 'network_changed', 'checked_in_shared_device']);
   });
 });

@@ -21,6 +21,11 @@ export const auditEventTypes = [
   'outside_allowed_networks',
   // A first check-in under seating at_check_in when the participant's room has no free seat: no lock taken.
   'room_full',
+  // A first check-in from a device key that holds another participant's lock in the session (its details
+  // name that participant's code): refused under device sharing `refused`; let in under `flagged`, with a
+  // conflict opened for a proctor.
+  'device_shared',
+  'checked_in_shared_device',
   'lock_reset',
   'lock_transferred',
   'expired',
@@ -60,6 +65,8 @@ export const checkInOutcomes = [
   'check_in_closed',
   'outside_allowed_networks',
   'room_full',
+  'device_shared',
+  'checked_in_shared_device',
 ] as const satisfies readonly AuditEventType[];
 export type CheckInOutcome = (typeof checkInOutcomes)[number];
 
@@ -103,6 +110,8 @@ export const EVENT_RULES: { readonly [T in AuditEventType]: Readonly<EventRule> 
   check_in_closed: NOTHING,
   outside_allowed_networks: NOTHING,
   room_full: NOTHING,
+  device_shared: { ...NOTHING, conflict: 'opens' },
+  checked_in_shared_device: { ...NOTHING, lock: 'source', status: 'in_progress', conflict: 'opens', admits: true },
   lock_reset: { ...NOTHING, lock: 'clear', conflict: 'settles' },
   lock_transferred: { ...NOTHING, lock: 'target', status: 'in_progress', conflict: 'settles', request: 'closes' },
   expired: { ...NOTHING, status: 'expired', conflict: 'settles', request: 'closes' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ParticipantCode, participantStatuses } from './checkin.ts';
-import { auditEventTypes } from './participant-state.ts';
+import { CONFLICT_TYPES } from './arrivals.ts';
+import { auditEventTypes, type CheckInOutcome } from './participant-state.ts';
 import { Reason } from './reason.ts';
 
 export const LoginRequest = z.object({
@@ -23,10 +24,17 @@ const isoTime = z.iso.datetime();
 const nullableIso = isoTime.nullable();
 export const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
 
-// The kinds of refusal that open a conflict, named by the audit event that recorded it.
-export const refusalKinds = ['device_conflict', 'device_key_copied'] as const;
-export type RefusalKind = (typeof refusalKinds)[number];
-export const refusalKindOf = (eventType: string): RefusalKind => (eventType === 'device_key_copied' ? 'device_key_copied' : 'device_conflict');
+// The kinds of attempt that open a conflict, named by the audit event that recorded it: every one a refusal
+// but the shared device let in under device sharing `flagged`.
+export const refusalKinds = CONFLICT_TYPES as [CheckInOutcome, ...CheckInOutcome[]];
+export type RefusalKind = CheckInOutcome;
+// The other participant of a shared-device event, as its audit row's details name them.
+export function sharedWithOf(details: string | null): string | null {
+  if (details === null || !details.includes('sharedWith')) return null;
+  const { sharedWith } = JSON.parse(details) as { sharedWith?: unknown };
+  return typeof sharedWith === 'string' ? sharedWith : null;
+}
+export const refusalKindOf = (eventType: string): RefusalKind => refusalKinds.find((kind) => kind === eventType) ?? 'device_conflict';
 
 // Devices appear as fingerprints (see deviceFingerprint).
 export const StreamEvent = z.object({
@@ -48,6 +56,8 @@ export const StreamEvent = z.object({
   sessionId: z.number().int().nullable(),
   // A participant's event: the seat they hold after it (null: none).
   seat: z.string().nullable(),
+  // device_shared, checked_in_shared_device: the code of the participant whose lock the device holds.
+  sharedWith: z.string().nullable(),
 });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
@@ -82,6 +92,8 @@ export const ProctorParticipant = z.object({
       device: z.string().nullable(),
       userAgent: z.string().nullable(),
       at: isoTime,
+      // device_shared, checked_in_shared_device: the code of the participant whose lock the device holds.
+      sharedWith: z.string().nullable(),
     })
     .nullable(),
   openConflict: z.boolean(),

@@ -95,6 +95,7 @@ async function removeSessions(sql: mysql.Connection, sessionIds: number[]): Prom
   await sql.query('DELETE s FROM seats s JOIN rooms r ON r.id = s.room_id WHERE r.session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM participants WHERE session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM rooms WHERE session_id IN (?)', [sessionIds]);
+  await sql.query('DELETE FROM session_devices WHERE session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM api_tokens WHERE session_id IN (?)', [sessionIds]);
   await sql.query('DELETE FROM exam_sessions WHERE id IN (?)', [sessionIds]);
 }

@@ -141,6 +141,45 @@ describe('examgate on a three-node Galera cluster', () => {
     }
   });
 
+  // Two first check-ins from one device write its session_devices row on two nodes: the second to commit
+  // fails certification and is retried, and then sees the lock the first took. A 503 is retried, as the
+  // page does.
+  it('when each of 40 devices checks in two codes at once under device sharing refused, one through node 1 and one through node 2, then one code per device is let in and the other refused device_shared', { timeout: 120_000 }, async () => {
+    const [a, b] = [await serverOn(0), await serverOn(1)];
+    const earlier = await createParticipants(sql, 40, { session: { lockPolicy: 'device' } });
+    const participants = await createParticipants(sql, 80, { session: { lockPolicy: 'device', deviceSharing: 'refused' } });
+    const devices = earlier.map((_, index) => new TestDevice(deviceAddress(3000 + index)));
+    expect((await Promise.all(devices.map((device, index) => device.checkIn(a.baseUrl, earlier[index]!)))).map((response) => response.status)).toEqual(devices.map(() => 200));
+    let retried = 0;
+    const withRetries = async (send: () => Promise<Awaited<ReturnType<typeof checkIn>>>) => {
+      for (let attempt = 1; ; attempt++) {
+        const response = await send();
+        if (response.status !== 503 || attempt === 10) return response;
+        retried++;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    };
+
+    const answers = await Promise.all(
+      devices.map((device, index) =>
+        Promise.all([
+          withRetries(() => device.checkIn(a.baseUrl, participants[2 * index]!)),
+          withRetries(() => device.movedTo(deviceAddress(3100 + index)).checkIn(b.baseUrl, participants[2 * index + 1]!)),
+        ]),
+      ),
+    );
+
+    const perDevice = answers.map((pair) => pair.map((response) => `${response.status} ${response.json.error?.code ?? ''}`.trim()).sort());
+    expect(perDevice.filter((pair) => pair.join() !== '200,409 device_shared')).toEqual([]);
+    const verified = await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)));
+    expect(verified.violations).toEqual([]);
+    console.log(`device sharing race across two nodes: ${retried} answer(s) were 503 and retried`);
+    for (const server of [a, b]) {
+      servers.splice(servers.indexOf(server), 1);
+      await server.close();
+    }
+  });
+
   it('when a participant checks in through node 1, then a proctor on node 2 finds the check-in by its receipt, and an incident recorded there is in the record read through node 1', async () => {
     // Its own instances, closed at its end: the failover tests after it want the nodes unloaded.
     const [dbA, dbB] = [new Database({ ...testDatabaseDefaults, url: cluster.nodeUrl(0, DATABASE) }), new Database({ ...testDatabaseDefaults, url: cluster.nodeUrl(1, DATABASE) })];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createParticipant, createRoom, createSession } from './support/fixtures.ts';
+import { createParticipant, createParticipants, createRoom, createSession } from './support/fixtures.ts';
 import { request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { useTestEnvironment } from './support/test-server.ts';
@@ -21,15 +21,28 @@ describe('/api/proctor/sessions/:id', () => {
     expect((await new TestDevice('127.0.15.9').checkIn(env.server.baseUrl, participant)).status).toBe(200);
   });
 
-  it('when a proctor reads a session, then it has its policy, window, networks, time zone, continue URL, seating and version', async () => {
+  it('when a proctor reads a session, then it has its policy, window, networks, time zone, continue URL, seating, device sharing and version', async () => {
     const proctor = await logInProctor(env.server.baseUrl, env.database.db);
     const id = await createSession(env.database.sql, { lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00Z', timeZone: 'Asia/Tokyo' });
 
     const response = await proctor.get(`/api/proctor/sessions/${id}`);
 
     expect(response.json.session).toEqual({
-      id, name: expect.any(String), lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00.000Z', closesAt: null, timeZone: 'Asia/Tokyo', continueUrl: null, seating: 'none', version: 0,
+      id, name: expect.any(String), lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00.000Z', closesAt: null, timeZone: 'Asia/Tokyo', continueUrl: null, seating: 'none', deviceSharing: 'flagged', version: 0,
     });
+  });
+
+  it('when a proctor sets device sharing to refused, then the next second code from a device that holds a lock is refused at once', async () => {
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const [first, second] = await createParticipants(env.database.sql, 2, { session: { lockPolicy: 'device' } });
+    const laptop = new TestDevice('127.0.90.7');
+    expect((await laptop.checkIn(env.server.baseUrl, first!)).status).toBe(200);
+
+    const changed = await patch(proctor, first!.sessionId, { version: 0, reason: 'one laptop per candidate', deviceSharing: 'refused' });
+
+    expect([changed.status, changed.json.session.deviceSharing]).toEqual([200, 'refused']);
+    const refused = await laptop.checkIn(env.server.baseUrl, second!);
+    expect([refused.status, refused.json.error.code]).toEqual([409, 'device_shared']);
   });
 
   it('when a proctor changes the policy, then it applies to the next check-in at once, the version moves on, and the change is audited with before and after', async () => {

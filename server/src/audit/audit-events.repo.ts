@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
-import type { StreamEvent } from '../../../contracts/proctor.ts';
+import { sharedWithOf, type StreamEvent } from '../../../contracts/proctor.ts';
 import { admittingEventTypes } from '../../../contracts/participant-state.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
@@ -48,6 +48,7 @@ export function toStreamEvent(row: AuditEventRow): StreamEvent {
     lockedDeviceAfter: deviceFingerprint(row.locked_device_after),
     sessionId: row.session_id === null ? null : Number(row.session_id),
     seat: row.seat,
+    sharedWith: sharedWithOf(row.details),
   };
 }
 

@@ -3,10 +3,16 @@ import { type CheckInOutcome, EVENT_RULES } from '../../../contracts/participant
 import type { SessionRules } from '../exam-sessions/session-cache.ts';
 import type { LockedParticipant } from '../participants/participants.repo.ts';
 
-export type Admitted = Extract<CheckInOutcome, 'checked_in' | 'reentered' | 'network_changed'>;
+export type Admitted = Extract<CheckInOutcome, 'checked_in' | 'checked_in_shared_device' | 'reentered' | 'network_changed'>;
 
 export function admits(outcome: CheckInOutcome): outcome is Admitted {
   return EVENT_RULES[outcome].admits;
+}
+
+// An admission that gives the device the participant's lock (a first check-in, or one after a reset), as
+// opposed to one by the device that holds it.
+export function takesLock(outcome: CheckInOutcome): boolean {
+  return EVENT_RULES[outcome].lock === 'source';
 }
 
 export interface Attempt {

@@ -16,6 +16,7 @@ import {
   DeviceInUseElsewhereError,
   DeviceLockedError,
   DeviceProofInvalidError,
+  DeviceSharedError,
   NotOpenYetError,
   NotRecognisedError,
   OutsideAllowedNetworksError,
@@ -27,7 +28,8 @@ import { nameHash } from '../participants/full-name.ts';
 import type { SecretSource } from '../lib/app-secrets.ts';
 import { receiptCode } from '../receipts/receipt-code.ts';
 import { keepReceipt } from '../receipts/receipts.repo.ts';
-import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere, rulesForParticipant } from './checkin-decision.ts';
+import { claimDevice, deviceLetIn } from '../devices/session-devices.repo.ts';
+import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere, rulesForParticipant, takesLock } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
   db: Database;
@@ -63,6 +65,8 @@ export function refusalError(outcome: Refusal | 'not_recognised' | 'device_proof
       return new OutsideAllowedNetworksError();
     case 'room_full':
       return new RoomFullError();
+    case 'device_shared':
+      return new DeviceSharedError();
     case 'not_recognised':
       return new NotRecognisedError();
     case 'device_proof_refused':
@@ -80,11 +84,28 @@ async function seatFor(tx: Tx, session: SessionRules, participant: LockedPartici
   const room = session.rooms.get(participant.roomId);
   if (!room || room.seats === 0) return outcome;
   const seat = probedSeat(probed) ?? (await takeFreeSeat(tx, room.id, draw ?? seatDraw(tx), probed !== undefined));
-  if (seat === undefined) return outcome === 'checked_in' ? 'room_full' : outcome;
+  if (seat === undefined) return takesLock(outcome) ? 'room_full' : outcome;
   holdSeat(tx, participant.id, seat);
   // The participant's row gets it with the state its event writes (recordEvent).
   participant.seat = seat.label;
   return outcome;
+}
+
+// A first check-in from a device that holds another participant's lock in the session, unless the session
+// allows that: refused, or let in and flagged for a proctor. `sharedWith`: that participant's code (the
+// audit row's details). Only a check-in that gives the device a lock claims it; under `allowed` nothing is
+// read or written.
+async function deviceSharingFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, device: string): Promise<{ outcome: DecidedOutcome; sharedWith?: string }> {
+  if (outcome !== 'checked_in' || session.deviceSharing === 'allowed') return { outcome };
+  const claim = { sessionId: session.id, deviceHash: device, participantId: participant.id };
+  const sharedWith = await claimDevice(tx, claim);
+  if (sharedWith === undefined) {
+    deviceLetIn(tx, claim);
+    return { outcome };
+  }
+  if (session.deviceSharing === 'refused') return { outcome: 'device_shared', sharedWith };
+  deviceLetIn(tx, claim);
+  return { outcome: 'checked_in_shared_device', sharedWith };
 }
 
 function placementOf(session: SessionRules, participant: LockedParticipant): { placement?: Placement } {
@@ -108,7 +129,8 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
     if (!guarded.recognised) return { refusal: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
     const { participant, session, attempt } = guarded;
     const decided = decideCheckIn(participant, rulesForParticipant(session, participant), attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
-    const outcome = await seatFor(tx, session, participant, decided, draw, guarded.alongsideRows);
+    const shared = await deviceSharingFor(tx, session, participant, decided, attempt.device.hash);
+    const outcome = await seatFor(tx, session, participant, shared.outcome, draw, guarded.alongsideRows);
     const facts = {
       type: outcome,
       sourceIp: attempt.ip,
@@ -117,6 +139,7 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
       submittedNameHash: nameHash(attempt.fullName),
       requestId: attempt.requestId,
       lockPolicy: session.lockPolicy,
+      ...(shared.sharedWith === undefined ? {} : { details: JSON.stringify({ sharedWith: shared.sharedWith }) }),
     };
     const after = recordEvent(tx, participant, facts, webhookTargets(session, participant.now, facts.type));
     const receipt = admits(outcome) ? receiptCode(receiptKey, participant.id, after.deviceLockedAt!) : undefined;
@@ -129,7 +152,8 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
   if (receipt === undefined) throw new Error('an admission without a receipt');
   return {
     // A network change is a re-entry for the participant; only the audit log and the dashboard tell it apart.
-    result: outcome === 'network_changed' ? 'reentered' : outcome,
+    // A flagged shared device is a proctor's business.
+    result: outcome === 'network_changed' ? 'reentered' : outcome === 'checked_in_shared_device' ? 'checked_in' : outcome,
     participant: { code: participant.code, fullName: participant.fullName, status: 'in_progress', deviceLockedAt: after.deviceLockedAt!.toISOString() },
     examSession: { name: session.name },
     ...placementOf(session, participant),

@@ -156,7 +156,8 @@ A four-room exam, seats drawn at check-in:
   session: `Usage: npm run cli -- session list
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
                                          [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City]
-                                         [--continue-url URL|none] [--seating MODE] [--reason TEXT]
+                                         [--continue-url URL|none] [--seating MODE]
+                                         [--device-sharing MODE] [--reason TEXT]
 
 list   prints each exam session: its lock policy, check-in window (in its time zone) and allowed networks.
 set    changes the named session; every change is audited with the settings before and after.
@@ -176,7 +177,12 @@ Options:
   --seating MODE     none         participants have no seats
                      fixed        seats come with the roster (its seat column)
                      at_check_in  a participant of a room with a seat plan who has no seat gets a free one,
-                                  drawn at random, when their device takes the lock; a full room refuses`,
+                                  drawn at random, when their device takes the lock; a full room refuses
+  --device-sharing MODE   what a device that holds one participant's lock meets when it checks in a
+                     second code of the session (a friend checking in absent classmates):
+                     refused      the second code is refused (device_shared)
+                     flagged      let in, and shown to proctors as a conflict of its own kind (the default)
+                     allowed      let in (devices shared on purpose)`,
   proctor: `Usage: npm run cli -- proctor add <username>
        npm run cli -- proctor remove <username> [--reason TEXT]
        npm run cli -- proctor sessions revoke <username> [--reason TEXT]
@@ -302,7 +308,7 @@ function describeSession(session: ExamSessionSettings): string {
   const window = session.opensAt === null && session.closesAt === null ? 'always open' : `opens ${at(session.opensAt)}, closes ${at(session.closesAt)}`;
   const networks = session.allowedNetworks.length === 0 ? 'any network' : session.allowedNetworks.join(', ');
   const next = session.continueUrl === null ? '' : `; continues to ${session.continueUrl}`;
-  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}; seating ${session.seating}${next}`;
+  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}; seating ${session.seating}; device sharing ${session.deviceSharing}${next}`;
 }
 
 // The CLI's options, checked with the same rules as the dashboard's PATCH. A time without an offset is
@@ -335,6 +341,7 @@ function parseSessionChange(values: Record<string, string | boolean | undefined>
     timeZone: values['time-zone'],
     continueUrl: values['continue-url'] === 'none' ? null : values['continue-url'],
     seating: values.seating,
+    deviceSharing: values['device-sharing'],
   };
   const parsed = ExamSessionChange.safeParse(candidate);
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
@@ -734,6 +741,7 @@ async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       seal: { type: 'string' },
       seating: { type: 'string' },
+      'device-sharing': { type: 'string' },
       capacity: { type: 'string' },
       seats: { type: 'string' },
       'seats-csv': { type: 'string' },

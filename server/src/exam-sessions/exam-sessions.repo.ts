@@ -1,5 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { DeviceSharing, LockPolicy } from '../../../contracts/lock-policy.ts';
 import type { Seating } from '../../../contracts/rooms.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 
@@ -16,6 +16,7 @@ export interface ExamSession extends ExamSessionRef {
   timeZone: string;
   continueUrl: string | null;
   seating: Seating;
+  deviceSharing: DeviceSharing;
   version: number;
 }
 
@@ -29,10 +30,11 @@ interface SessionRow extends RowDataPacket {
   time_zone: string;
   continue_url: string | null;
   seating: Seating;
+  device_sharing: DeviceSharing;
   version: number;
 }
 
-const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, version';
+const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, device_sharing, version';
 
 function toSession(row: SessionRow): ExamSession {
   return {
@@ -45,6 +47,7 @@ function toSession(row: SessionRow): ExamSession {
     timeZone: row.time_zone,
     continueUrl: row.continue_url,
     seating: row.seating,
+    deviceSharing: row.device_sharing,
     version: Number(row.version),
   };
 }
@@ -120,7 +123,7 @@ export async function lockSession(tx: Tx, id: number): Promise<LockedSession | u
 
 const WRITE_SESSION = `
   UPDATE exam_sessions
-     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, seating = ?, version = version + 1
+     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, seating = ?, device_sharing = ?, version = version + 1
    WHERE id = ?`;
 
 export function writeSession(tx: Tx, session: ExamSession): void {
@@ -132,6 +135,7 @@ export function writeSession(tx: Tx, session: ExamSession): void {
     session.timeZone,
     session.continueUrl,
     session.seating,
+    session.deviceSharing,
     session.id,
   ]);
 }

@@ -21,6 +21,7 @@ export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
     timeZone: session.timeZone,
     continueUrl: session.continueUrl,
     seating: session.seating,
+    deviceSharing: session.deviceSharing,
     version: session.version,
   };
 }
@@ -55,6 +56,7 @@ function applyChange(session: ExamSession, change: Change): ExamSession {
     timeZone: change.timeZone ?? session.timeZone,
     continueUrl: change.continueUrl === undefined ? session.continueUrl : change.continueUrl,
     seating: change.seating ?? session.seating,
+    deviceSharing: change.deviceSharing ?? session.deviceSharing,
   };
   if (next.opensAt && next.closesAt && next.opensAt >= next.closesAt) {
     throw new InvalidInputError('closesAt must be later than opensAt', [{ path: 'closesAt', message: 'closesAt must be later than opensAt' }]);

@@ -108,6 +108,14 @@ export class RoomFullError extends AppError {
   }
 }
 
+export class DeviceSharedError extends AppError {
+  readonly code = 'device_shared';
+  readonly status = 409;
+  constructor() {
+    super('This device has already been used to check in another participant of this exam. Each participant checks in on their own device; please ask a proctor.');
+  }
+}
+
 export class SeatTakenError extends AppError {
   readonly code = 'seat_taken';
   readonly status = 409;

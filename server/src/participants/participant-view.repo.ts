@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
-import { type ProctorParticipant, refusalKindOf } from '../../../contracts/proctor.ts';
+import { type ProctorParticipant, refusalKindOf, sharedWithOf } from '../../../contracts/proctor.ts';
 import { isoFromDatabase, type SqlHandle } from '../lib/database.ts';
 
 // One statement for the whole table: the conflict summary lives on the participant row (migration 006),
@@ -13,7 +13,7 @@ const PARTICIPANT_COLUMNS = `
          p.refused_attempts AS refused,
          p.conflict_open AS open_conflict,
          lc.id AS refused_event_id, lc.event_type AS refused_kind, lc.source_ip AS refused_ip, lc.device AS refused_device, lc.user_agent AS refused_user_agent,
-         lc.created_at AS refused_at,
+         lc.created_at AS refused_at, lc.details AS refused_details,
          r.id AS request_id, r.requester_ip, r.requester_device, r.requester_user_agent, r.holder_ip, r.created_at AS request_created_at,
          r.expires_at AS request_expires_at, th.code IS NOT NULL AS throttled, p.withdrawn_at IS NOT NULL AS withdrawn,
          rm.name AS room_name, p.seat
@@ -56,6 +56,7 @@ interface ProctorParticipantRow extends RowDataPacket {
   refused_device: string | null;
   refused_user_agent: string | null;
   refused_at: string | null;
+  refused_details: string | null;
   request_id: number | null;
   requester_ip: string | null;
   requester_device: string | null;
@@ -88,6 +89,7 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
           device: deviceFingerprint(row.refused_device),
           userAgent: row.refused_user_agent,
           at: isoFromDatabase(row.refused_at),
+          sharedWith: sharedWithOf(row.refused_details),
         }
       : null,
     openConflict: Number(row.open_conflict) === 1,

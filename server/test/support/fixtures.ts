@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type mysql from 'mysql2/promise';
-import type { LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { DeviceSharing, LockPolicy } from '../../../contracts/lock-policy.ts';
 import { rewriteParticipantChain } from './audit-chains.ts';
 
 export interface TestParticipant {
@@ -26,12 +26,14 @@ export interface SessionOptions {
   timeZone?: string;
   continueUrl?: string;
   seating?: 'none' | 'fixed' | 'at_check_in';
+  // The schema's default: flagged.
+  deviceSharing?: DeviceSharing;
 }
 
 export async function createSession(sql: mysql.Connection, options: SessionOptions = {}): Promise<number> {
   const [result] = await sql.query<mysql.ResultSetHeader>(
-    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating)
-     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, device_sharing)
+     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       `Session ${uniqueCode()}`,
       options.lockPolicy ?? 'address',
@@ -41,6 +43,7 @@ export async function createSession(sql: mysql.Connection, options: SessionOptio
       options.timeZone ?? 'UTC',
       options.continueUrl ?? null,
       options.seating ?? 'none',
+      options.deviceSharing ?? 'flagged',
     ],
   );
   return result.insertId;

@@ -15,14 +15,21 @@ const row: ProctorParticipant = {
 const at = '2026-01-01T08:02:00.000Z';
 const event = (overrides: Partial<StreamEvent>): StreamEvent => ({
   id: 10, type: 'reentered', code: row.code, ip: '10.0.0.2', device: 'bbbb2222', at, userAgent: 'Chrome/150', actor: null, reason: null, statusAfter: 'in_progress',
-  lockedIpBefore: '10.0.0.1', lockedIpAfter: '10.0.0.1', lockedDeviceBefore: 'aaaa1111', lockedDeviceAfter: 'aaaa1111', sessionId: null, seat: null, ...overrides,
+  lockedIpBefore: '10.0.0.1', lockedIpAfter: '10.0.0.1', lockedDeviceBefore: 'aaaa1111', lockedDeviceAfter: 'aaaa1111', sessionId: null, seat: null, sharedWith: null, ...overrides,
 });
 
 describe('applyEvent', () => {
   it('when a device is refused, then the row shows one more refusal from that device and an open conflict', () => {
     expect(applyEvent(row, event({ type: 'device_conflict' }))).toEqual({
-      ...row, refusedAttempts: 1, openConflict: true, lastRefused: { eventId: 10, kind: 'device_conflict', ip: '10.0.0.2', device: 'bbbb2222', userAgent: 'Chrome/150', at },
+      ...row, refusedAttempts: 1, openConflict: true, lastRefused: { eventId: 10, kind: 'device_conflict', ip: '10.0.0.2', device: 'bbbb2222', userAgent: 'Chrome/150', at, sharedWith: null },
     });
+  });
+
+  it('when a device holding another participant\'s lock is let in under flagged, then the row holds that device, with an open conflict naming the other participant', () => {
+    const fresh = { ...row, status: 'unused' as const, lockedIp: null, lockedDevice: null, lockedUserAgent: null, deviceLockedAt: null, enteredAt: null, pendingRequest: null };
+    const after = applyEvent(fresh, event({ type: 'checked_in_shared_device', sharedWith: 'WXYZ-9876', lockedIpAfter: '10.0.0.2', lockedDeviceAfter: 'bbbb2222' }));
+    expect(after).toMatchObject({ status: 'in_progress', lockedIp: '10.0.0.2', lockedDevice: 'bbbb2222', openConflict: true, refusedAttempts: 1 });
+    expect(after.lastRefused).toMatchObject({ kind: 'checked_in_shared_device', sharedWith: 'WXYZ-9876' });
   });
 
   it('when a check-in gives the participant a seat, then the row shows it; a room_full refusal leaves the row as it was', () => {

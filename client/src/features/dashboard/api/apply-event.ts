@@ -10,13 +10,14 @@ const seenIn = (event: StreamEvent): Seen => ({
   device: event.device,
   userAgent: event.userAgent,
   at: event.at,
+  sharedWith: event.sharedWith,
 });
 
 // A live event applied to a cached row with the state table the server wrote it with. Devices are the
 // fingerprints the stream carries; the holder's browser is read from the event that gave it the lock.
 export function applyEvent(participant: ProctorParticipant, event: StreamEvent): ProctorParticipant {
   const { roster } = EVENT_RULES[event.type];
-  const holderSeen = participant.lockedIp === null ? null : { eventId: 0, kind: 'device_conflict' as const, ip: participant.lockedIp, device: participant.lockedDevice, userAgent: participant.lockedUserAgent, at: participant.deviceLockedAt ?? event.at };
+  const holderSeen = participant.lockedIp === null ? null : { eventId: 0, kind: 'device_conflict' as const, ip: participant.lockedIp, device: participant.lockedDevice, userAgent: participant.lockedUserAgent, at: participant.deviceLockedAt ?? event.at, sharedWith: null };
   const after = stateAfter<string, Seen>(
     {
       status: participant.status,

@@ -4,7 +4,7 @@ import { formatTime } from './format.ts';
 
 // What a proctor should notice as it happens, newest first: a refused device, a copied device key, a device proof that did not hold, an attempt from outside the
 // window or the exam networks, a participant whose device moved networks, a change of the settings, an incident.
-export const NOTABLE = new Set<StreamEvent['type']>(['device_conflict', 'device_key_copied', 'device_proof_refused', 'network_changed', 'not_open_yet', 'check_in_closed', 'outside_allowed_networks', 'room_full', 'session_changed', 'throttle_cleared', 'withdrawn', 'reinstated', 'incident_recorded', 'seat_changed']);
+export const NOTABLE = new Set<StreamEvent['type']>(['device_conflict', 'device_key_copied', 'device_proof_refused', 'network_changed', 'not_open_yet', 'check_in_closed', 'outside_allowed_networks', 'room_full', 'device_shared', 'checked_in_shared_device', 'session_changed', 'throttle_cleared', 'withdrawn', 'reinstated', 'incident_recorded', 'seat_changed']);
 
 export function ActivityFeed({ events, timeZone }: { events: StreamEvent[]; timeZone: string | undefined }) {
   const intl = useIntl();
@@ -31,6 +31,7 @@ export function ActivityFeed({ events, timeZone }: { events: StreamEvent[]; time
                   hasCode: event.code === '' ? 'no' : 'yes',
                   seat: <bdi>{event.seat ?? ''}</bdi>,
                   hasSeat: event.seat === null ? 'no' : 'yes',
+                  other: <bdi className="code">{event.sharedWith ?? '?'}</bdi>,
                 },
               )}
             </li>

@@ -4,8 +4,14 @@ import { DeviceBadge } from './device-badge.tsx';
 import { formatTime } from './format.ts';
 import { needsAttention, type ParticipantListProps } from './participants-table.tsx';
 
+// A device that holds another participant's lock (device sharing refused or flagged): the conflict names
+// that participant rather than a second device.
+const SHARED_DEVICE_KINDS: readonly string[] = ['device_shared', 'checked_in_shared_device'];
+const conflictTag = (kind: string | undefined) => (kind === 'device_key_copied' ? 'feed.copiedKey' : kind && SHARED_DEVICE_KINDS.includes(kind) ? 'feed.sharedDevice' : 'feed.refusedDevice');
+
 export function ConflictFeed({ participants, timeZone, onAction, sessionNames }: ParticipantListProps) {
   const intl = useIntl();
+  const namesByCode = new Map(participants.map((p) => [p.code, p.fullName]));
   const items = participants
     .filter(needsAttention)
     .sort((a, b) => (b.pendingRequest?.createdAt ?? b.lastRefused?.at ?? '').localeCompare(a.pendingRequest?.createdAt ?? a.lastRefused?.at ?? ''));
@@ -21,6 +27,7 @@ export function ConflictFeed({ participants, timeZone, onAction, sessionNames }:
           {items.map((p) => {
             const request = p.pendingRequest;
             const refused = p.lastRefused;
+            const sharedWith = refused && SHARED_DEVICE_KINDS.includes(refused.kind) ? refused.sharedWith : null;
             return (
               <li key={p.code} className={`feed-item${request ? ' has-request' : ''}`} aria-label={`${p.fullName}, ${p.code}`}>
                 <p className="feed-head">
@@ -36,7 +43,7 @@ export function ConflictFeed({ participants, timeZone, onAction, sessionNames }:
                   {request ? (
                     <span className="tag tag-request">{intl.formatMessage({ id: 'feed.asksToMove' })}</span>
                   ) : (
-                    <span className="tag tag-conflict">{intl.formatMessage({ id: refused?.kind === 'device_key_copied' ? 'feed.copiedKey' : 'feed.refusedDevice' })}</span>
+                    <span className="tag tag-conflict">{intl.formatMessage({ id: conflictTag(refused?.kind) })}</span>
                   )}
                 </p>
                 <div className="sides">
@@ -55,6 +62,18 @@ export function ConflictFeed({ participants, timeZone, onAction, sessionNames }:
                       <DeviceBadge ip={refused?.ip ?? null} device={refused?.device ?? null} userAgent={refused?.userAgent ?? null} />
                     )}
                     <p className="muted">{formatTime(intl, request?.createdAt ?? refused?.at ?? null, timeZone)}</p>
+                    {sharedWith !== null && (
+                      <p className="shared-with">
+                        {intl.formatMessage(
+                          { id: 'feed.sharedWith' },
+                          {
+                            admitted: refused?.kind === 'checked_in_shared_device' ? 'yes' : 'no',
+                            name: <bdi>{namesByCode.get(sharedWith) ?? '?'}</bdi>,
+                            code: <bdi className="code">{sharedWith}</bdi>,
+                          },
+                        )}
+                      </p>
+                    )}
                   </div>
                 </div>
                 <div className="actions">
@@ -69,7 +88,7 @@ export function ConflictFeed({ participants, timeZone, onAction, sessionNames }:
                     </>
                   ) : (
                     <>
-                      {refused?.ip && (
+                      {refused?.ip && sharedWith === null && (
                         <button type="button" className="primary" onClick={() => onAction(transferLockPrompt(intl, p, refused))}>
                           {intl.formatMessage({ id: 'feed.moveHere' })}
                         </button>

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { type IntlShape, useIntl } from 'react-intl';
 import type { ExamSessionSettings } from '../../../../../contracts/exam-session.ts';
-import { type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
+import { type DeviceSharing, deviceSharingModes, type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
 import { type Seating, seatingModes } from '../../../../../contracts/rooms.ts';
 import { useNow } from '../../../lib/use-now.ts';
 import { utcToWallTime, wallTimeToUtc } from '../../../../../contracts/zoned-time.ts';
@@ -49,6 +49,7 @@ export function SessionPanel({ sessionId }: { sessionId: number }) {
       <dl className="session-facts">
         <ChoiceFact label={intl.formatMessage({ id: 'session.policy' })} family="policy" choice={session.lockPolicy} />
         <ChoiceFact label={intl.formatMessage({ id: 'session.seating' })} family="seating" choice={session.seating} />
+        <ChoiceFact label={intl.formatMessage({ id: 'session.deviceSharing' })} family="deviceSharing" choice={session.deviceSharing} />
         <div>
           <dt>{intl.formatMessage({ id: 'session.window' })}</dt>
           <dd>
@@ -125,6 +126,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
   const change = useChangeSession(session.id);
   const [policy, setPolicy] = useState<LockPolicy>(session.lockPolicy);
   const [seating, setSeating] = useState<Seating>(session.seating);
+  const [deviceSharing, setDeviceSharing] = useState<DeviceSharing>(session.deviceSharing);
   const [opens, setOpens] = useState(session.opensAt ? utcToWallTime(session.opensAt, session.timeZone) : '');
   const [closes, setCloses] = useState(session.closesAt ? utcToWallTime(session.closesAt, session.timeZone) : '');
   const [continueUrl, setContinueUrl] = useState(session.continueUrl ?? '');
@@ -145,6 +147,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         reason: reason.trim(),
         lockPolicy: policy,
         seating,
+        deviceSharing,
         opensAt: opens ? wallTimeToUtc(opens, session.timeZone) : null,
         closesAt: closes ? wallTimeToUtc(closes, session.timeZone) : null,
         continueUrl: continueUrl.trim() === '' ? null : continueUrl.trim(),
@@ -159,6 +162,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         <h2 id={ids.title}>{intl.formatMessage({ id: 'session.dialog.title' }, { name: session.name })}</h2>
         <ChoiceField label={intl.formatMessage({ id: 'session.policy' })} family="policy" choices={lockPolicies} value={policy} onChange={setPolicy} />
         <ChoiceField label={intl.formatMessage({ id: 'session.seating' })} family="seating" choices={seatingModes} value={seating} onChange={setSeating} />
+        <ChoiceField label={intl.formatMessage({ id: 'session.deviceSharing' })} family="deviceSharing" choices={deviceSharingModes} value={deviceSharing} onChange={setDeviceSharing} />
         <div className="field-pair">
           <div className="field">
             <label htmlFor={ids.opens}>{intl.formatMessage({ id: 'session.dialog.opens' }, { zone: session.timeZone })}</label>
