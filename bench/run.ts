@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -226,11 +226,40 @@ async function main() {
       const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) };
       const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
       limits.service = await databaseLimit(local.pid, people, (worker, person) =>
-        checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: `bench-device-${worker}` }, userAgent: null, requestId: randomUUID() }),
+        // A device of each participant's own: one device checking in many codes is a shared device (14).
+        checkIn(context, { ...person, ip: `10.2.${worker}.1`, device: { hash: createHash('md5').update(person.code).digest('hex') }, userAgent: null, requestId: randomUUID() }),
       );
       sayLimit('examgate', limits.service, "examgate's checkIn(): lock statement, then the decided writes and COMMIT; no HTTP");
       await db.close();
     }
+    // 14. One device, one participant: database CPU per check-in of (1)'s examgate under device sharing
+    // allowed against flagged (the default, which every other phase runs under: each check-in claims its
+    // device's row of session_devices in the row lock's round trip). Each arm has a session cache of its
+    // own, so the allowed arm's instance knows no session that judges devices and sends no claim. A device
+    // per participant, as in (1); alternating rounds after a warm-up pair.
+    const sharingRounds: { allowed: Awaited<ReturnType<typeof databaseLimit>>; flagged: Awaited<ReturnType<typeof databaseLimit>> }[] = [];
+    {
+      const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
+      const contextWith = () => ({ db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) });
+      const contexts = { allowed: contextWith(), flagged: contextWith() };
+      const round = async (prefix: string, sharing: 'allowed' | 'flagged') => {
+        const { people, sessionId } = await seed(sql, prefix, PARTICIPANTS);
+        await sql.query('UPDATE exam_sessions SET device_sharing = ? WHERE id = ?', [sharing, sessionId]);
+        return databaseLimit(local.pid, people, (worker, person) =>
+          checkIn(contexts[sharing], { ...person, ip: `10.3.${worker}.1`, device: { hash: createHash('md5').update(person.code).digest('hex') }, userAgent: null, requestId: randomUUID() }),
+        );
+      };
+      for (let index = 0; index < 5; index++) {
+        const allowed = await round(`DSA${index}`, 'allowed');
+        const flagged = await round(`DSF${index}`, 'flagged');
+        if (index > 0) sharingRounds.push({ allowed, flagged });
+      }
+      await db.close();
+    }
+    const sharingCost = summarise(sharingRounds.map((round) => round.flagged.cpuPerTxUs.database)).p50 / summarise(sharingRounds.map((round) => round.allowed.cpuPerTxUs.database)).p50 - 1;
+    const sharingTps = summarise(sharingRounds.map((round) => round.flagged.tps)).p50 / summarise(sharingRounds.map((round) => round.allowed.tps)).p50 - 1;
+    say(`  (14) devices  database CPU per check-in of examgate (1) under device sharing allowed / flagged (the default), alternating rounds:`);
+    say(`      ${sharingRounds.map((round) => `${fmt(round.allowed.cpuPerTxUs.database, 0)} / ${fmt(round.flagged.cpuPerTxUs.database, 0)} µs (${fmt(round.allowed.tps, 0)} / ${fmt(round.flagged.tps, 0)} tx/s)`).join(', ')}; median ${sharingCost >= 0 ? '+' : ''}${fmt(sharingCost * 100, 0)} % database CPU, ${sharingTps >= 0 ? '+' : ''}${fmt(sharingTps * 100, 0)} % tx/s`);
     // 11. The audit chain's cost: database CPU per check-in of the pipelined transaction without and with
     // the hash chain, alternating rounds after a warm-up pair (this VM's speed drifts within a minute).
     const chainRounds: { plain: number; chained: number }[] = [];
@@ -569,7 +598,6 @@ async function main() {
       const seated = await burstOnce(`BSS${round}`, 141 + 2 * round, true);
       if (round > 0) seatingRounds.push({ plain, seated });
     }
-    await seedDb.close();
     const seatingCost = summarise(seatingRounds.map((round) => round.seated.seconds)).p50 / summarise(seatingRounds.map((round) => round.plain.seconds)).p50 - 1;
     const seatingErrors = seatingRounds.reduce((sum, round) => sum + round.plain.errors + round.seated.errors, 0);
     say(`  (13) seating  the burst (4) without / with seats drawn at check-in (4 rooms), alternating rounds:`);
@@ -578,6 +606,8 @@ async function main() {
       "SELECT COUNT(*) AS seated, COUNT(DISTINCT p.room_id, p.seat) AS seats FROM participants p JOIN exam_sessions s ON s.id = p.session_id WHERE s.name LIKE 'Bench BSS%' AND p.seat IS NOT NULL",
     );
     say(`      seated participants ${seatCheck!.seated}, distinct seats ${seatCheck!.seats}`);
+
+    await seedDb.close();
 
     // The history checker over everything the run wrote.
     // The unchained variants' rows of (1) and (11) are not links of any chain: the audit verify is about the
@@ -629,6 +659,7 @@ async function main() {
       webhooks: { rounds: webhookRounds, medianCost: webhookCost, postFloorUs, postFloorShare },
       auditChain: { rounds: chainRounds, medianCost: chainCost },
       seating: { rounds: seatingRounds, medianCost: seatingCost, errors: seatingErrors },
+      deviceSharing: { rounds: sharingRounds.map((round) => ({ allowed: round.allowed.cpuPerTxUs.database, flagged: round.flagged.cpuPerTxUs.database, allowedTps: round.allowed.tps, flaggedTps: round.flagged.tps })), medianCost: sharingCost, medianTps: sharingTps },
       proofOfPossession: { cookie: proof.cookie, proven: proof.proven, rounds: proof.rounds.map((round) => ({ cookie: round.cookie.cpuPerRequestUs, proven: round.proven.cpuPerRequestUs, cookieRps: round.cookie.rps, provenRps: round.proven.rps })) }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);

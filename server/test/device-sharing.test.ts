@@ -82,12 +82,16 @@ describe('one device, one participant', () => {
     expect((await verifyAuditLog(env.database.db)).violations).toEqual([]);
   });
 
-  it('when the session allows sharing, then both codes are let in as usual and nothing is claimed', async () => {
-    const { participants, pairs } = await raceTwoCodesPerDevice('allowed');
+  it('when the session allows sharing, then both codes are let in as any first check-in, with no conflict', async () => {
+    const { pairs } = await raceTwoCodesPerDevice('allowed');
 
     expect(pairs.flatMap(({ responses }) => responses.map((response) => response.status))).toEqual(pairs.flatMap(() => [200, 200]));
-    const [[written]] = await env.database.sql.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM session_devices WHERE session_id = ?', [participants[0]!.sessionId]);
-    expect(Number(written!.n)).toBe(0);
+    for (const { codes } of pairs) {
+      for (const participant of codes) {
+        expect((await auditRows(env.database.sql, participant.code)).map((row) => row.event_type)).toEqual(['checked_in']);
+        expect((await participantRow(env.database.sql, participant.code)).conflict_open).toBe(0);
+      }
+    }
   });
 
   it('when the holder is re-entering, their lock is reset, or the device held a code of another session, then the device is judged by the locks it holds now', async () => {
@@ -107,6 +111,21 @@ describe('one device, one participant', () => {
     expect((await device!.checkIn(env.server.baseUrl, third!)).status).toBe(200);
     expect((await device!.checkIn(env.server.baseUrl, first!)).json.error.code).toBe('device_shared');
     expect(await details(first!.code, 'device_shared')).toEqual({ sharedWith: third!.code });
+  });
+
+  it('when a proctor moves a lock to another device, then that device holds it: a second code from it is refused', async () => {
+    const [first, second] = await createParticipants(env.database.sql, 2, { session: { lockPolicy: 'device', deviceSharing: 'refused' } });
+    const [holder, replacement] = await devicesWithKeys(2);
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    expect((await holder!.checkIn(env.server.baseUrl, first!)).status).toBe(200);
+    expect((await replacement!.checkIn(env.server.baseUrl, first!)).json.error.code).toBe('locked_to_another_device');
+    const refusedAttempt = (await auditRows(env.database.sql, first!.code)).find((row) => row.event_type === 'device_conflict')!;
+
+    const moved = await proctor.post(`/api/proctor/participants/${first!.code}/transfer-lock`, { reason: 'laptop swapped', expectedIp: holder!.ip, toAttempt: refusedAttempt.id });
+
+    expect(moved.status).toBe(200);
+    expect((await replacement!.checkIn(env.server.baseUrl, second!)).json.error.code).toBe('device_shared');
+    expect((await holder!.checkIn(env.server.baseUrl, second!)).status).toBe(200);
   });
 
   it('when an operator sets device sharing from the command line, then session list shows it, a wrong mode is named, and the change is audited', async () => {

@@ -39,7 +39,7 @@ export interface GuardContext {
 // Recognised, the attempt comes back as the decision must see it (see asHolderCookie).
 export type Guarded =
   | { recognised: false; proofRefused?: boolean }
-  | { recognised: true; participant: LockedParticipant; session: SessionRules; attempt: Credentials; alongsideRows?: RowDataPacket[] };
+  | { recognised: true; participant: LockedParticipant; session: SessionRules; attempt: Credentials; alongsideRows?: RowDataPacket[][] };
 
 // A proven browser whose lock was taken with its cookie key (before the page signed its check-ins) is that
 // cookie key's device: it is let in as the holder, and the lock, audited under the cookie key, stays a
@@ -62,8 +62,8 @@ function asHolderCookie(participant: LockedParticipant, attempt: Credentials): C
 // Only a party that failed recently has its failures read and locked: the code's row says whether anyone
 // failed on it, a plain read of the device's failures row (in the same statement as the row lock) whether
 // the device did; an honest hall pays one primary-key lookup per attempt and no round trip.
-// `alongside`: a read for the caller, sent in the row lock's round trip (see lockParticipantForAttempt).
-export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials, alongside?: Statement): Promise<Guarded> {
+// `alongside`: statements for the caller, sent in the row lock's round trip (see lockParticipantForAttempt).
+export async function guardAttempt(tx: Tx, { limits, sessions }: GuardContext, attempt: Credentials, alongside: readonly Statement[] = []): Promise<Guarded> {
   const device = deviceScope(attempt.device.hash);
   const { participant, now, deviceFailingSince, challengeFresh, alongsideRows } = await lockParticipantForAttempt(tx, attempt.code, device, attempt.device.challenge, alongside);
   const windowStart = now.getTime() - limits.windowS * 1000;

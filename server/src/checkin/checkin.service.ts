@@ -28,7 +28,7 @@ import { nameHash } from '../participants/full-name.ts';
 import type { SecretSource } from '../lib/app-secrets.ts';
 import { receiptCode } from '../receipts/receipt-code.ts';
 import { keepReceipt } from '../receipts/receipts.repo.ts';
-import { claimDevice, deviceLetIn } from '../devices/session-devices.repo.ts';
+import { type Claimed, claimDevice, claimedBy, deviceClaimFor, otherHolder } from '../devices/session-devices.repo.ts';
 import { type Admitted, admits, type Attempt, type CopyCheck, decideCheckIn, isHolderKeyElsewhere, rulesForParticipant, takesLock } from './checkin-decision.ts';
 
 export interface CheckInContext extends GuardContext {
@@ -95,17 +95,14 @@ async function seatFor(tx: Tx, session: SessionRules, participant: LockedPartici
 // allows that: refused, or let in and flagged for a proctor. `sharedWith`: that participant's code (the
 // audit row's details). Only a check-in that gives the device a lock claims it; under `allowed` nothing is
 // read or written.
-async function deviceSharingFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, device: string): Promise<{ outcome: DecidedOutcome; sharedWith?: string }> {
+// `claimed`: what the claim sent with the row lock found, when it was sent for this device.
+async function deviceSharingFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, device: string, claimed: Claimed | undefined): Promise<{ outcome: DecidedOutcome; sharedWith?: string }> {
   if (outcome !== 'checked_in' || session.deviceSharing === 'allowed') return { outcome };
   const claim = { sessionId: session.id, deviceHash: device, participantId: participant.id };
-  const sharedWith = await claimDevice(tx, claim);
-  if (sharedWith === undefined) {
-    deviceLetIn(tx, claim);
-    return { outcome };
-  }
-  if (session.deviceSharing === 'refused') return { outcome: 'device_shared', sharedWith };
-  deviceLetIn(tx, claim);
-  return { outcome: 'checked_in_shared_device', sharedWith };
+  // Flagged, the row keeps naming the first holder: the one a proctor should compare with.
+  const sharedWith = await otherHolder(tx, claimed ?? (await claimDevice(tx, claim)), claim);
+  if (sharedWith === undefined) return { outcome };
+  return { outcome: session.deviceSharing === 'refused' ? 'device_shared' : 'checked_in_shared_device', sharedWith };
 }
 
 function placementOf(session: SessionRules, participant: LockedParticipant): { placement?: Placement } {
@@ -124,13 +121,18 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
     // While this instance serves sessions that draw seats, the first read for a free seat rides along with
     // the row lock (seats.repo.ts).
     const draw = context.sessions.drawsSeats() ? seatDraw(tx) : undefined;
-    const guarded = await guardAttempt(tx, context, given, draw && seatProbe(given.code, draw));
+    // So does the claim of the device, while it serves sessions that judge devices checking in a second code.
+    const claimsDevice = context.sessions.judgesDevices();
+    const guarded = await guardAttempt(tx, context, given, [...(draw ? [seatProbe(given.code, draw)] : []), ...(claimsDevice ? [deviceClaimFor(given.code, given.device.hash)] : [])]);
     context.db.events.emit('row-lock', (performance.now() - lockStarted) / 1000);
     if (!guarded.recognised) return { refusal: guarded.proofRefused ? ('device_proof_refused' as const) : ('not_recognised' as const) };
     const { participant, session, attempt } = guarded;
     const decided = decideCheckIn(participant, rulesForParticipant(session, participant), attempt, await copyCheckFor(tx, participant, attempt, context.copyWindowS));
-    const shared = await deviceSharingFor(tx, session, participant, decided, attempt.device.hash);
-    const outcome = await seatFor(tx, session, participant, shared.outcome, draw, guarded.alongsideRows);
+    const [probed, claimResult] = draw ? (guarded.alongsideRows ?? []) : [undefined, ...(guarded.alongsideRows ?? [])];
+    // A proven browser let in as its old cookie key's holder is judged by that key, which the claim did not name.
+    const claimed = claimsDevice && attempt.device.hash === given.device.hash ? claimedBy(claimResult) : undefined;
+    const shared = await deviceSharingFor(tx, session, participant, decided, attempt.device.hash, claimed);
+    const outcome = await seatFor(tx, session, participant, shared.outcome, draw, draw ? probed : undefined);
     const facts = {
       type: outcome,
       sourceIp: attempt.ip,

@@ -24,6 +24,8 @@ export interface RoomRules extends Room {
 const drawsSeats = (rules: SessionRules) => rules.seating === 'at_check_in' && [...rules.rooms.values()].some((room) => room.seats > 0);
 // How long after reading such a session the instance still sends the seat probe with every check-in.
 const DRAWS_SEATS_FOR_MS = 60_000;
+// Whether a session judges a device that holds one participant's lock when it checks in another.
+const judgesDevices = (rules: SessionRules) => rules.deviceSharing !== 'allowed';
 
 async function readRules(handle: SqlHandle, id: number): Promise<SessionRules | undefined> {
   const session = await readSessionWithWebhooks(handle, id);
@@ -55,6 +57,7 @@ interface Entry {
 export class SessionCache {
   readonly #entries = new Map<number, Entry>();
   #drewSeatsAt = -Infinity;
+  #judgedDevicesAt = -Infinity;
 
   constructor(private readonly ttlMs = SESSION_CACHE_MS) {}
 
@@ -64,6 +67,7 @@ export class SessionCache {
     if (cached && now - cached.loadedAt < this.ttlMs) return cached.rules;
     const rules = readRules(handle, id).then((read) => {
       if (read && drawsSeats(read)) this.#drewSeatsAt = performance.now();
+      if (read && judgesDevices(read)) this.#judgedDevicesAt = performance.now();
       return read;
     });
     const entry = { rules, loadedAt: now };
@@ -77,6 +81,12 @@ export class SessionCache {
   // A session read in the last minute draws seats at check-in: check-ins look for a free seat early.
   drawsSeats(): boolean {
     return performance.now() - this.#drewSeatsAt < DRAWS_SEATS_FOR_MS;
+  }
+
+  // A session read in the last minute judges devices that check in a second code: check-ins claim their
+  // device in the row lock's round trip.
+  judgesDevices(): boolean {
+    return performance.now() - this.#judgedDevicesAt < DRAWS_SEATS_FOR_MS;
   }
 
   forget(ids: readonly number[]): void {

@@ -96,18 +96,19 @@ const SPEND_CHALLENGE = 'INSERT IGNORE INTO device_challenges_used (nonce, expir
 const CHALLENGE_FRESH = 'ROW_COUNT() AS challenge_fresh';
 const LOCK_PARTICIPANT_SPENDING_CHALLENGE = `SELECT ${LOCKED_PARTICIPANT_COLUMNS}, ${DEVICE_FAILING_SINCE}, ${CHALLENGE_FRESH} FROM participants p WHERE p.code = ? FOR UPDATE`;
 
-// `alongside`: a read that travels in the same round trip right after the row lock (seats.repo.ts's probe
-// for a free seat); its rows come back as `alongsideRows`.
+// `alongside`: statements that travel in the same round trip right after the row lock (seats.repo.ts's
+// probe for a free seat, session-devices.repo.ts's claim of the device); their rows come back as
+// `alongsideRows`, one entry per statement.
 export async function lockParticipantForAttempt(
   tx: Tx,
   code: string,
   deviceScope: string,
   challenge?: { nonce: string; expiresAt: Date },
-  alongside?: Statement,
-): Promise<AttemptStart & { alongsideRows?: RowDataPacket[] }> {
+  alongside: readonly Statement[] = [],
+): Promise<AttemptStart & { alongsideRows?: RowDataPacket[][] }> {
   if (challenge) tx.defer(SPEND_CHALLENGE, [challenge.nonce, challenge.expiresAt]);
   const lock = { sql: challenge ? LOCK_PARTICIPANT_SPENDING_CHALLENGE : LOCK_PARTICIPANT_FOR_ATTEMPT, values: [deviceScope, code] };
-  const [rows, alongsideRows] = await tx.rowsOfEach(alongside ? [lock, alongside] : [lock]);
+  const [rows, ...alongsideRows] = await tx.rowsOfEach([lock, ...alongside]);
   const row = rows![0] as (LockedParticipantRow & { device_failing_since: Date | null; challenge_fresh?: number }) | undefined;
   const challengeFresh = challenge && row ? Number(row.challenge_fresh) === 1 : undefined;
   if (row) return { participant: toLockedParticipant(row), now: row.now, deviceFailingSince: row.device_failing_since, challengeFresh, alongsideRows };

@@ -1,3 +1,4 @@
+import { lockMovedTo } from '../devices/session-devices.repo.ts';
 import { type DeviceRef, deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import type { AuditEventType } from '../../../contracts/participant-state.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
@@ -99,6 +100,7 @@ export async function transferLock(db: Database, code: string, target: TransferT
 export function moveLock(tx: Tx, participant: LockedParticipant, to: MoveTarget, reason: string | null, actor: Actor): void {
   if (participant.status === 'expired') throw new CodeExpiredError();
   recordEvent(tx, participant, byActor(actor, reason, 'lock_transferred', to));
+  if (to.device !== null) lockMovedTo(tx, { sessionId: participant.sessionId, deviceHash: to.device, participantId: participant.id });
 }
 
 export async function setExpired(db: Database, codes: string[], expired: boolean, reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
