@@ -87,7 +87,8 @@ export const SeatChangeRequest = z.object({
 });
 export type SeatChangeRequest = z.infer<typeof SeatChangeRequest>;
 
-// A session's rooms for the dashboard: their seats, and which are free (in plan order).
+// A session's rooms for the dashboard: their seats, which are free, and every seat (the seat map), each in
+// plan order.
 export const RoomView = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -95,6 +96,7 @@ export const RoomView = z.object({
   seats: z.number().int(),
   seatsHeld: z.number().int(),
   freeSeats: z.array(z.string()),
+  plan: z.array(z.string()),
 });
 export type RoomView = z.infer<typeof RoomView>;
 export const RoomsQuery = z.object({ session: z.coerce.number({ error: 'session must be an exam session id' }).int().positive() });

@@ -105,3 +105,54 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     await expect(device.page.getByTestId('placement')).toContainText('Z1');
   });
 }
+
+for (const [index, language] of (['en', 'ar'] as const).entries()) {
+  const t = catalog(language);
+
+  test(`${language}: the seat map shows an opened room's seats by state, live, moves with the arrow keys (right to left in Arabic) and opens a seat's participant`, async ({ participant, proctor, createParticipant, sql }) => {
+    const person = await createParticipant({ lockPolicy: 'device' });
+    await sql.query("UPDATE exam_sessions SET seating = 'fixed' WHERE id = ?", [person.sessionId]);
+    const [room] = await sql.query<mysql.ResultSetHeader>('INSERT INTO rooms (session_id, name, created_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [person.sessionId, 'Hall S']);
+    const labels = ['A1', 'A2', 'A3', 'B1', 'B2'];
+    await sql.query(`INSERT INTO seats (room_id, label, position, draw) VALUES ${labels.map(() => '(?, ?, ?, ?)').join(', ')}`, labels.flatMap((label, i) => [room.insertId, label, i, 100 + i]));
+    await sql.query("UPDATE participants SET room_id = ?, seat = 'A1' WHERE code = ?", [room.insertId, person.code]);
+    const [classmate] = await sql.query<mysql.ResultSetHeader>(
+      "INSERT INTO participants (session_id, code, full_name, status, status_updated_at, room_id, seat) VALUES (?, ?, 'Grace Hopper', 'unused', UTC_TIMESTAMP(3), ?, 'B2')",
+      [person.sessionId, `S${index}${person.code.slice(-6)}`, room.insertId],
+    );
+    await sql.query('UPDATE seats SET holder_id = (SELECT id FROM participants WHERE code = ?) WHERE room_id = ? AND label = ?', [person.code, room.insertId, 'A1']);
+    await sql.query('UPDATE seats SET holder_id = ? WHERE room_id = ? AND label = ?', [classmate.insertId, room.insertId, 'B2']);
+
+    const watcher = await proctor(0, { locale: language });
+    await watcher.openDashboard(person.sessionId);
+    await watcher.page.getByRole('region', { name: t['rooms.title'] }).getByRole('row', { name: /Hall S/ }).getByRole('button').click();
+    const map = watcher.page.getByRole('grid');
+    const seat = (label: string) => map.locator('button', { hasText: new RegExp(`^${label}$`) });
+    await expect(map.getByRole('row')).toHaveCount(2);
+    await expect(seat('A1')).toHaveAttribute('aria-label', new RegExp(t['seatMap.state.expected']!));
+    await expect(seat('A2')).toHaveAttribute('aria-label', new RegExp(t['seatMap.state.free']!));
+
+    // Live: the participant checks in, and their seat turns "checked in" without a reload.
+    await (await participant(`127.0.49.${index + 1}`, 0, { locale: language })).checkIn(person);
+    await expect(seat('A1')).toHaveClass(/seat-present/);
+    await expect(seat('A1')).toHaveAttribute('aria-label', new RegExp(`${person.fullName}.*${t['seatMap.state.present']}`));
+    await expectAccessible(watcher.page, 'seat map', '.seat-map');
+
+    // One tab stop; the arrow keys move along the row (toward the row's end: right in English, left in Arabic) and down.
+    await seat('A1').focus();
+    await watcher.page.keyboard.press(language === 'ar' ? 'ArrowLeft' : 'ArrowRight');
+    await expect(seat('A2')).toBeFocused();
+    await watcher.page.keyboard.press('ArrowDown');
+    await expect(seat('B2')).toBeFocused();
+    await expect(map.locator('button[tabindex="0"]')).toHaveCount(1);
+
+    // Enter on a seat opens its participant in the table.
+    await watcher.page.keyboard.press('Enter');
+    await expect(watcher.page.getByRole('searchbox', { name: t['table.search.label'] })).toHaveValue(`S${index}${person.code.slice(-6)}`);
+    await expect(watcher.page.locator('.grid-scroll [role="row"]')).toHaveCount(1);
+
+    // At a phone's width the rooms overview and the seat map scroll inside their panels, never the page.
+    await watcher.page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => watcher.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  });
+}

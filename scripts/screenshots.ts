@@ -153,6 +153,10 @@ try {
       await page.locator('dialog[open]').waitFor();
       await shot(page, `${prefix}-incident-dialog`);
       await page.keyboard.press('Escape');
+      await page.locator('.rooms-table tbody th button').first().click();
+      await page.locator('.seat-map').waitFor();
+      await page.locator('.seat-map').screenshot({ path: path.join(OUT, `${prefix}-seat-map.png`) });
+      process.stdout.write(`  ${prefix}-seat-map.png\n`);
       await page.goto(`/proctor/record?session=${exam.insertId}`);
       await page.locator('.record-table').waitFor();
       await page.screenshot({ path: path.join(OUT, `${prefix}-record.png`), fullPage: true });

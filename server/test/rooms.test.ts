@@ -187,8 +187,8 @@ describe('proctors move seats', () => {
 
     const rooms = await proctor.get(`/api/proctor/rooms?session=${first.sessionId}`);
     expect(rooms.json.rooms).toEqual([
-      { id: room.id, name: 'Hall M', capacity: null, seats: 2, seatsHeld: 2, freeSeats: [] },
-      { id: other.id, name: 'Hall N', capacity: null, seats: 1, seatsHeld: 0, freeSeats: ['N1'] },
+      { id: room.id, name: 'Hall M', capacity: null, seats: 2, seatsHeld: 2, freeSeats: [], plan: ['M1', 'M2'] },
+      { id: other.id, name: 'Hall N', capacity: null, seats: 1, seatsHeld: 0, freeSeats: ['N1'], plan: ['N1'] },
     ]);
 
     const seat = (code: string, body: object) => proctor.post(`/api/proctor/participants/${code}/seat`, { reason: 'seat plan', ...body });

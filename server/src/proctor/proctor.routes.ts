@@ -27,7 +27,7 @@ import { sessionsOverview } from '../exam-sessions/exam-sessions.service.ts';
 import { letTryAgain } from '../attempts/attempts.service.ts';
 import { moveSeat, participantViews, resetLocks, setExpired, transferLock } from './proctor.service.ts';
 import { type RoomsResponse, RoomsQuery, SeatChangeRequest } from '../../../contracts/rooms.ts';
-import { freeSeatsOfSession, roomsOfSession } from '../rooms/rooms.repo.ts';
+import { roomsOfSession, seatsOfSession } from '../rooms/rooms.repo.ts';
 
 const CSV_PAGE = 2000;
 
@@ -137,8 +137,8 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
   router.get('/api/proctor/rooms', guard.read, async (req, res) => {
     const { session } = parseBody(RoomsQuery, req.query);
     const body: RoomsResponse = await db.read(async (handle) => {
-      const [rooms, free] = [await roomsOfSession(handle, session), await freeSeatsOfSession(handle, session)];
-      return { rooms: rooms.map(({ id, name, capacity, seats, seatsHeld }) => ({ id, name, capacity, seats, seatsHeld, freeSeats: free.get(id) ?? [] })) };
+      const [rooms, seatsOf] = [await roomsOfSession(handle, session), await seatsOfSession(handle, session)];
+      return { rooms: rooms.map(({ id, name, capacity, seats, seatsHeld }) => ({ id, name, capacity, seats, seatsHeld, freeSeats: seatsOf.get(id)?.free ?? [], plan: seatsOf.get(id)?.plan ?? [] })) };
     });
     res.json(body);
   });

@@ -46,18 +46,26 @@ export async function roomsOfSession(db: SqlHandle, sessionId: number): Promise<
 }
 
 // Each room's free seats, in plan order.
-export async function freeSeatsOfSession(db: SqlHandle, sessionId: number): Promise<Map<number, string[]>> {
-  const rows = await db.rows<RowDataPacket & { room_id: number; label: string }>(
-    'SELECT s.room_id, s.label FROM seats s JOIN rooms r ON r.id = s.room_id WHERE r.session_id = ? AND s.holder_id IS NULL ORDER BY s.room_id, s.position',
+export interface RoomSeats {
+  // Every seat's label, in the plan's order (the seat map's).
+  plan: string[];
+  free: string[];
+}
+
+// Each room's seats, in plan order, and which of them are free.
+export async function seatsOfSession(db: SqlHandle, sessionId: number): Promise<Map<number, RoomSeats>> {
+  const rows = await db.rows<RowDataPacket & { room_id: number; label: string; free: number }>(
+    'SELECT s.room_id, s.label, s.holder_id IS NULL AS free FROM seats s JOIN rooms r ON r.id = s.room_id WHERE r.session_id = ? ORDER BY s.room_id, s.position',
     [sessionId],
   );
-  const free = new Map<number, string[]>();
+  const seats = new Map<number, RoomSeats>();
   for (const row of rows) {
-    const labels = free.get(Number(row.room_id)) ?? [];
-    labels.push(row.label);
-    free.set(Number(row.room_id), labels);
+    const room = seats.get(Number(row.room_id)) ?? { plan: [], free: [] };
+    room.plan.push(row.label);
+    if (Number(row.free) === 1) room.free.push(row.label);
+    seats.set(Number(row.room_id), room);
   }
-  return free;
+  return seats;
 }
 
 // Room names compare as the database compares them (case and accents aside), so that "Hall A" in a roster

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { type IntlShape, useIntl } from 'react-intl';
 import { countParticipants, type ProctorParticipant, type StreamEvent } from '../../../../../contracts/proctor.ts';
 import { LanguageSwitcher } from '../../../i18n/language-switcher.tsx';
@@ -20,6 +20,7 @@ import { IncidentsPanel } from './incidents-panel.tsx';
 import { ParticipantsTable } from './participants-table.tsx';
 import { SeatDialog } from './seat-dialog.tsx';
 import { RoomsPanel } from './rooms-panel.tsx';
+import { SeatMapPanel } from './seat-map-panel.tsx';
 import { roomsQuery } from '../api/rooms.ts';
 import { SessionPanel } from './session-panel.tsx';
 import { OtherSessionsBanner, SessionSwitcher } from './session-switcher.tsx';
@@ -101,8 +102,11 @@ function Dashboard({ username }: { username: string }) {
   const [incidentDraft, setIncidentDraft] = useState<IncidentDraft | null>(null);
   const [seating, setSeating] = useState<ProctorParticipant | null>(null);
   const [roomFilter, setRoomFilter] = useState<string | null>(null);
+  const [search, setSearch] = useState('');
+  const searchRef = useRef<HTMLInputElement>(null);
   // A room chosen in another session's overview does not filter this one.
   const roomShown = roomFilter !== null && rooms.data?.some((room) => room.name === roomFilter) ? roomFilter : null;
+  const shownPlan = rooms.data?.find((room) => room.name === roomShown)?.plan ?? [];
   const [announcement, setAnnouncement] = useState('');
   const [activity, setActivity] = useState<StreamEvent[]>([]);
   const recent = useQuery(recentEventsQuery);
@@ -207,6 +211,17 @@ function Dashboard({ username }: { username: string }) {
           </div>
           <div className="dash-main">
             {shownSession && rooms.data && rooms.data.length > 0 && <RoomsPanel participants={list} rooms={rooms.data} onOpen={setRoomFilter} />}
+            {roomShown !== null && shownPlan.length > 0 && (
+              <SeatMapPanel
+                room={roomShown}
+                plan={shownPlan}
+                participants={list}
+                onOpen={(code) => {
+                  setSearch(code);
+                  searchRef.current?.focus();
+                }}
+              />
+            )}
             <ParticipantsTable
               participants={list}
               timeZone={timeZone}
@@ -216,6 +231,9 @@ function Dashboard({ username }: { username: string }) {
               hasRooms={(rooms.data?.length ?? 0) > 0}
               room={roomShown}
               onRoom={setRoomFilter}
+              search={search}
+              onSearch={setSearch}
+              searchRef={searchRef}
               sessionNames={allSessions ? sessionNames : undefined}
             />
           </div>

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useId, useMemo, useRef, useState } from 'react';
+import { type Ref, useId, useMemo, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import type { ParticipantStatus } from '../../../../../contracts/checkin.ts';
 import type { ProctorParticipant } from '../../../../../contracts/proctor.ts';
@@ -44,18 +44,21 @@ export interface ParticipantListProps {
 // onIncident opens the incident dialog for the participant; onSeat the seat dialog, offered for a participant
 // with a room or in a session that has rooms (`hasRooms`).
 // `room`: only that room's participants (chosen in the rooms overview); onRoom(null) shows everyone again.
+// `search`: what the search box holds (the seat map opens a participant by putting their code there).
 export function ParticipantsTable({
-  participants, timeZone, onAction, onIncident, onSeat, hasRooms, room, onRoom, sessionNames,
+  participants, timeZone, onAction, onIncident, onSeat, hasRooms, room, onRoom, search, onSearch: setSearch, searchRef, sessionNames,
 }: ParticipantListProps & {
   onIncident: (participant: ProctorParticipant) => void;
   onSeat: (participant: ProctorParticipant) => void;
   hasRooms: boolean;
   room: string | null;
   onRoom: (room: string | null) => void;
+  search: string;
+  onSearch: (search: string) => void;
+  searchRef?: Ref<HTMLInputElement>;
 }) {
   const intl = useIntl();
   const [status, setStatus] = useState<ParticipantStatus | 'all' | 'attention'>('all');
-  const [search, setSearch] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; direction: 1 | -1 }>({ key: 'code', direction: 1 });
   const [pinAttention, setPinAttention] = useState(true);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -102,7 +105,7 @@ export function ParticipantsTable({
         <label htmlFor={ids.search} className="visually-hidden">
           {intl.formatMessage({ id: 'table.search.label' })}
         </label>
-        <input id={ids.search} type="search" placeholder={intl.formatMessage({ id: 'table.search.placeholder' })} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input ref={searchRef} id={ids.search} type="search" placeholder={intl.formatMessage({ id: 'table.search.placeholder' })} value={search} onChange={(e) => setSearch(e.target.value)} />
         <span className="toolbar-field">
           <label htmlFor={ids.status}>{intl.formatMessage({ id: 'table.show' })}</label>
           <select id={ids.status} value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>

@@ -6,7 +6,7 @@ const base: ProctorParticipant = {
   code: 'A', fullName: 'A', status: 'unused', lockedIp: null, lockedDevice: null, lockedUserAgent: null, deviceLockedAt: null, enteredAt: null, refusedAttempts: 0,
   lastRefused: null, openConflict: false, pendingRequest: null, throttled: false, withdrawn: false, sessionId: 1, room: 'Hall A', seat: null,
 };
-const room = (name: string, seats: number) => ({ id: 1, name, capacity: null, seats, seatsHeld: 0, freeSeats: [] });
+const room = (name: string, seats: number) => ({ id: 1, name, capacity: null, seats, seatsHeld: 0, freeSeats: [], plan: [] });
 
 describe('roomOverview', () => {
   it('when participants sit in rooms, then each room counts its expected, present, missing, conflicts, requests and free seats', () => {
