@@ -13,8 +13,17 @@ export const LoginRequest = z.object({
 export const PROCTOR_SESSION_COOKIE = 'examgate_proctor';
 export const CSRF_HEADER = 'x-csrf-token';
 
+// chief: every session, participant and setting, and accounts; room: the participants of their rooms only.
+export const proctorRoles = ['chief', 'room'] as const;
+export type ProctorRole = (typeof proctorRoles)[number];
+
 export const ProctorSession = z.object({
-  proctor: z.object({ username: z.string() }),
+  proctor: z.object({
+    username: z.string(),
+    role: z.enum(proctorRoles),
+    // A room proctor's rooms (a chief's: none listed, every room is theirs).
+    rooms: z.array(z.object({ sessionId: z.number().int(), room: z.string() })),
+  }),
   csrfToken: z.string(),
 });
 export type ProctorSession = z.infer<typeof ProctorSession>;
@@ -54,7 +63,8 @@ export const StreamEvent = z.object({
   lockedDeviceAfter: z.string().nullable(),
   // session_changed: the exam session's id.
   sessionId: z.number().int().nullable(),
-  // A participant's event: the seat they hold after it (null: none).
+  // A participant's event: the room (its id) and seat they hold after it (null: none).
+  roomId: z.number().int().nullable(),
   seat: z.string().nullable(),
   // device_shared, checked_in_shared_device: the code of the participant whose lock the device holds.
   sharedWith: z.string().nullable(),

@@ -10,7 +10,7 @@ describe('proctor authentication', () => {
     const { username, password } = await createProctor(env.database.db);
     const login = await request(`${env.server.baseUrl}/api/proctor/login`, { json: { username, password } });
     expect(login.status).toBe(200);
-    expect(login.json).toEqual({ proctor: { username }, csrfToken: expect.any(String) });
+    expect(login.json).toEqual({ proctor: { username, role: 'chief', rooms: [] }, csrfToken: expect.any(String) });
     const cookie = String(login.headers['set-cookie']?.[0]);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);

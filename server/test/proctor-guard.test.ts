@@ -1,26 +1,10 @@
-import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
+import { routesOf } from './support/app-routes.ts';
 import { request } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
 import { useTestEnvironment } from './support/test-server.ts';
 
 const env = useTestEnvironment();
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-// Every route the app has, read from Express's own router: a route added tomorrow is tested tomorrow.
-function routesOf(app: Express): { method: string; path: string }[] {
-  const walk = (stack: Layer[]): { method: string; path: string }[] =>
-    stack.flatMap((layer) =>
-      layer.route
-        ? Object.keys(layer.route.methods).map((method) => ({ method: method.toUpperCase(), path: layer.route!.path }))
-        : walk(layer.handle?.stack ?? []),
-    );
-  return walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-}
 
 const PUBLIC = ['POST /api/proctor/login'];
 const concrete = (path: string) => path.replace(':code', 'ABCD-1234').replace(':id', '1');

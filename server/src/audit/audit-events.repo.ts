@@ -4,6 +4,7 @@ import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import { sharedWithOf, type StreamEvent } from '../../../contracts/proctor.ts';
 import { admittingEventTypes } from '../../../contracts/participant-state.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
+import { ProctorScope } from '../lib/proctor-scope.ts';
 
 // The audit log as the proctors read it: the live stream, the paged history and the CSV export.
 export interface AuditEventRow extends RowDataPacket {
@@ -23,12 +24,13 @@ export interface AuditEventRow extends RowDataPacket {
   lock_policy: string | null;
   session_id: number | null;
   details: string | null;
+  room_id: number | null;
   seat: string | null;
   created_at: Date;
 }
 
 export const AUDIT_EVENT_COLUMNS = `id, code, event_type, source_ip, device, user_agent, actor, reason, status_after, locked_ip_before, locked_ip_after,
-  locked_device_before, locked_device_after, lock_policy, session_id, details, seat, created_at`;
+  locked_device_before, locked_device_after, lock_policy, session_id, details, room_id, seat, created_at`;
 
 export function toStreamEvent(row: AuditEventRow): StreamEvent {
   return {
@@ -47,6 +49,7 @@ export function toStreamEvent(row: AuditEventRow): StreamEvent {
     lockedDeviceBefore: deviceFingerprint(row.locked_device_before),
     lockedDeviceAfter: deviceFingerprint(row.locked_device_after),
     sessionId: row.session_id === null ? null : Number(row.session_id),
+    roomId: row.room_id === null ? null : Number(row.room_id),
     seat: row.seat,
     sharedWith: sharedWithOf(row.details),
   };
@@ -54,19 +57,22 @@ export function toStreamEvent(row: AuditEventRow): StreamEvent {
 
 // LIMIT as a placeholder is not accepted by every server's prepared statements, so it is inlined as a
 // validated integer.
-export async function auditEventsBefore(db: SqlHandle, before: number, limit: number): Promise<StreamEvent[]> {
+// `scope`: a room proctor reads the events of their rooms' participants (the room an event's row names).
+export async function auditEventsBefore(db: SqlHandle, before: number, limit: number, scope = ProctorScope.CHIEF): Promise<StreamEvent[]> {
+  const rooms = scope.roomCondition('audit_events');
   const rows = await db.rows<AuditEventRow>(
-    `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id < ? ORDER BY id DESC LIMIT ${Math.trunc(limit)}`,
-    [before],
+    `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id < ? AND ${rooms.sql} ORDER BY id DESC LIMIT ${Math.trunc(limit)}`,
+    [before, ...rooms.values],
   );
   return rows.map(toStreamEvent);
 }
 
 // In id order, above `after` and up to `upTo` (inclusive) when given.
-export async function auditRowsAfter(db: SqlHandle, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<AuditEventRow[]> {
+export async function auditRowsAfter(db: SqlHandle, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER, scope = ProctorScope.CHIEF): Promise<AuditEventRow[]> {
+  const rooms = scope.roomCondition('audit_events');
   return db.rows<AuditEventRow>(
-    `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ${Math.trunc(limit)}`,
-    [after, upTo],
+    `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id > ? AND id <= ? AND ${rooms.sql} ORDER BY id LIMIT ${Math.trunc(limit)}`,
+    [after, upTo, ...rooms.values],
   );
 }
 

@@ -179,11 +179,16 @@ export function recordAttemptOnUnknownCode(tx: Tx, code: string, facts: EventFac
   return insertChainedEvent(tx, unknownCodeChain(code), code, facts, { at });
 }
 
-export type AccountChange = 'added' | 'password_changed' | 'removed' | 'sessions_revoked';
+// out_of_scope: a room proctor named a participant outside their rooms (`tried`: which, on which route).
+export type AccountChange = 'added' | 'password_changed' | 'removed' | 'sessions_revoked' | 'role_changed' | 'out_of_scope';
 
 // A change to a proctor account; `sessionsEnded` counts the sessions it ended.
-export function recordAccountChange(tx: Tx, facts: Omit<EventFacts, 'type'>, change: { username: string; change: AccountChange; sessionsEnded: number; at: Date }): Promise<void> {
-  const details = JSON.stringify({ username: change.username, change: change.change, sessionsEnded: change.sessionsEnded });
+export function recordAccountChange(
+  tx: Tx,
+  facts: Omit<EventFacts, 'type'>,
+  change: { username: string; change: AccountChange; sessionsEnded: number; at: Date; role?: { role: string; rooms: string[] }; tried?: { code: string; route: string } },
+): Promise<void> {
+  const details = JSON.stringify({ username: change.username, change: change.change, sessionsEnded: change.sessionsEnded, ...(change.role ? change.role : {}), ...(change.tried ? { tried: change.tried } : {}) });
   return insertChainedEvent(tx, CHAIN_KEYS.accounts, '', { ...facts, type: 'proctor_account_changed', details }, { at: change.at });
 }
 

@@ -1,3 +1,4 @@
+import { assignRole, parseRoomRefs, proctorAccounts } from '../proctor-auth/proctor-roles.service.ts';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -53,7 +54,9 @@ Commands:
   participant seat <code> --room NAME [--seat S]  Move a participant to another room or seat, or free their seat
   participant reset <code> [--reason TEXT]        Clear a participant's device lock
   throttle clear <code> | --address IP            Let a throttled participant or address try again at once
-  proctor add <username>                          Create a proctor account (or set a new password)
+  proctor add <username> [--role R --rooms LIST]  Create a proctor account (or set a new password)
+  proctor assign <username> --role R [--rooms L]  Make a proctor a chief, or a room proctor of some rooms
+  proctor list                                    Show every proctor account with its role and rooms
   proctor remove <username>                       Delete a proctor account and end its sessions
   proctor sessions revoke <username>              Log a proctor out everywhere
   session list                                    Show every exam session's lock policy, window and networks
@@ -183,7 +186,9 @@ Options:
                      refused      the second code is refused (device_shared)
                      flagged      let in, and shown to proctors as a conflict of its own kind (the default)
                      allowed      let in (devices shared on purpose)`,
-  proctor: `Usage: npm run cli -- proctor add <username>
+  proctor: `Usage: npm run cli -- proctor add <username> [--role chief|room] [--rooms "<session>/<room>,..."]
+       npm run cli -- proctor assign <username> --role chief|room [--rooms "<session>/<room>,..."]
+       npm run cli -- proctor list
        npm run cli -- proctor remove <username> [--reason TEXT]
        npm run cli -- proctor sessions revoke <username> [--reason TEXT]
 
@@ -191,6 +196,12 @@ add              Creates a proctor account, or sets a new password if the userna
                  proctor out everywhere). The password (at least 10 characters) is asked for on the terminal,
                  or read from standard input when it is not a terminal:
                    echo 'correct horse battery' | npm run cli -- proctor add alice
+                 A new account is a chief unless --role room and its --rooms are given.
+assign           chief: every session, room and setting, and the audit record. room: the participants of
+                 the rooms given (--rooms "Final/Hall A,Final/Hall B") and nothing else: the participants
+                 list, the events, the live stream and every action are theirs only, and session settings
+                 are not. Takes effect with the proctor's next request.
+list             Every account, its role and rooms.
 remove           Deletes the account and ends its sessions; open dashboards stop receiving updates.
 sessions revoke  Ends every session of the proctor (a lost laptop); the account stays.
 Every change is audited.`,
@@ -482,11 +493,33 @@ const commands: Record<Group, (command: string | undefined, args: string[], valu
 
   async proctor(command, args, values, actor) {
     const reason = typeof values.reason === 'string' ? values.reason : null;
+    const role = values.role === undefined ? undefined : String(values.role);
+    if (role !== undefined && role !== 'chief' && role !== 'room') throw new UsageError(`--role ${role}: a proctor is a chief or a room proctor (--role chief or --role room).`);
+    const rooms = typeof values.rooms === 'string' ? parseRoomRefs(values.rooms) : [];
     if (command === 'add') {
       const [username] = expectArguments('proctor', args, 1) as [string];
+      if (role === undefined && rooms.length > 0) throw new UsageError('Give --role room with --rooms.');
       const password = await readPassword();
-      const outcome = await withDatabase(({ db }) => addProctor(db, username, password, actor));
-      out(outcome === 'created' ? `Proctor ${username} created. They log in at /proctor.` : `Proctor ${username}: password changed; their other sessions have ended.`);
+      const outcome = await withDatabase(async ({ db }) => {
+        const added = await addProctor(db, username, password, actor);
+        if (role !== undefined) await assignRole(db, username, role, rooms, actor);
+        return added;
+      });
+      out(outcome === 'created' ? `Proctor ${username} created${role === 'room' ? `, room proctor of ${rooms.map((ref) => `${ref.session}/${ref.room}`).join(', ')}` : ''}. They log in at /proctor.` : `Proctor ${username}: password changed; their other sessions have ended.`);
+      return 0;
+    }
+    if (command === 'assign') {
+      const [username] = expectArguments('proctor', args, 1) as [string];
+      if (role === undefined) throw new UsageError('Give --role chief, or --role room with --rooms "<session>/<room>,...".');
+      const assigned = await withDatabase(({ db }) => assignRole(db, username, role, rooms, actor));
+      out(role === 'chief' ? `Proctor ${username} is a chief proctor.` : `Proctor ${username} is a room proctor of ${assigned.join(', ')}.`);
+      return 0;
+    }
+    if (command === 'list') {
+      expectArguments('proctor', args, 0);
+      const accounts = await withDatabase(({ db }) => proctorAccounts(db));
+      if (accounts.length === 0) out('No proctor accounts yet: npm run cli -- proctor add <username>.');
+      for (const account of accounts) out(`${account.username}: ${account.role === 'chief' ? 'chief' : `room proctor of ${account.rooms.map((room) => `${room.sessionName}/${room.name}`).join(', ') || 'no rooms'}`}`);
       return 0;
     }
     if (command === 'remove') {
@@ -741,6 +774,8 @@ async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       seal: { type: 'string' },
       seating: { type: 'string' },
+      role: { type: 'string' },
+      rooms: { type: 'string' },
       'device-sharing': { type: 'string' },
       capacity: { type: 'string' },
       seats: { type: 'string' },

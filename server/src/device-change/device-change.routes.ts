@@ -31,13 +31,13 @@ export function deviceChangeRoutes(context: DeviceChangeContext, guard: ProctorG
     res.json(await deviceChangeStatus(db, id, token));
   });
 
-  router.post('/api/proctor/device-change-requests/:id/approve', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/device-change-requests/:id/approve', guard.request, requireJsonBody(), async (req, res) => {
     const { id } = parseBody(IdParam, req.params);
     const { reason, expectedIp, expectedDevice } = parseBody(ApproveRequest, req.body);
     res.json({ participant: await approveDeviceChange(db, id, { expectedIp, expectedDevice }, reason ?? null, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/device-change-requests/:id/decline', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/device-change-requests/:id/decline', guard.request, requireJsonBody(), async (req, res) => {
     const { id } = parseBody(IdParam, req.params);
     const { reason } = parseBody(DeclineRequest, req.body);
     res.json({ participant: await declineDeviceChange(db, id, reason ?? null, proctorActor(req)) });

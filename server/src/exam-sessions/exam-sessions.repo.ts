@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { DeviceSharing, LockPolicy } from '../../../contracts/lock-policy.ts';
 import type { Seating } from '../../../contracts/rooms.ts';
-import type { SqlHandle, Tx } from '../lib/database.ts';
+import type { SqlHandle, SqlValue, Tx } from '../lib/database.ts';
 
 export interface ExamSessionRef {
   id: number;
@@ -153,23 +153,25 @@ export interface SessionActivityRow {
 
 // Per session: what needs a proctor, and when check-in last happened. Three grouped passes rather than
 // one join, so that a participant with a pending request and a throttle is not counted twice.
-export async function sessionActivity(db: SqlHandle): Promise<{ now: Date; sessions: SessionActivityRow[] }> {
+// `rooms`: a condition on participants p (a room proctor's rooms, see ProctorScope.roomCondition).
+export async function sessionActivity(db: SqlHandle, rooms: { sql: string; values: SqlValue[] } = { sql: 'TRUE', values: [] }): Promise<{ now: Date; sessions: SessionActivityRow[] }> {
   const sessions = await db.rows<RowDataPacket & { id: number; name: string; opens_at: Date | null; closes_at: Date | null; last_check_in: Date | null; open_conflicts: string | number; now: Date }>(
     `SELECT s.id, s.name, s.opens_at, s.closes_at, MAX(p.device_locked_at) AS last_check_in, COALESCE(SUM(p.conflict_open), 0) AS open_conflicts,
             UTC_TIMESTAMP(3) AS now
-       FROM exam_sessions s LEFT JOIN participants p ON p.session_id = s.id
+       FROM exam_sessions s LEFT JOIN participants p ON p.session_id = s.id AND ${rooms.sql}
       GROUP BY s.id, s.name, s.opens_at, s.closes_at
       ORDER BY s.id DESC`,
+    rooms.values,
   );
   const countBySession = async (sql: string) =>
-    new Map((await db.rows<RowDataPacket & { session_id: number; n: number }>(sql)).map((row) => [row.session_id, Number(row.n)]));
+    new Map((await db.rows<RowDataPacket & { session_id: number; n: number }>(sql, rooms.values)).map((row) => [row.session_id, Number(row.n)]));
   const requests = await countBySession(
     `SELECT p.session_id, COUNT(DISTINCT r.participant_id) AS n FROM device_change_requests r JOIN participants p ON p.id = r.participant_id
-      WHERE r.status = 'pending' AND r.expires_at > UTC_TIMESTAMP(3) GROUP BY p.session_id`,
+      WHERE r.status = 'pending' AND r.expires_at > UTC_TIMESTAMP(3) AND ${rooms.sql} GROUP BY p.session_id`,
   );
   const throttled = await countBySession(
     `SELECT p.session_id, COUNT(DISTINCT p.id) AS n FROM attempt_failures f JOIN participants p ON p.code = f.code
-      WHERE f.blocked_until > UTC_TIMESTAMP(3) GROUP BY p.session_id`,
+      WHERE f.blocked_until > UTC_TIMESTAMP(3) AND ${rooms.sql} GROUP BY p.session_id`,
   );
   return {
     now: sessions[0]?.now ?? new Date(),

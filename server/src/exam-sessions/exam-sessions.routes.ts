@@ -9,21 +9,21 @@ import { allSessionSettings, changeSession, sessionSettings, sessionsOverview } 
 export function examSessionRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
 
-  router.get('/api/proctor/overview', guard.read, async (_req, res) => {
-    const body: SessionsOverview = await db.read(sessionsOverview);
+  router.get('/api/proctor/overview', guard.read, async (req, res) => {
+    const body: SessionsOverview = await db.read((handle) => sessionsOverview(handle, req.proctor!.scope));
     res.json(body);
   });
 
-  router.get('/api/proctor/sessions', guard.read, async (_req, res) => {
-    res.json({ sessions: await allSessionSettings(db) });
+  router.get('/api/proctor/sessions', guard.read, async (req, res) => {
+    res.json({ sessions: await allSessionSettings(db, req.proctor!.scope) });
   });
 
   router.get('/api/proctor/sessions/:id', guard.read, async (req, res) => {
     const { id } = parseBody(IdParam, req.params);
-    res.json({ session: await sessionSettings(db, id) });
+    res.json({ session: await sessionSettings(db, id, req.proctor!.scope) });
   });
 
-  router.patch('/api/proctor/sessions/:id', guard.write, requireJsonBody(), async (req, res) => {
+  router.patch('/api/proctor/sessions/:id', guard.chiefWrite, requireJsonBody(), async (req, res) => {
     const { id } = parseBody(IdParam, req.params);
     const change = parseBody(ExamSessionChange, req.body);
     res.json({ session: await changeSession(db, id, change, proctorActor(req)) });

@@ -9,6 +9,7 @@ import type { SqlHandle, Tx } from '../lib/database.ts';
 import { currentSession } from './current-session.ts';
 import { type ExamSession, type LockedSession, listSessionSettings, sessionActivity, lockSession, lockSessionByName, readSession, writeSession } from './exam-sessions.repo.ts';
 import { SESSION_CHANGED } from './session-cache.ts';
+import { ProctorScope } from '../lib/proctor-scope.ts';
 
 export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
   return {
@@ -26,18 +27,20 @@ export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
   };
 }
 
-export async function sessionSettings(db: Database, id: number): Promise<ExamSessionSettings> {
-  const session = await db.read((handle) => readSession(handle, id));
+export async function sessionSettings(db: Database, id: number, scope = ProctorScope.CHIEF): Promise<ExamSessionSettings> {
+  const session = scope.coversSession(id) ? await db.read((handle) => readSession(handle, id)) : undefined;
   if (!session) throw new NotFoundError(`No exam session ${id}.`);
   return sessionSettingsView(session);
 }
 
-export async function allSessionSettings(db: Database): Promise<ExamSessionSettings[]> {
-  return (await db.read(listSessionSettings)).map(sessionSettingsView);
+export async function allSessionSettings(db: Database, scope = ProctorScope.CHIEF): Promise<ExamSessionSettings[]> {
+  return (await db.read(listSessionSettings)).filter((session) => scope.coversSession(session.id)).map(sessionSettingsView);
 }
 
-export async function sessionsOverview(db: SqlHandle): Promise<SessionsOverview> {
-  const { now, sessions } = await sessionActivity(db);
+// A room proctor's overview: the sessions of their rooms, counted over their rooms' participants.
+export async function sessionsOverview(db: SqlHandle, scope = ProctorScope.CHIEF): Promise<SessionsOverview> {
+  const { now, sessions: all } = await sessionActivity(db, scope.roomCondition('p'));
+  const sessions = all.filter((session) => scope.coversSession(session.id));
   return {
     current: currentSession(sessions, now),
     sessions: sessions.map(({ id, name, openConflicts, pendingRequests, throttled }) => ({ id, name, openConflicts, pendingRequests, throttled })),

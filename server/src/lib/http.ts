@@ -1,3 +1,4 @@
+import type { ProctorScope } from './proctor-scope.ts';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
@@ -33,13 +34,25 @@ export interface ProctorIdentity {
   username: string;
   csrfToken: string;
   tokenHash: string;
+  // What this proctor may see and act on (lib/proctor-scope.ts).
+  scope: ProctorScope;
 }
 
 // Every route under /api/proctor names its own guard, so none is protected merely by where it is
-// mounted: `read` needs a proctor's session, `write` also the session's CSRF token.
+// mounted: `read` needs a proctor's session, `write` also the session's CSRF token. What a room proctor
+// may reach is decided here too: `chiefRead` / `chiefWrite` are for chief proctors only (403); `participant`
+// (the route's :code), `participants` (the body's codes) and `request` (a device-change request's
+// participant) let a room proctor act on their rooms' participants only, and answer any other as if it did
+// not exist (404, audited). On `read` and `write` routes the lists are the handler's to narrow, with
+// req.proctor.scope.
 export interface ProctorGuard {
   read: RequestHandler;
   write: RequestHandler;
+  chiefRead: RequestHandler;
+  chiefWrite: RequestHandler;
+  participant: RequestHandler;
+  participants: RequestHandler;
+  request: RequestHandler;
   // Of these sessions (by token hash), the ones that are still valid: for answers that stay open.
   alive(tokenHashes: string[]): Promise<Set<string>>;
 }
@@ -73,7 +86,7 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 // The pattern of the route that answered ('/api/proctor/participants/:code/reset-lock'), never the path.
-function routePattern(req: Request): string {
+export function routePattern(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
   return route ? `${req.baseUrl}${String(route.path)}` : '(no route)';
 }

@@ -85,7 +85,11 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
     const queued: (readonly StreamEvent[])[] = [];
     let queuedBytes = 0;
     let live = false;
-    const unsubscribe = tail.subscribe((batch) => {
+    // A room proctor's stream carries their rooms' events only (a chief's, every batch as it is).
+    const { scope } = req.proctor!;
+    const unsubscribe = tail.subscribe((whole) => {
+      const batch = scope.isChief ? whole : whole.filter((event) => scope.coversRoom(event.roomId));
+      if (batch.length === 0) return;
       if (!live) {
         queued.push(batch);
         queuedBytes += formatBatch(batch).length;
@@ -143,12 +147,12 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
         // from further back than the record reaches (Last-Event-ID: 0, an id from long ago) replays
         // nothing: the dashboard is told to refetch its lists, and goes on from here.
         const remembered = tail.deliveredAfter(resumeFrom.id, resumeFrom.ours ? 0 : RESUME_OVERLAP_MS);
-        if (remembered) send(remembered);
+        if (remembered) send(remembered.filter((event) => scope.coversRoom(event.roomId)));
         else if (tail.lastDelivered - resumeFrom.id > tail.replayLimit) res.write(position('refetch'));
         else {
           let after = resumeFrom.id;
           while (!res.destroyed) {
-            const rows = await db.read((handle) => auditRowsAfter(handle, after, BACKLOG_PAGE));
+            const rows = await db.read((handle) => auditRowsAfter(handle, after, BACKLOG_PAGE, undefined, scope));
             send(rows.map(toStreamEvent));
             if (rows.length < BACKLOG_PAGE) break;
             after = Number(rows.at(-1)!.id);

@@ -3,6 +3,7 @@ import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import { type ProctorParticipant, refusalKindOf, sharedWithOf } from '../../../contracts/proctor.ts';
 import { isoFromDatabase, type SqlHandle } from '../lib/database.ts';
+import { ProctorScope } from '../lib/proctor-scope.ts';
 
 // One statement for the whole table: the conflict summary lives on the participant row (migration 006),
 // the last refusal and the holder's browser come from primary-key lookups, and the open requests from one
@@ -31,9 +32,9 @@ const PARTICIPANT_COLUMNS = `
    WHERE %SCOPE%
    ORDER BY p.code`;
 
-const PARTICIPANTS_OF_SESSION = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.session_id = ?');
+const PARTICIPANTS_OF_SESSION = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.session_id = ? AND %ROOMS%');
 // Every session's participants who need a proctor: an open conflict, a pending request or a throttle.
-const PARTICIPANTS_NEEDING_ATTENTION = PARTICIPANT_COLUMNS.replace('%SCOPE%', '(p.conflict_open = 1 OR r.id IS NOT NULL OR th.code IS NOT NULL)');
+const PARTICIPANTS_NEEDING_ATTENTION = PARTICIPANT_COLUMNS.replace('%SCOPE%', '(p.conflict_open = 1 OR r.id IS NOT NULL OR th.code IS NOT NULL) AND %ROOMS%');
 const PARTICIPANT_BY_CODE = PARTICIPANT_COLUMNS.replace('%SCOPE%', 'p.code = ?');
 
 // Times arrive as the database's text (dateStrings): mapping 5,000 rows through Date objects and
@@ -113,12 +114,15 @@ function toProctorParticipant(row: ProctorParticipantRow): ProctorParticipant {
   };
 }
 
-export async function participantsOfSession(db: SqlHandle, sessionId: number): Promise<ProctorParticipant[]> {
-  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION, [sessionId], { dateStrings: true })).map(toProctorParticipant);
+// `scope`: the proctor's; a room proctor's lists hold their rooms' participants only.
+export async function participantsOfSession(db: SqlHandle, sessionId: number, scope = ProctorScope.CHIEF): Promise<ProctorParticipant[]> {
+  const rooms = scope.roomCondition('p');
+  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_OF_SESSION.replace('%ROOMS%', rooms.sql), [sessionId, ...rooms.values], { dateStrings: true })).map(toProctorParticipant);
 }
 
-export async function participantsNeedingAttention(db: SqlHandle): Promise<ProctorParticipant[]> {
-  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_NEEDING_ATTENTION, [], { dateStrings: true })).map(toProctorParticipant);
+export async function participantsNeedingAttention(db: SqlHandle, scope = ProctorScope.CHIEF): Promise<ProctorParticipant[]> {
+  const rooms = scope.roomCondition('p');
+  return (await db.rows<ProctorParticipantRow>(PARTICIPANTS_NEEDING_ATTENTION.replace('%ROOMS%', rooms.sql), rooms.values, { dateStrings: true })).map(toProctorParticipant);
 }
 
 export async function proctorParticipant(db: SqlHandle, code: string): Promise<ProctorParticipant | undefined> {

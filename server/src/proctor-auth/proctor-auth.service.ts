@@ -6,6 +6,7 @@ import { recordAccountChange } from '../audit/audit.repo.ts';
 import { CsrfError, InvalidCredentialsError, InvalidInputError, NotFoundError, RateLimitedError, UnauthenticatedError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+import { ProctorScope } from '../lib/proctor-scope.ts';
 import { reserveAttempt, type ScopeFailures, uncountAttempt } from '../attempts/attempt-failures.repo.ts';
 import { loginScope, loginUserScope } from '../attempts/attempt-scopes.ts';
 import { databaseNow, withTransaction } from '../lib/database.ts';
@@ -17,6 +18,7 @@ import {
   findActiveSession,
   findProctor,
   insertSession,
+  roomsOf,
   touchSession,
   upsertProctor,
 } from './proctor-auth.repo.ts';
@@ -76,6 +78,7 @@ export interface LoginResult {
   token: string;
   csrfToken: string;
   username: string;
+  scope: ProctorScope;
 }
 
 // The attempt is counted before the password is checked (argon2 takes tens of milliseconds, long enough
@@ -113,11 +116,12 @@ export async function logIn(db: Database, config: AuthConfig, attempt: { usernam
   if (!proctor || !valid) throw new InvalidCredentialsError();
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
-  await db.read(async (handle) => {
+  const scope = await db.read(async (handle) => {
     await uncountAttempt(handle, [pair, account]);
     await insertSession(handle, { tokenHash: hashToken(token), proctorId: proctor.id, csrfToken, maxHours: config.PROCTOR_SESSION_MAX_HOURS });
+    return proctor.role === 'chief' ? ProctorScope.CHIEF : new ProctorScope(proctor.role, await roomsOf(handle, proctor.id));
   });
-  return { token, csrfToken, username: proctor.username };
+  return { token, csrfToken, username: proctor.username, scope };
 }
 
 export async function authenticate(db: Database, config: AuthConfig, token: string | undefined): Promise<ActiveSession> {

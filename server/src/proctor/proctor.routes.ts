@@ -38,15 +38,17 @@ function codeParam(req: Request): string {
 export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
 
+  // A room proctor sees the sessions of their rooms, and in them their rooms' participants only.
   const loadParticipants = async (req: Request): Promise<ParticipantsResponse> => {
     const { session: requested } = parseBody(ParticipantsQuery, req.query);
+    const { scope } = req.proctor!;
     return db.read(async (handle) => {
-      const sessions = await listSessions(handle);
-      if (requested === 'all') return { session: null, sessions, participants: await participantsNeedingAttention(handle) };
-      const id = requested ?? (await sessionsOverview(handle)).current;
+      const sessions = (await listSessions(handle)).filter((session) => scope.coversSession(session.id));
+      if (requested === 'all') return { session: null, sessions, participants: await participantsNeedingAttention(handle, scope) };
+      const id = requested ?? (await sessionsOverview(handle, scope)).current;
       const session = sessions.find((candidate) => candidate.id === id);
       if (requested !== undefined && !session) throw new NotFoundError(`No exam session ${requested}.`);
-      return { session: session ?? null, sessions, participants: session ? await participantsOfSession(handle, session.id) : [] };
+      return { session: session ?? null, sessions, participants: session ? await participantsOfSession(handle, session.id, scope) : [] };
     });
   };
 
@@ -62,12 +64,12 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
 
   router.get('/api/proctor/events', guard.read, async (req, res) => {
     const { before, limit } = parseBody(EventsQuery, req.query);
-    const events = await db.read((handle) => auditEventsBefore(handle, before ?? Number.MAX_SAFE_INTEGER, limit));
+    const events = await db.read((handle) => auditEventsBefore(handle, before ?? Number.MAX_SAFE_INTEGER, limit, req.proctor!.scope));
     const body: EventsPage = { events, nextBefore: events.length === limit ? events.at(-1)!.id : null };
     res.json(body);
   });
 
-  router.get('/api/proctor/events.csv', guard.read, async (_req, res) => {
+  router.get('/api/proctor/events.csv', guard.read, async (req, res) => {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="examgate-audit.csv"');
     res.write('id,at,type,code,ip,device,user_agent,actor,reason,status_after,locked_ip_before,locked_ip_after,locked_device_before,locked_device_after,lock_policy\n');
@@ -75,7 +77,7 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
     let after = 0;
     await db.read(async (handle) => {
       for (;;) {
-        const rows = await auditRowsAfter(handle, after, CSV_PAGE);
+        const rows = await auditRowsAfter(handle, after, CSV_PAGE, undefined, req.proctor!.scope);
         if (rows.length === 0) break;
         const lines = rows.map((row) =>
           // Devices as the dashboard shows them: fingerprints, never the stored key hashes.
@@ -93,74 +95,75 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
     res.end();
   });
 
-  router.post('/api/proctor/participants/:code/reset-lock', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/reset-lock', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason, expectedIp, expectedDevice } = parseBody(ResetLockRequest, req.body);
     const [participant] = await resetLocks(db, [{ code, expectedIp, expectedDevice }], reason, proctorActor(req));
     res.json({ participant });
   });
 
-  router.post('/api/proctor/participants/:code/transfer-lock', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/transfer-lock', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason, expectedIp, expectedDevice, toIp, toAttempt } = parseBody(TransferLockRequest, req.body);
     const target = toAttempt !== undefined ? { toAttempt } : { toIp: toIp! };
     res.json({ participant: await transferLock(db, code, target, { expectedIp, expectedDevice }, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/participants/:code/expire', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/expire', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason } = parseBody(StatusChangeRequest, req.body);
     const [participant] = await setExpired(db, [code], true, reason, proctorActor(req));
     res.json({ participant });
   });
 
-  router.post('/api/proctor/participants/:code/reopen', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/reopen', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason } = parseBody(StatusChangeRequest, req.body);
     const [participant] = await setExpired(db, [code], false, reason, proctorActor(req));
     res.json({ participant });
   });
 
-  router.post('/api/proctor/participants/:code/let-try-again', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/let-try-again', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason } = parseBody(StatusChangeRequest, req.body);
     await letTryAgain(db, { code }, reason, proctorActor(req));
     res.json({ participant: (await participantViews(db, [code]))[0] });
   });
 
-  router.post('/api/proctor/participants/:code/seat', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/participants/:code/seat', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason, room, seat, expectedRoom, expectedSeat } = parseBody(SeatChangeRequest, req.body);
-    res.json({ participant: await moveSeat(db, code, { room, seat, expected: { room: expectedRoom, seat: expectedSeat } }, reason, proctorActor(req)) });
+    res.json({ participant: await moveSeat(db, code, { room, seat, expected: { room: expectedRoom, seat: expectedSeat } }, reason, proctorActor(req), req.proctor!.scope) });
   });
 
   router.get('/api/proctor/rooms', guard.read, async (req, res) => {
     const { session } = parseBody(RoomsQuery, req.query);
+    const { scope } = req.proctor!;
     const body: RoomsResponse = await db.read(async (handle) => {
-      const [rooms, seatsOf] = [await roomsOfSession(handle, session), await seatsOfSession(handle, session)];
+      const [rooms, seatsOf] = [(await roomsOfSession(handle, session)).filter((room) => scope.coversRoom(room.id)), await seatsOfSession(handle, session)];
       return { rooms: rooms.map(({ id, name, capacity, seats, seatsHeld }) => ({ id, name, capacity, seats, seatsHeld, freeSeats: seatsOf.get(id)?.free ?? [], plan: seatsOf.get(id)?.plan ?? [] })) };
     });
     res.json(body);
   });
 
-  router.post('/api/proctor/addresses/let-try-again', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/addresses/let-try-again', guard.chiefWrite, requireJsonBody(), async (req, res) => {
     const { address: given, reason } = parseBody(AddressUnthrottleRequest, req.body);
     const address = normaliseIp(given);
     if (!address) throw new InvalidInputError('Give an IPv4 or IPv6 address.', [{ path: 'address', message: 'not an IP address' }]);
     res.json({ address, cleared: await letTryAgain(db, { address }, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/bulk/reset-lock', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/bulk/reset-lock', guard.participants, requireJsonBody(), async (req, res) => {
     const { reason, items } = parseBody(BulkResetLockRequest, req.body);
     res.json({ participants: await resetLocks(db, items, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/bulk/expire', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/bulk/expire', guard.participants, requireJsonBody(), async (req, res) => {
     const { reason, codes } = parseBody(BulkStatusChangeRequest, req.body);
     res.json({ participants: await setExpired(db, codes, true, reason, proctorActor(req)) });
   });
 
-  router.post('/api/proctor/bulk/reopen', guard.write, requireJsonBody(), async (req, res) => {
+  router.post('/api/proctor/bulk/reopen', guard.participants, requireJsonBody(), async (req, res) => {
     const { reason, codes } = parseBody(BulkStatusChangeRequest, req.body);
     res.json({ participants: await setExpired(db, codes, false, reason, proctorActor(req)) });
   });

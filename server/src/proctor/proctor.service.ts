@@ -1,4 +1,5 @@
 import { lockMovedTo } from '../devices/session-devices.repo.ts';
+import { ProctorScope } from '../lib/proctor-scope.ts';
 import { type DeviceRef, deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import type { AuditEventType } from '../../../contracts/participant-state.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
@@ -7,7 +8,7 @@ import { recordEvent } from '../audit/audit.repo.ts';
 import { type Database, type Tx, withTransaction } from '../lib/database.ts';
 import { normaliseIp } from '../lib/client-ip.ts';
 import type { Actor } from '../lib/http.ts';
-import { CodeExpiredError, InvalidInputError, LockChangedError, NotFoundError, SeatTakenError, StaleUpdateError } from '../lib/errors.ts';
+import { CodeExpiredError, ForbiddenError, InvalidInputError, LockChangedError, NotFoundError, SeatTakenError, StaleUpdateError } from '../lib/errors.ts';
 import { proctorParticipant } from '../participants/participant-view.repo.ts';
 import { type LockedParticipant, lockParticipantByCode, type SeatTaken, setRoom } from '../participants/participants.repo.ts';
 import { roomsOfSession, sameRoomName } from '../rooms/rooms.repo.ts';
@@ -124,13 +125,16 @@ export interface SeatMove {
 // A proctor moves a participant to another room or seat, or frees their seat: one transaction under the
 // participant's row lock, then the seat rows' (the order every check-in takes them in). Refused when the
 // participant sits elsewhere than the proctor saw (stale_update), or the seat is someone else's (seat_taken).
-export async function moveSeat(db: Database, code: string, move: SeatMove, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
+// A room proctor moves their participants between their own rooms only (another room is not found).
+export async function moveSeat(db: Database, code: string, move: SeatMove, reason: string | null, actor: Actor, scope = ProctorScope.CHIEF): Promise<ProctorParticipant> {
   await withTransaction(db, async (tx) => {
     const [participant] = (await lockAll(tx, [code])) as [LockedParticipant];
     const rooms = await roomsOfSession(tx, participant.sessionId);
     const current = rooms.find((room) => room.id === participant.roomId);
     if (move.expected && ((current?.name ?? null) !== move.expected.room || participant.seat !== move.expected.seat)) throw new StaleUpdateError(`Where ${code} sits`);
-    const room = move.room === null ? undefined : rooms.find((candidate) => sameRoomName(candidate.name, move.room!));
+    // Out of every room is out of a room proctor's sight: a chief's move.
+    if (move.room === null && !scope.isChief) throw new ForbiddenError('Only a chief proctor can take a participant out of every room.');
+    const room = move.room === null ? undefined : rooms.find((candidate) => sameRoomName(candidate.name, move.room!) && scope.coversRoom(candidate.id));
     if (move.room !== null && !room) throw new NotFoundError(`This exam session has no room "${move.room}".`);
     let seat: SeatTaken | undefined;
     if (move.seat !== null) {

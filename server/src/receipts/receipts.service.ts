@@ -34,8 +34,10 @@ export async function findReceipt(db: Database, key: SecretSource, receipt: stri
 }
 
 // For a proctor: the check-in a participant's receipt names; one that the server did not make is not found.
-export async function checkInByReceipt(db: Database, key: SecretSource, receipt: string): Promise<ReceiptLookup> {
+// `covered`: whether the proctor may see the participant it names (a room proctor: their rooms' only); one
+// they may not is answered as a receipt the server did not make.
+export async function checkInByReceipt(db: Database, key: SecretSource, receipt: string, covered: (code: string) => Promise<boolean>): Promise<ReceiptLookup> {
   const found = (await findReceipt(db, key, receipt)).find((finding) => finding.genuine);
-  if (!found) throw new NotFoundError('No check-in has this receipt.');
+  if (!found || !(await covered(found.lookup.participant.code))) throw new NotFoundError('No check-in has this receipt.');
   return found.lookup;
 }

@@ -7,7 +7,7 @@ import { subscriptions } from './webhooks.service.ts';
 // For the dashboard: a session's subscriptions and whether their deliveries fail. Managed with the CLI.
 export function webhookRoutes(db: Database, guard: ProctorGuard): Router {
   const router = Router();
-  router.get('/api/proctor/webhooks', guard.read, async (req, res) => {
+  router.get('/api/proctor/webhooks', guard.chiefRead, async (req, res) => {
     const { session } = parseBody(WebhooksQuery, req.query);
     const body: WebhookSubscriptions = {
       subscriptions: (await subscriptions(db, session)).map((subscription) => ({

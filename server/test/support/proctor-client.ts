@@ -9,6 +9,7 @@ export interface ProctorClient {
   csrfToken: string;
   get(path: string): Promise<HttpResponse>;
   post(path: string, body: unknown, options?: { csrf?: boolean; localAddress?: string }): Promise<HttpResponse>;
+  patch(path: string, body: unknown): Promise<HttpResponse>;
 }
 
 export async function createProctor(db: Database): Promise<{ username: string; password: string }> {
@@ -29,6 +30,7 @@ export async function logInProctor(baseUrl: string, db: Database): Promise<Proct
     cookie,
     csrfToken,
     get: (path) => request(`${baseUrl}${path}`, { headers: { cookie } }),
+    patch: (path, body) => request(`${baseUrl}${path}`, { method: 'PATCH', json: body, headers: { cookie, 'x-csrf-token': csrfToken } }),
     post: (path, body, options = {}) =>
       request(`${baseUrl}${path}`, {
         json: body,

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type IntlShape, useIntl } from 'react-intl';
-import { countParticipants, type ProctorParticipant, type StreamEvent } from '../../../../../contracts/proctor.ts';
+import { countParticipants, type ProctorParticipant, type ProctorSession, type StreamEvent } from '../../../../../contracts/proctor.ts';
 import { LanguageSwitcher } from '../../../i18n/language-switcher.tsx';
 import { ApiError } from '../../../lib/api-client.ts';
 import { navigate } from '../../../lib/router.ts';
@@ -54,7 +54,7 @@ export function DashboardPage() {
       </main>
     );
   }
-  return <Dashboard username={session.data.proctor.username} />;
+  return <Dashboard proctor={session.data.proctor} />;
 }
 
 function describeEvent(intl: IntlShape, event: StreamEvent): string | undefined {
@@ -79,7 +79,12 @@ function initialView(): SessionView {
   return parseView(new URLSearchParams(window.location.search).get('session')) ?? parseView(localStorage.getItem(VIEW_KEY));
 }
 
-function Dashboard({ username }: { username: string }) {
+// A room proctor's dashboard is their rooms': the server narrows every list and the stream; here the
+// whole-session panels (the arrival curve, the incidents, the record, addresses) and the settings' Change
+// are left out, and the first of their rooms in the shown session is opened.
+function Dashboard({ proctor }: { proctor: ProctorSession['proctor'] }) {
+  const { username } = proctor;
+  const isChief = proctor.role === 'chief';
   const intl = useIntl();
   const [view, setViewState] = useState<SessionView>(initialView);
   const setView = (next: SessionView) => {
@@ -107,6 +112,12 @@ function Dashboard({ username }: { username: string }) {
   // A room chosen in another session's overview does not filter this one.
   const roomShown = roomFilter !== null && rooms.data?.some((room) => room.name === roomFilter) ? roomFilter : null;
   const shownPlan = rooms.data?.find((room) => room.name === roomShown)?.plan ?? [];
+  const ownRoom = isChief ? undefined : proctor.rooms.find((room) => room.sessionId === shownSession?.id)?.room;
+  const [landedIn, setLandedIn] = useState<number | null>(null);
+  if (ownRoom !== undefined && shownSession !== null && landedIn !== shownSession.id && rooms.data) {
+    setLandedIn(shownSession.id);
+    setRoomFilter(ownRoom);
+  }
   const [announcement, setAnnouncement] = useState('');
   const [activity, setActivity] = useState<StreamEvent[]>([]);
   const recent = useQuery(recentEventsQuery);
@@ -160,7 +171,7 @@ function Dashboard({ username }: { username: string }) {
         <div className="who">
           <span>{username}</span>
           <LanguageSwitcher />
-          {shownSession && <a href={`/proctor/record?session=${shownSession.id}`}>{intl.formatMessage({ id: 'dashboard.record' })}</a>}
+          {shownSession && isChief && <a href={`/proctor/record?session=${shownSession.id}`}>{intl.formatMessage({ id: 'dashboard.record' })}</a>}
           <a href="/api/proctor/events.csv" download>
             {intl.formatMessage({ id: 'dashboard.export' })}
           </a>
@@ -203,10 +214,10 @@ function Dashboard({ username }: { username: string }) {
       ) : (
         <div className="dash-body">
           <div className="dash-side">
-            {shownSession && <SessionPanel sessionId={shownSession.id} />}
+            {shownSession && <SessionPanel sessionId={shownSession.id} canChange={isChief} />}
             <ConflictFeed participants={list} timeZone={timeZone} onAction={setPending} sessionNames={allSessions ? sessionNames : undefined} />
-            {shownSession && <ArrivalsPanel sessionId={shownSession.id} timeZone={timeZone} />}
-            {shownSession && <IncidentsPanel sessionId={shownSession.id} timeZone={timeZone} onRecord={setIncidentDraft} />}
+            {shownSession && isChief && <ArrivalsPanel sessionId={shownSession.id} timeZone={timeZone} />}
+            {shownSession && isChief && <IncidentsPanel sessionId={shownSession.id} timeZone={timeZone} onRecord={setIncidentDraft} />}
             <ActivityFeed events={sessionActivity} timeZone={timeZone} />
           </div>
           <div className="dash-main">
@@ -237,7 +248,7 @@ function Dashboard({ username }: { username: string }) {
               sessionNames={allSessions ? sessionNames : undefined}
             />
           </div>
-          <AddressUnthrottle onAction={setPending} />
+          {isChief && <AddressUnthrottle onAction={setPending} />}
         </div>
       )}
       <ConfirmDialog pending={pending} onClose={() => setPending(null)} />

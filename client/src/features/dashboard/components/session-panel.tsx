@@ -18,7 +18,8 @@ function countdown(intl: IntlShape, ms: number): string {
   return intl.formatRelativeTime(Math.round(seconds / 3600), 'hour');
 }
 
-export function SessionPanel({ sessionId }: { sessionId: number }) {
+// `canChange`: a chief proctor's; a room proctor reads the settings and cannot change them.
+export function SessionPanel({ sessionId, canChange }: { sessionId: number; canChange: boolean }) {
   const intl = useIntl();
   const settings = useQuery(sessionSettingsQuery(sessionId));
   const [editing, setEditing] = useState(false);
@@ -82,10 +83,12 @@ export function SessionPanel({ sessionId }: { sessionId: number }) {
           <dd>{session.continueUrl === null ? intl.formatMessage({ id: 'session.continue.none' }) : <bdi className="url">{session.continueUrl}</bdi>}</dd>
         </div>
       </dl>
-      <button type="button" onClick={() => setEditing(true)}>
-        {intl.formatMessage({ id: 'session.change' })}
-      </button>
-      {editing && <SessionSettingsDialog session={session} onClose={() => setEditing(false)} />}
+      {canChange && (
+        <button type="button" onClick={() => setEditing(true)}>
+          {intl.formatMessage({ id: 'session.change' })}
+        </button>
+      )}
+      {canChange && editing && <SessionSettingsDialog session={session} onClose={() => setEditing(false)} />}
     </section>
   );
 }

@@ -1,0 +1,42 @@
+import type { ProctorRole } from '../../../contracts/proctor.ts';
+import type { SqlValue } from './database.ts';
+
+export interface ScopeRoom {
+  roomId: number;
+  sessionId: number;
+  name: string;
+}
+
+// What a proctor may see and act on: everything (a chief), or the participants of their rooms. Every
+// proctor route passes through the guard, which attaches this; the routes and services ask it, and it is the
+// only place that says what a role covers.
+export class ProctorScope {
+  static readonly CHIEF = new ProctorScope('chief', []);
+  readonly #roomIds: ReadonlySet<number>;
+
+  constructor(
+    readonly role: ProctorRole,
+    readonly rooms: readonly ScopeRoom[],
+  ) {
+    this.#roomIds = new Set(rooms.map((room) => room.roomId));
+  }
+
+  get isChief(): boolean {
+    return this.role === 'chief';
+  }
+
+  coversRoom(roomId: number | null): boolean {
+    return this.isChief || (roomId !== null && this.#roomIds.has(roomId));
+  }
+
+  coversSession(sessionId: number): boolean {
+    return this.isChief || this.rooms.some((room) => room.sessionId === sessionId);
+  }
+
+  // A condition on a table with a room_id column (participants, audit_events) under `alias`.
+  roomCondition(alias: string): { sql: string; values: SqlValue[] } {
+    if (this.isChief) return { sql: 'TRUE', values: [] };
+    if (this.rooms.length === 0) return { sql: 'FALSE', values: [] };
+    return { sql: `${alias}.room_id IN (${this.rooms.map(() => '?').join(', ')})`, values: this.rooms.map((room) => room.roomId) };
+  }
+}

@@ -1,0 +1,71 @@
+import type { Request } from 'express';
+import type { RowDataPacket } from 'mysql2/promise';
+import { recordAccountChange } from '../audit/audit.repo.ts';
+import { type Database, databaseNow, withTransaction } from '../lib/database.ts';
+import { ForbiddenError, NotFoundError } from '../lib/errors.ts';
+import { clientIp } from '../lib/client-ip.ts';
+import { routePattern } from '../lib/http.ts';
+
+// The participants a room proctor's request names, by where each one's code comes from.
+export type NamedBy = 'param' | 'body' | 'request';
+
+function codesNamed(req: Request, by: NamedBy): string[] {
+  if (by === 'param') return typeof req.params.code === 'string' ? [req.params.code] : [];
+  const body = (req.body ?? {}) as { items?: { code?: unknown }[]; codes?: unknown[]; participantCode?: unknown };
+  const codes = [...(Array.isArray(body.items) ? body.items.map((item) => item?.code) : []), ...(Array.isArray(body.codes) ? body.codes : []), body.participantCode];
+  return codes.filter((code): code is string => typeof code === 'string');
+}
+
+export function chiefOnly(req: Request): void {
+  if (!req.proctor!.scope.isChief) throw new ForbiddenError('Only a chief proctor can do this; a room proctor acts on the participants of their rooms.');
+}
+
+// A participant outside the proctor's rooms is answered as one that does not exist, with the same words,
+// and the try is audited. Codes that do not exist are left to the route (its own 404, not audited here).
+export async function requireParticipantsInScope(db: Database, req: Request, by: NamedBy): Promise<void> {
+  const { scope } = req.proctor!;
+  if (scope.isChief) return;
+  // A request about no participant (an incident for the whole session) is about the whole session: a chief's.
+  if (by === 'body' && codesNamed(req, by).length === 0) chiefOnly(req);
+  const found =
+    by === 'request'
+      ? await db.read((handle) =>
+          handle.rows<RowDataPacket & { code: string; room_id: number | null }>(
+            'SELECT p.code, p.room_id FROM device_change_requests r JOIN participants p ON p.id = r.participant_id WHERE r.id = ?',
+            [Number(req.params.id)],
+          ),
+        )
+      : await (async () => {
+          const codes = codesNamed(req, by);
+          if (codes.length === 0) return [];
+          return db.read((handle) =>
+            handle.rows<RowDataPacket & { code: string; room_id: number | null }>(`SELECT code, room_id FROM participants WHERE code IN (${codes.map(() => '?').join(', ')})`, codes),
+          );
+        })();
+  const outside = found.find((row) => !scope.coversRoom(row.room_id === null ? null : Number(row.room_id)));
+  if (!outside) return;
+  await refuse(db, req, outside.code);
+  throw new NotFoundError(by === 'request' ? 'No such device-change request.' : `No participant has the code ${outside.code}.`);
+}
+
+// A read that found a participant outside the proctor's rooms (a receipt's): audited, and the caller
+// answers as if nothing had been found.
+export async function coveredParticipant(db: Database, req: Request, code: string): Promise<boolean> {
+  const { scope } = req.proctor!;
+  if (scope.isChief) return true;
+  const [row] = await db.read((handle) => handle.rows<RowDataPacket & { room_id: number | null }>('SELECT room_id FROM participants WHERE code = ?', [code]));
+  if (row && scope.coversRoom(row.room_id === null ? null : Number(row.room_id))) return true;
+  await refuse(db, req, code);
+  return false;
+}
+
+async function refuse(db: Database, req: Request, code: string): Promise<void> {
+  const { username } = req.proctor!;
+  await withTransaction(db, async (tx) =>
+    recordAccountChange(
+      tx,
+      { sourceIp: clientIp(req), userAgent: null, requestId: req.id, actor: username, reason: null },
+      { username, change: 'out_of_scope', sessionsEnded: 0, at: await databaseNow(tx), tried: { code, route: `${req.method} ${routePattern(req)}` } },
+    ),
+  );
+}
