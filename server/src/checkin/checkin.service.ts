@@ -93,9 +93,9 @@ async function seatFor(tx: Tx, session: SessionRules, participant: LockedPartici
 
 // A first check-in from a device that holds another participant's lock in the session, unless the session
 // allows that: refused, or let in and flagged for a proctor. `sharedWith`: that participant's code (the
-// audit row's details). Only a check-in that gives the device a lock claims it; under `allowed` nothing is
-// read or written.
-// `claimed`: what the claim sent with the row lock found, when it was sent for this device.
+// audit row's details). Only a check-in that gives the device a lock is judged; under `allowed` nothing is.
+// `claimed`: what the claim sent with the row lock found, when it was sent for this device (otherwise the
+// device is claimed here, one round trip more).
 async function deviceSharingFor(tx: Tx, session: SessionRules, participant: LockedParticipant, outcome: DecidedOutcome, device: string, claimed: Claimed | undefined): Promise<{ outcome: DecidedOutcome; sharedWith?: string }> {
   if (outcome !== 'checked_in' || session.deviceSharing === 'allowed') return { outcome };
   const claim = { sessionId: session.id, deviceHash: device, participantId: participant.id };
@@ -141,7 +141,8 @@ export async function checkIn(context: CheckInContext, given: Credentials): Prom
       submittedNameHash: nameHash(attempt.fullName),
       requestId: attempt.requestId,
       lockPolicy: session.lockPolicy,
-      ...(shared.sharedWith === undefined ? {} : { details: JSON.stringify({ sharedWith: shared.sharedWith }) }),
+      // Only while the outcome is the shared device's own (a full room then refuses for its own reason).
+      ...(shared.sharedWith === undefined || outcome !== shared.outcome ? {} : { details: JSON.stringify({ sharedWith: shared.sharedWith }) }),
     };
     const after = recordEvent(tx, participant, facts, webhookTargets(session, participant.now, facts.type));
     const receipt = admits(outcome) ? receiptCode(receiptKey, participant.id, after.deviceLockedAt!) : undefined;
