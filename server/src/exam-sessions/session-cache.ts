@@ -20,12 +20,15 @@ export interface RoomRules extends Room {
   insideAllowedNetworks: ((ip: string) => boolean) | null;
 }
 
-// Whether a session draws seats at check-in for any of its participants.
-const drawsSeats = (rules: SessionRules) => rules.seating === 'at_check_in' && [...rules.rooms.values()].some((room) => room.seats > 0);
-// How long after reading such a session the instance still sends the seat probe with every check-in.
-const DRAWS_SEATS_FOR_MS = 60_000;
-// Whether a session judges a device that holds one participant's lock when it checks in another.
-const judgesDevices = (rules: SessionRules) => rules.deviceSharing !== 'allowed';
+// What a check-in sends with its row lock, before it knows its session: the first read for a free seat when
+// a session draws seats at check-in, the device's claim when a session judges a device that holds one
+// participant's lock and checks in another.
+const HINTS = {
+  drawsSeats: (rules: SessionRules) => rules.seating === 'at_check_in' && [...rules.rooms.values()].some((room) => room.seats > 0),
+  judgesDevices: (rules: SessionRules) => rules.deviceSharing !== 'allowed',
+};
+// How long after reading such a session the instance still sends it with every check-in.
+const HINT_FOR_MS = 60_000;
 
 async function readRules(handle: SqlHandle, id: number): Promise<SessionRules | undefined> {
   const session = await readSessionWithWebhooks(handle, id);
@@ -56,8 +59,7 @@ interface Entry {
 // second: a change applies at once on the instance that made it and within a second on the others.
 export class SessionCache {
   readonly #entries = new Map<number, Entry>();
-  #drewSeatsAt = -Infinity;
-  #judgedDevicesAt = -Infinity;
+  readonly #hintedAt: Record<keyof typeof HINTS, number> = { drawsSeats: -Infinity, judgesDevices: -Infinity };
 
   constructor(private readonly ttlMs = SESSION_CACHE_MS) {}
 
@@ -66,8 +68,7 @@ export class SessionCache {
     const cached = this.#entries.get(id);
     if (cached && now - cached.loadedAt < this.ttlMs) return cached.rules;
     const rules = readRules(handle, id).then((read) => {
-      if (read && drawsSeats(read)) this.#drewSeatsAt = performance.now();
-      if (read && judgesDevices(read)) this.#judgedDevicesAt = performance.now();
+      for (const hint of Object.keys(HINTS) as (keyof typeof HINTS)[]) if (read && HINTS[hint](read)) this.#hintedAt[hint] = performance.now();
       return read;
     });
     const entry = { rules, loadedAt: now };
@@ -80,13 +81,13 @@ export class SessionCache {
 
   // A session read in the last minute draws seats at check-in: check-ins look for a free seat early.
   drawsSeats(): boolean {
-    return performance.now() - this.#drewSeatsAt < DRAWS_SEATS_FOR_MS;
+    return performance.now() - this.#hintedAt.drawsSeats < HINT_FOR_MS;
   }
 
   // A session read in the last minute judges devices that check in a second code: check-ins claim their
   // device in the row lock's round trip.
   judgesDevices(): boolean {
-    return performance.now() - this.#judgedDevicesAt < DRAWS_SEATS_FOR_MS;
+    return performance.now() - this.#hintedAt.judgesDevices < HINT_FOR_MS;
   }
 
   forget(ids: readonly number[]): void {

@@ -27,22 +27,8 @@ export async function requireParticipantsInScope(db: Database, req: Request, by:
   if (scope.isChief) return;
   // A request about no participant (an incident for the whole session) is about the whole session: a chief's.
   if (by === 'body' && codesNamed(req, by).length === 0) chiefOnly(req);
-  const found =
-    by === 'request'
-      ? await db.read((handle) =>
-          handle.rows<RowDataPacket & { code: string; room_id: number | null }>(
-            'SELECT p.code, p.room_id FROM device_change_requests r JOIN participants p ON p.id = r.participant_id WHERE r.id = ?',
-            [Number(req.params.id)],
-          ),
-        )
-      : await (async () => {
-          const codes = codesNamed(req, by);
-          if (codes.length === 0) return [];
-          return db.read((handle) =>
-            handle.rows<RowDataPacket & { code: string; room_id: number | null }>(`SELECT code, room_id FROM participants WHERE code IN (${codes.map(() => '?').join(', ')})`, codes),
-          );
-        })();
-  const outside = found.find((row) => !scope.coversRoom(row.room_id === null ? null : Number(row.room_id)));
+  const found = by === 'request' ? await db.read((handle) => handle.rows<PlaceRow>(ROOM_OF_REQUEST, [Number(req.params.id)])) : await roomsOfCodes(db, codesNamed(req, by));
+  const outside = found.find((row) => !scope.coversRoom(roomIdOf(row)));
   if (!outside) return;
   await refuse(db, req, outside.code);
   throw new NotFoundError(by === 'request' ? 'No such device-change request.' : `No participant has the code ${outside.code}.`);
@@ -53,10 +39,19 @@ export async function requireParticipantsInScope(db: Database, req: Request, by:
 export async function coveredParticipant(db: Database, req: Request, code: string): Promise<boolean> {
   const { scope } = req.proctor!;
   if (scope.isChief) return true;
-  const [row] = await db.read((handle) => handle.rows<RowDataPacket & { room_id: number | null }>('SELECT room_id FROM participants WHERE code = ?', [code]));
-  if (row && scope.coversRoom(row.room_id === null ? null : Number(row.room_id))) return true;
+  const [row] = await roomsOfCodes(db, [code]);
+  if (row && scope.coversRoom(roomIdOf(row))) return true;
   await refuse(db, req, code);
   return false;
+}
+
+type PlaceRow = RowDataPacket & { code: string; room_id: number | null };
+const ROOM_OF_REQUEST = 'SELECT p.code, p.room_id FROM device_change_requests r JOIN participants p ON p.id = r.participant_id WHERE r.id = ?';
+const roomIdOf = (row: PlaceRow) => (row.room_id === null ? null : Number(row.room_id));
+
+async function roomsOfCodes(db: Database, codes: readonly string[]): Promise<PlaceRow[]> {
+  if (codes.length === 0) return [];
+  return db.read((handle) => handle.rows<PlaceRow>(`SELECT code, room_id FROM participants WHERE code IN (${codes.map(() => '?').join(', ')})`, [...codes]));
 }
 
 async function refuse(db: Database, req: Request, code: string): Promise<void> {

@@ -1,5 +1,3 @@
-import { lockMovedTo } from '../devices/session-devices.repo.ts';
-import { ProctorScope } from '../lib/proctor-scope.ts';
 import { type DeviceRef, deviceFingerprint } from '../../../contracts/lock-policy.ts';
 import type { AuditEventType } from '../../../contracts/participant-state.ts';
 import type { ProctorParticipant } from '../../../contracts/proctor.ts';
@@ -13,6 +11,8 @@ import { proctorParticipant } from '../participants/participant-view.repo.ts';
 import { type LockedParticipant, lockParticipantByCode, type SeatTaken, setRoom } from '../participants/participants.repo.ts';
 import { roomsOfSession, sameRoomName } from '../rooms/rooms.repo.ts';
 import { holdSeat, lockSeat, releaseSeat } from '../rooms/seats.repo.ts';
+import { lockMovedTo } from '../devices/session-devices.repo.ts';
+import { ProctorScope } from '../lib/proctor-scope.ts';
 
 // What the proctor saw of the lock; an action on a lock that changed since is refused. `undefined` skips a
 // check (the CLI acts on what it reads itself, and a device is only compared when the proctor sent one);
