@@ -23,6 +23,7 @@ import { DEVICE_CHALLENGE_META, type DeviceProof, proofPayload } from '../contra
 import { type Device, device, deviceIp, summarise, type Timed } from './load.ts';
 import { chained, chainedVariant, naive, pipelined, type Variant } from './transaction-variants.ts';
 import { receiptKey } from '../server/src/receipts/receipt-code.ts';
+import { storedRoomCodes } from '../server/src/rooms/room-codes.ts';
 import { setUpRoom } from '../server/src/exam-sessions/session-rooms.service.ts';
 import { changeSessionByName } from '../server/src/exam-sessions/exam-sessions.service.ts';
 import { importRoster } from '../server/src/roster/roster.service.ts';
@@ -223,7 +224,7 @@ async function main() {
     {
       // examgate's own check-in service, in process.
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) };
+      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), roomCodes: storedRoomCodes(db), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) };
       const { people } = await seed(sql, 'DBSERVICE', PARTICIPANTS);
       limits.service = await databaseLimit(local.pid, people, (worker, person) =>
         // A device of each participant's own: one device checking in many codes is a shared device (14).
@@ -240,7 +241,7 @@ async function main() {
     const sharingRounds: { allowed: Awaited<ReturnType<typeof databaseLimit>>; flagged: Awaited<ReturnType<typeof databaseLimit>> }[] = [];
     {
       const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
-      const contextWith = () => ({ db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) });
+      const contextWith = () => ({ db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), roomCodes: storedRoomCodes(db), copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) });
       const contexts = { allowed: contextWith(), flagged: contextWith() };
       const round = async (prefix: string, sharing: 'allowed' | 'flagged') => {
         const { people, sessionId } = await seed(sql, prefix, PARTICIPANTS);

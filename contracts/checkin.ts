@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceChallenge, DeviceProof } from './device-proof.ts';
+import { RoomCodeText } from './room-codes.ts';
 import { Placement } from './rooms.ts';
 
 export const PARTICIPANT_CODE_PATTERN = /^[A-Za-z0-9-]{4,32}$/;
@@ -27,6 +28,8 @@ export const CheckInRequest = z.object({
   fullName: FullName,
   // Absent: the device is the cookie key (a browser that cannot keep a key of its own, or an API client).
   proof: DeviceProof.optional(),
+  // The code shown in the participant's room, when their session asks for one (contracts/room-codes.ts).
+  roomCode: RoomCodeText.optional(),
 });
 export type CheckInRequest = z.input<typeof CheckInRequest>;
 

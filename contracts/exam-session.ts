@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deviceSharingModes, lockPolicies } from './lock-policy.ts';
 import { Reason } from './reason.ts';
+import { roomCodeModes } from './room-codes.ts';
 import { seatingModes } from './rooms.ts';
 
 export const AllowedNetwork = z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
@@ -41,6 +42,8 @@ export const ExamSessionSettings = z.object({
   seating: z.enum(seatingModes),
   // A device key holding one participant's lock that checks in a second code (contracts/lock-policy.ts).
   deviceSharing: z.enum(deviceSharingModes),
+  // Whether participants of a room type its code with their check-in (contracts/room-codes.ts).
+  roomCodes: z.enum(roomCodeModes),
   // Bumped by every change; a change sent with an older version is refused (409 stale_update).
   version: z.number().int(),
 });
@@ -60,6 +63,7 @@ export const ExamSessionChange = z
     continueUrl: ContinueUrl.nullable().optional(),
     seating: z.enum(seatingModes, { error: `seating must be one of ${seatingModes.join(', ')}` }).optional(),
     deviceSharing: z.enum(deviceSharingModes, { error: `deviceSharing must be one of ${deviceSharingModes.join(', ')}` }).optional(),
+    roomCodes: z.enum(roomCodeModes, { error: `roomCodes must be one of ${roomCodeModes.join(', ')}` }).optional(),
   })
   .refine((change) => !(change.opensAt && change.closesAt) || Date.parse(change.opensAt) < Date.parse(change.closesAt), {
     message: 'closesAt must be later than opensAt',

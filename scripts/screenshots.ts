@@ -126,6 +126,17 @@ try {
     if (recorded.status !== 201) throw new Error(`incident not recorded: ${recorded.status}`);
   }
 
+  // From here on the mathematics final asks for room codes: the check-in page shows the field, an opened
+  // room its code.
+  await sql.query("UPDATE exam_sessions SET room_codes = 'required' WHERE id = ?", [exam.insertId]);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  for (const language of LANGUAGES) {
+    const page = await device('127.0.91.1', language, VIEWPORTS.phone);
+    await page.goto('/');
+    await page.locator('input[name=roomCode]').waitFor();
+    await shot(page, `${language}-phone-check-in-room-code`);
+  }
+
   for (const language of LANGUAGES) {
     for (const [viewportName, viewport] of Object.entries(VIEWPORTS)) {
       const prefix = `${language}-${viewportName}`;
@@ -157,6 +168,13 @@ try {
       await page.locator('.seat-map').waitFor();
       await page.locator('.seat-map').screenshot({ path: path.join(OUT, `${prefix}-seat-map.png`) });
       process.stdout.write(`  ${prefix}-seat-map.png\n`);
+      await page.locator('.room-code .room-code-value').waitFor();
+      await page.locator('.room-code').screenshot({ path: path.join(OUT, `${prefix}-room-code.png`) });
+      process.stdout.write(`  ${prefix}-room-code.png\n`);
+      await page.locator('.room-code button').click();
+      await page.locator('dialog.room-code-large[open]').waitFor();
+      await shot(page, `${prefix}-room-code-large`);
+      await page.keyboard.press('Escape');
       await page.goto(`/proctor/record?session=${exam.insertId}`);
       await page.locator('.record-table').waitFor();
       await page.screenshot({ path: path.join(OUT, `${prefix}-record.png`), fullPage: true });

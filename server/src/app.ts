@@ -28,6 +28,8 @@ import { proctorRoutes } from './proctor/proctor.routes.ts';
 import { attendanceRoutes } from './attendance/attendance.routes.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { receiptKey } from './receipts/receipt-code.ts';
+import { storedRoomCodes } from './rooms/room-codes.ts';
+import { roomCodesAskedNow } from './exam-sessions/exam-sessions.service.ts';
 import { receiptRoutes } from './receipts/receipts.routes.ts';
 
 // Answered without waiting for an admission slot (lib/admission.ts): health checks and metrics scrapes.
@@ -75,7 +77,8 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
   };
   const admissionTokens = new AdmissionTokens(db);
   const receipts = receiptKey(db, config.RECEIPT_KEY);
-  app.use(checkInRoutes({ db, limits, sessions, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens, receiptKey: receipts }, devices, countOutcome));
+  const roomCodes = storedRoomCodes(db);
+  app.use(checkInRoutes({ db, limits, sessions, roomCodes, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S, admissionTokens, receiptKey: receipts }, devices, countOutcome));
   app.use(admissionTokenRoutes(admissionTokens));
   app.use(healthRoutes(db));
   app.use(integrationRoutes(db));
@@ -84,11 +87,11 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  app.use(deviceChangeRoutes({ db, limits, sessions, ttlS: config.DEVICE_CHANGE_REQUEST_TTL_S, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S }, guard, devices));
+  app.use(deviceChangeRoutes({ db, limits, sessions, roomCodes, ttlS: config.DEVICE_CHANGE_REQUEST_TTL_S, copyWindowS: config.DEVICE_KEY_COPY_WINDOW_S }, guard, devices));
   app.use(examSessionRoutes(db, guard));
   app.use(proctorAuthRoutes(db, config, guard));
   app.use(live.router);
-  app.use(proctorRoutes(db, guard));
+  app.use(proctorRoutes(db, guard, roomCodes));
   app.use(receiptRoutes(db, guard, receipts));
   app.use(incidentRoutes(db, guard));
   app.use(attendanceRoutes(db, guard));
@@ -106,7 +109,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     });
     app.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(clientDir, { index: false }));
-    app.use(clientPage(clientDir, () => devices.issueChallenge()));
+    app.use(clientPage(clientDir, { issueChallenge: () => devices.issueChallenge(), roomCodesAsked: roomCodesAskedNow(db) }));
   }
   app.use(notFound());
   app.use(errorHandler(logger, config.RETRY_AFTER_S));

@@ -13,6 +13,7 @@ import { migrate, MIGRATIONS_DIR } from '../src/lib/migrate.ts';
 import { eventually } from './support/eventually.ts';
 import { createParticipants, createRoom, type TestParticipant } from './support/fixtures.ts';
 import { expandSeatRanges } from '../../contracts/rooms.ts';
+import { ROOM_CODE_DIGITS } from '../../contracts/room-codes.ts';
 import { type GaleraCluster, startGaleraCluster } from './support/galera-cluster.ts';
 import { checkIn, deviceAddress, request, TestDevice } from './support/http-client.ts';
 import { logInProctor } from './support/proctor-client.ts';
@@ -206,6 +207,31 @@ describe('examgate on a three-node Galera cluster', () => {
       });
       expect(record.entries[0].incidents).toEqual([expect.objectContaining({ id: incident.json.id, text: 'Checked at the door of hall B' })]);
       expect((await verifyAuditLog(databaseOn(cluster.nodeUrl(2, DATABASE)))).violations).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await Promise.all([dbA.close(), dbB.close()]);
+    }
+  });
+
+  it('when two instances on two nodes first need the room codes at the same moment, then both show the same code and each accepts the code the other shows', async () => {
+    const [dbA, dbB] = [new Database({ ...testDatabaseDefaults, url: cluster.nodeUrl(0, DATABASE) }), new Database({ ...testDatabaseDefaults, url: cluster.nodeUrl(1, DATABASE) })];
+    const [a, b] = [await startTestServer(dbA), await startTestServer(dbB)];
+    try {
+      const people = await createParticipants(sql, 3, { session: { lockPolicy: 'device', roomCodes: 'required' } });
+      const room = await createRoom(sql, people[0]!.sessionId, { participants: people });
+      const [onA, onB] = await Promise.all([logInProctor(a.baseUrl, dbA), logInProctor(b.baseUrl, dbB)]);
+      const codesPath = `/api/proctor/rooms/codes?session=${people[0]!.sessionId}`;
+
+      // Neither instance has read the key yet: both make one at once, and the cluster keeps one of them.
+      const shown = await Promise.all([onA.get(codesPath), onB.get(codesPath)]);
+
+      expect(shown.map((answer) => answer.status)).toEqual([200, 200]);
+      const [codeOnA, codeOnB] = shown.map((answer) => (answer.json.rooms as { roomId: number; code: string }[]).find((entry) => entry.roomId === room.id)!.code);
+      expect(codeOnA).toBe(codeOnB);
+      expect((await new TestDevice(deviceAddress(1520)).checkIn(b.baseUrl, { ...people[0]!, roomCode: codeOnA })).json.result).toBe('checked_in');
+      expect((await new TestDevice(deviceAddress(1521)).checkIn(a.baseUrl, { ...people[1]!, roomCode: codeOnB })).json.result).toBe('checked_in');
+      const wrong = String((Number(codeOnA) + 1) % 10 ** ROOM_CODE_DIGITS).padStart(ROOM_CODE_DIGITS, '0');
+      expect((await new TestDevice(deviceAddress(1522)).checkIn(b.baseUrl, { ...people[2]!, roomCode: wrong })).json.error.code).toBe('not_recognised');
     } finally {
       await Promise.all([a.close(), b.close()]);
       await Promise.all([dbA.close(), dbB.close()]);

@@ -237,7 +237,7 @@ describe('proof of possession', () => {
     const clientDir = await mkdtemp(path.join(os.tmpdir(), 'examgate-page-'));
     await writeFile(path.join(clientDir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body></body></html>');
     const devices = new DeviceKeys(env.database.db);
-    const pages = express().use(clientPage(clientDir, () => devices.issueChallenge()));
+    const pages = express().use(clientPage(clientDir, { issueChallenge: () => devices.issueChallenge(), roomCodesAsked: () => Promise.resolve(false) }));
     const listener = pages.listen(0, '127.0.0.1');
     await new Promise((resolve) => listener.once('listening', resolve));
     try {

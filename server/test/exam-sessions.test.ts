@@ -21,14 +21,14 @@ describe('/api/proctor/sessions/:id', () => {
     expect((await new TestDevice('127.0.15.9').checkIn(env.server.baseUrl, participant)).status).toBe(200);
   });
 
-  it('when a proctor reads a session, then it has its policy, window, networks, time zone, continue URL, seating, device sharing and version', async () => {
+  it('when a proctor reads a session, then it has its policy, window, networks, time zone, continue URL, seating, device sharing, room codes and version', async () => {
     const proctor = await logInProctor(env.server.baseUrl, env.database.db);
     const id = await createSession(env.database.sql, { lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00Z', timeZone: 'Asia/Tokyo' });
 
     const response = await proctor.get(`/api/proctor/sessions/${id}`);
 
     expect(response.json.session).toEqual({
-      id, name: expect.any(String), lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00.000Z', closesAt: null, timeZone: 'Asia/Tokyo', continueUrl: null, seating: 'none', deviceSharing: 'flagged', version: 0,
+      id, name: expect.any(String), lockPolicy: 'device', allowedNetworks: ['10.0.0.0/8'], opensAt: '2030-01-01T08:00:00.000Z', closesAt: null, timeZone: 'Asia/Tokyo', continueUrl: null, seating: 'none', deviceSharing: 'flagged', roomCodes: 'off', version: 0,
     });
   });
 

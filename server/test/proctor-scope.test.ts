@@ -97,6 +97,14 @@ const LIST_ROUTES: Record<string, { call: (w: World, as: ProctorClient) => Promi
   'GET /api/proctor/events': { call: (_w, as) => as.get('/api/proctor/events?limit=500'), shows: (r, w, who) => r.text.includes(w.people[who].code) },
   'GET /api/proctor/events.csv': { call: (_w, as) => as.get('/api/proctor/events.csv'), shows: (r, w, who) => r.text.includes(w.people[who].code) },
   'GET /api/proctor/rooms': { call: (w, as) => as.get(`/api/proctor/rooms?session=${w.sessionId}`), shows: (r, w, who) => r.text.includes(w.rooms[who].name) },
+  'GET /api/proctor/rooms/codes': {
+    // Switched on after the world's check-ins, which typed no room code.
+    call: async (w, as) => {
+      await env.database.sql.query("UPDATE exam_sessions SET room_codes = 'required' WHERE id = ?", [w.sessionId]);
+      return as.get(`/api/proctor/rooms/codes?session=${w.sessionId}`);
+    },
+    shows: (r, w, who) => (r.json.rooms as { room: string }[]).some((room) => room.room === w.rooms[who].name),
+  },
   'GET /api/proctor/overview': {
     call: (_w, as) => as.get('/api/proctor/overview'),
     // Its conflicts are counted over the proctor's rooms: one refused device in each room.

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { ParticipantCode } from '../../../contracts/checkin.ts';
+import { ROOM_CODE_DIGITS, ROOM_CODE_PERIOD_S } from '../../../contracts/room-codes.ts';
 import { loadConfig } from '../lib/config.ts';
 import { type DatabaseSetup, setUpDatabase } from '../lib/database-setup.ts';
 import { csvCell } from '../lib/csv.ts';
@@ -160,7 +161,8 @@ A four-room exam, seats drawn at check-in:
        npm run cli -- session set <name> [--lock-policy P] [--networks CIDR,...|--no-networks]
                                          [--opens TIME|none] [--closes TIME|none] [--time-zone Area/City]
                                          [--continue-url URL|none] [--seating MODE]
-                                         [--device-sharing MODE] [--reason TEXT]
+                                         [--device-sharing MODE] [--room-codes off|required]
+                                         [--reason TEXT]
 
 list   prints each exam session: its lock policy, check-in window (in its time zone) and allowed networks.
 set    changes the named session; every change is audited with the settings before and after.
@@ -185,7 +187,11 @@ Options:
                      second code of the session (a friend checking in absent classmates):
                      refused      the second code is refused (device_shared)
                      flagged      let in, and shown to proctors as a conflict of its own kind (the default)
-                     allowed      let in (devices shared on purpose)`,
+                     allowed      let in (devices shared on purpose)
+  --room-codes MODE  off          participants type no room code (the default)
+                     required     a participant of a room types the code shown on the room's proctor
+                                  screen (${ROOM_CODE_DIGITS} digits, a new one every ${ROOM_CODE_PERIOD_S / 60} minutes) with their check-in; a
+                                  wrong or missing one is answered like a wrong name`,
   proctor: `Usage: npm run cli -- proctor add <username> [--role chief|room] [--rooms "<session>/<room>,..."]
        npm run cli -- proctor assign <username> --role chief|room [--rooms "<session>/<room>,..."]
        npm run cli -- proctor list
@@ -319,7 +325,7 @@ function describeSession(session: ExamSessionSettings): string {
   const window = session.opensAt === null && session.closesAt === null ? 'always open' : `opens ${at(session.opensAt)}, closes ${at(session.closesAt)}`;
   const networks = session.allowedNetworks.length === 0 ? 'any network' : session.allowedNetworks.join(', ');
   const next = session.continueUrl === null ? '' : `; continues to ${session.continueUrl}`;
-  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}; seating ${session.seating}; device sharing ${session.deviceSharing}${next}`;
+  return `${session.name} (id ${session.id}): lock policy ${session.lockPolicy}; check-in ${window}; time zone ${session.timeZone}; networks: ${networks}; seating ${session.seating}; device sharing ${session.deviceSharing}; room codes ${session.roomCodes}${next}`;
 }
 
 // The CLI's options, checked with the same rules as the dashboard's PATCH. A time without an offset is
@@ -353,6 +359,7 @@ function parseSessionChange(values: Record<string, string | boolean | undefined>
     continueUrl: values['continue-url'] === 'none' ? null : values['continue-url'],
     seating: values.seating,
     deviceSharing: values['device-sharing'],
+    roomCodes: values['room-codes'],
   };
   const parsed = ExamSessionChange.safeParse(candidate);
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
@@ -777,6 +784,7 @@ async function run(argv: string[]): Promise<number> {
       role: { type: 'string' },
       rooms: { type: 'string' },
       'device-sharing': { type: 'string' },
+      'room-codes': { type: 'string' },
       capacity: { type: 'string' },
       seats: { type: 'string' },
       'seats-csv': { type: 'string' },

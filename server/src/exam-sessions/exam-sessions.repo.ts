@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { DeviceSharing, LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { RoomCodeMode } from '../../../contracts/room-codes.ts';
 import type { Seating } from '../../../contracts/rooms.ts';
 import type { SqlHandle, SqlValue, Tx } from '../lib/database.ts';
 
@@ -17,6 +18,7 @@ export interface ExamSession extends ExamSessionRef {
   continueUrl: string | null;
   seating: Seating;
   deviceSharing: DeviceSharing;
+  roomCodes: RoomCodeMode;
   version: number;
 }
 
@@ -31,10 +33,11 @@ interface SessionRow extends RowDataPacket {
   continue_url: string | null;
   seating: Seating;
   device_sharing: DeviceSharing;
+  room_codes: RoomCodeMode;
   version: number;
 }
 
-const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, device_sharing, version';
+const SESSION_COLUMNS = 'id, name, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, device_sharing, room_codes, version';
 
 function toSession(row: SessionRow): ExamSession {
   return {
@@ -48,6 +51,7 @@ function toSession(row: SessionRow): ExamSession {
     continueUrl: row.continue_url,
     seating: row.seating,
     deviceSharing: row.device_sharing,
+    roomCodes: row.room_codes,
     version: Number(row.version),
   };
 }
@@ -64,6 +68,12 @@ export async function listSessionSettings(db: SqlHandle): Promise<ExamSession[]>
 export async function readSession(db: SqlHandle, id: number): Promise<ExamSession | undefined> {
   const [row] = await db.rows<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM exam_sessions WHERE id = ?`, [id]);
   return row && toSession(row);
+}
+
+// Whether any session that is not over asks its participants for room codes.
+export async function roomCodesAsked(db: SqlHandle): Promise<boolean> {
+  const rows = await db.rows<RowDataPacket>("SELECT 1 FROM exam_sessions WHERE room_codes = 'required' AND (closes_at IS NULL OR closes_at > UTC_TIMESTAMP(3)) LIMIT 1");
+  return rows.length > 0;
 }
 
 const FIND_SESSION = 'SELECT id FROM exam_sessions WHERE name = ? FOR UPDATE';
@@ -123,7 +133,7 @@ export async function lockSession(tx: Tx, id: number): Promise<LockedSession | u
 
 const WRITE_SESSION = `
   UPDATE exam_sessions
-     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, seating = ?, device_sharing = ?, version = version + 1
+     SET lock_policy = ?, allowed_networks = ?, opens_at = ?, closes_at = ?, time_zone = ?, continue_url = ?, seating = ?, device_sharing = ?, room_codes = ?, version = version + 1
    WHERE id = ?`;
 
 export function writeSession(tx: Tx, session: ExamSession): void {
@@ -136,6 +146,7 @@ export function writeSession(tx: Tx, session: ExamSession): void {
     session.continueUrl,
     session.seating,
     session.deviceSharing,
+    session.roomCodes,
     session.id,
   ]);
 }

@@ -7,8 +7,8 @@ import { InvalidInputError, NotFoundError, StaleUpdateError } from '../lib/error
 import type { Actor } from '../lib/http.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 import { currentSession } from './current-session.ts';
-import { type ExamSession, type LockedSession, listSessionSettings, sessionActivity, lockSession, lockSessionByName, readSession, writeSession } from './exam-sessions.repo.ts';
-import { SESSION_CHANGED } from './session-cache.ts';
+import { type ExamSession, type LockedSession, listSessionSettings, roomCodesAsked, sessionActivity, lockSession, lockSessionByName, readSession, writeSession } from './exam-sessions.repo.ts';
+import { SESSION_CACHE_MS, SESSION_CHANGED } from './session-cache.ts';
 import { ProctorScope } from '../lib/proctor-scope.ts';
 
 export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
@@ -23,6 +23,7 @@ export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
     continueUrl: session.continueUrl,
     seating: session.seating,
     deviceSharing: session.deviceSharing,
+    roomCodes: session.roomCodes,
     version: session.version,
   };
 }
@@ -60,6 +61,7 @@ function applyChange(session: ExamSession, change: Change): ExamSession {
     continueUrl: change.continueUrl === undefined ? session.continueUrl : change.continueUrl,
     seating: change.seating ?? session.seating,
     deviceSharing: change.deviceSharing ?? session.deviceSharing,
+    roomCodes: change.roomCodes ?? session.roomCodes,
   };
   if (next.opensAt && next.closesAt && next.opensAt >= next.closesAt) {
     throw new InvalidInputError('closesAt must be later than opensAt', [{ path: 'closesAt', message: 'closesAt must be later than opensAt' }]);
@@ -97,4 +99,21 @@ export function changeSession(db: Database, id: number, request: ExamSessionChan
 // The CLI acts on what it reads itself, so it names the session and sends no version.
 export function changeSessionByName(db: Database, name: string, settings: Change, reason: string, actor: Actor): Promise<ExamSessionSettings> {
   return change(db, (tx) => lockSessionByName(tx, name), undefined, settings, reason, actor);
+}
+
+// Whether the check-in page shows the room code field: every page load asks, so the answer is read at most
+// once per SESSION_CACHE_MS, and a change shows as soon as any other setting does.
+export function roomCodesAskedNow(db: Database, ttlMs = SESSION_CACHE_MS): () => Promise<boolean> {
+  let last: { readAt: number; asked: Promise<boolean> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (last === undefined || now - last.readAt >= ttlMs) {
+      const read = { readAt: now, asked: db.read(roomCodesAsked) };
+      read.asked.catch(() => {
+        if (last === read) last = undefined;
+      });
+      last = read;
+    }
+    return last.asked;
+  };
 }

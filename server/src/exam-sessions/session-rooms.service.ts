@@ -1,12 +1,15 @@
 import { AllowedNetwork } from '../../../contracts/exam-session.ts';
 import { RoomName } from '../../../contracts/rooms.ts';
+import type { RoomCodesResponse } from '../../../contracts/room-codes.ts';
 import { recordSessionChange } from '../audit/audit.repo.ts';
 import { normaliseNetwork } from '../lib/client-ip.ts';
 import { type Database, databaseNow, withTransaction } from '../lib/database.ts';
 import { InvalidInputError, NotFoundError } from '../lib/errors.ts';
 import type { Actor } from '../lib/http.ts';
+import type { ProctorScope } from '../lib/proctor-scope.ts';
+import type { RoomCodes } from '../rooms/room-codes.ts';
 import { SESSION_CHANGED } from './session-cache.ts';
-import { findSessionByName, lockOrCreateSession } from './exam-sessions.repo.ts';
+import { findSessionByName, lockOrCreateSession, readSession } from './exam-sessions.repo.ts';
 import { insertRoom, lockRoom, lockSeatsOfRoom, type Room, roomsOfSession, updateRoom, writeSeatPlan } from '../rooms/rooms.repo.ts';
 
 export interface RoomSetup {
@@ -89,4 +92,26 @@ export async function roomsOfSessionNamed(db: Database, sessionName: string): Pr
     if (!session) throw new NotFoundError(`No exam session named "${sessionName}".`);
     return roomsOfSession(handle, session.id);
   });
+}
+
+// The codes a session's rooms show now, for the rooms the proctor covers (none while the session has room
+// codes off). Read at the database's clock, the one check-ins are judged by.
+export async function roomCodesOfSession(db: Database, roomCodes: RoomCodes, sessionId: number, scope: ProctorScope): Promise<RoomCodesResponse> {
+  const { session, rooms, now } = await db.read(async (handle) => ({
+    session: await readSession(handle, sessionId),
+    rooms: await roomsOfSession(handle, sessionId),
+    now: await databaseNow(handle),
+  }));
+  if (!session || !scope.coversSession(sessionId)) throw new NotFoundError(`No exam session ${sessionId}.`);
+  const shown = session.roomCodes === 'required' ? rooms.filter((room) => scope.coversRoom(room.id)) : [];
+  return {
+    roomCodes: session.roomCodes,
+    now: now.toISOString(),
+    rooms: await Promise.all(
+      shown.map(async (room) => {
+        const { code, changesAt } = await roomCodes.current(room.id, now);
+        return { roomId: room.id, room: room.name, code, changesAt: changesAt.toISOString() };
+      }),
+    ),
+  };
 }

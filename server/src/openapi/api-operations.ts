@@ -38,6 +38,7 @@ import { Incident, IncidentsQuery, IncidentsResponse, RecordIncidentRequest } fr
 import { ReceiptLookup, ReceiptParams } from '../../../contracts/receipt.ts';
 import { WebhooksQuery, WebhookSubscriptions } from '../../../contracts/webhooks.ts';
 import { RoomsQuery, RoomsResponse, SeatChangeRequest } from '../../../contracts/rooms.ts';
+import { RoomCodesResponse } from '../../../contracts/room-codes.ts';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -207,6 +208,10 @@ export const apiOperations: readonly ApiOperation[] = [
   {
     method: 'get', path: '/api/proctor/rooms', tag: 'Participants', access: 'proctor-read',
     summary: "An exam session's rooms, their seats and which are free", query: RoomsQuery, responses: { 200: RoomsResponse },
+  },
+  {
+    method: 'get', path: '/api/proctor/rooms/codes', tag: 'Participants', access: 'proctor-read',
+    summary: "The codes an exam session's rooms show now, when its participants type them with their check-in", query: RoomsQuery, responses: { 200: RoomCodesResponse },
   },
   {
     method: 'post', path: '/api/proctor/addresses/let-try-again', tag: 'Participants', access: 'proctor-write',

@@ -28,6 +28,8 @@ import { letTryAgain } from '../attempts/attempts.service.ts';
 import { moveSeat, participantViews, resetLocks, setExpired, transferLock } from './proctor.service.ts';
 import { type RoomsResponse, RoomsQuery, SeatChangeRequest } from '../../../contracts/rooms.ts';
 import { roomsOfSession, seatsOfSession } from '../rooms/rooms.repo.ts';
+import type { RoomCodes } from '../rooms/room-codes.ts';
+import { roomCodesOfSession } from '../exam-sessions/session-rooms.service.ts';
 
 const CSV_PAGE = 2000;
 
@@ -35,7 +37,7 @@ function codeParam(req: Request): string {
   return parseBody(CodeParam, req.params).code;
 }
 
-export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
+export function proctorRoutes(db: Database, guard: ProctorGuard, roomCodes: RoomCodes): Router {
   const router = Router();
 
   // A room proctor sees the sessions of their rooms, and in them their rooms' participants only.
@@ -144,6 +146,12 @@ export function proctorRoutes(db: Database, guard: ProctorGuard): Router {
       return { rooms: rooms.map(({ id, name, capacity, seats, seatsHeld }) => ({ id, name, capacity, seats, seatsHeld, freeSeats: seatsOf.get(id)?.free ?? [], plan: seatsOf.get(id)?.plan ?? [] })) };
     });
     res.json(body);
+  });
+
+  // Read again by the room's screen when its code changes (changesAt).
+  router.get('/api/proctor/rooms/codes', guard.read, async (req, res) => {
+    const { session } = parseBody(RoomsQuery, req.query);
+    res.json(await roomCodesOfSession(db, roomCodes, session, req.proctor!.scope));
   });
 
   router.post('/api/proctor/addresses/let-try-again', guard.chiefWrite, requireJsonBody(), async (req, res) => {

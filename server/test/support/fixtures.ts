@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type mysql from 'mysql2/promise';
 import type { DeviceSharing, LockPolicy } from '../../../contracts/lock-policy.ts';
+import type { RoomCodeMode } from '../../../contracts/room-codes.ts';
 import { rewriteParticipantChain } from './audit-chains.ts';
 
 export interface TestParticipant {
@@ -28,12 +29,14 @@ export interface SessionOptions {
   seating?: 'none' | 'fixed' | 'at_check_in';
   // The schema's default: flagged.
   deviceSharing?: DeviceSharing;
+  // The schema's default: off.
+  roomCodes?: RoomCodeMode;
 }
 
 export async function createSession(sql: mysql.Connection, options: SessionOptions = {}): Promise<number> {
   const [result] = await sql.query<mysql.ResultSetHeader>(
-    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, device_sharing)
-     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO exam_sessions (name, created_at, lock_policy, allowed_networks, opens_at, closes_at, time_zone, continue_url, seating, device_sharing, room_codes)
+     VALUES (?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       `Session ${uniqueCode()}`,
       options.lockPolicy ?? 'address',
@@ -44,6 +47,7 @@ export async function createSession(sql: mysql.Connection, options: SessionOptio
       options.continueUrl ?? null,
       options.seating ?? 'none',
       options.deviceSharing ?? 'flagged',
+      options.roomCodes ?? 'off',
     ],
   );
   return result.insertId;

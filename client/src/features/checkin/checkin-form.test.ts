@@ -19,4 +19,11 @@ describe('validateCheckIn', () => {
   it('when the code has surrounding spaces and the name is valid in any script, then nothing is wrong', () => {
     expect(validateCheckIn('  abcd-1234 ', 'محمد علي')).toEqual({});
   });
+
+  it('when the page asks for a room code, then one that is not its digits is named, and one typed as shown, in Arabic-Indic digits or not at all is fine', () => {
+    expect(validateCheckIn('ABCD-1234', 'Ada', ' ')).toEqual({});
+    for (const roomCode of ['12345', '1234567', 'HALL-A', '12a456']) expect(validateCheckIn('ABCD-1234', 'Ada', roomCode), roomCode).toEqual({ roomCode: 'checkin.roomCode.invalid' });
+    for (const roomCode of ['482913', '482 913', '٤٨٢٩١٣']) expect(validateCheckIn('ABCD-1234', 'Ada', roomCode), roomCode).toEqual({});
+    expect(validateCheckIn('ABCD-1234', 'Ada')).toEqual({});
+  });
 });

@@ -134,8 +134,10 @@ function base64url(bytes: Uint8Array): string {
 
 // Sends a request signed by this browser's key (or, where it has none, without a proof). A challenge that
 // went stale on the way (a page left open past its lifetime, a clock far off) is replaced once.
-export async function sendSigned<T>(purpose: ProofPurpose, credentials: { code: string; fullName: string }, send: (body: object) => Promise<T>): Promise<T> {
-  const attempt = async () => send({ code: credentials.code, fullName: credentials.fullName, proof: await proveDevice(purpose, credentials) });
+// The room code is not signed: it says where the participant is, not which device asks.
+export async function sendSigned<T>(purpose: ProofPurpose, credentials: { code: string; fullName: string; roomCode?: string | undefined }, send: (body: object) => Promise<T>): Promise<T> {
+  const { roomCode } = credentials;
+  const attempt = async () => send({ code: credentials.code, fullName: credentials.fullName, ...(roomCode ? { roomCode } : {}), proof: await proveDevice(purpose, credentials) });
   try {
     return await attempt();
   } catch (error) {

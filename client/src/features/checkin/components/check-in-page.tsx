@@ -9,15 +9,22 @@ import { type FieldErrors, NAME_LIMIT, validateCheckIn } from '../checkin-form.t
 import { prepareDeviceProof } from '../device-proof.ts';
 import { DeviceChangePanel } from './device-change-panel.tsx';
 import { refusalFor } from './refusal-message.ts';
+import { ROOM_CODE_DIGITS, ROOM_CODES_META } from '../../../../../contracts/room-codes.ts';
+
+// The server says in the page's head whether a session that is not over asks for room codes.
+const roomCodesAsked = () => document.querySelector<HTMLMetaElement>(`meta[name="${ROOM_CODES_META}"]`)?.content === 'required';
 
 export function CheckInPage() {
   const intl = useIntl();
   const [code, setCode] = useState('');
   const [fullName, setFullName] = useState('');
+  const [asksRoomCode] = useState(roomCodesAsked);
+  const [roomCode, setRoomCode] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [touched, setTouched] = useState(false);
   const codeRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
+  const roomCodeRef = useRef<HTMLInputElement>(null);
   const checkIn = useCheckIn();
   const hintId = useId();
   // The key pair and a challenge are ready before the participant has finished typing.
@@ -26,20 +33,25 @@ export function CheckInPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (checkIn.isPending) return;
-    const errors = validateCheckIn(code, fullName);
+    const typedRoomCode = asksRoomCode && roomCode.trim() !== '' ? roomCode : undefined;
+    const errors = validateCheckIn(code, fullName, asksRoomCode ? roomCode : undefined);
     setFieldErrors(errors);
     setTouched(true);
     if (errors.code) return codeRef.current?.focus();
     if (errors.fullName) return nameRef.current?.focus();
-    checkIn.mutate({ code: code.trim(), fullName }, { onSuccess: () => navigate('/start') });
+    if (errors.roomCode) return roomCodeRef.current?.focus();
+    checkIn.mutate({ code: code.trim(), fullName, ...(typedRoomCode === undefined ? {} : { roomCode: typedRoomCode }) }, { onSuccess: () => navigate('/start') });
   };
 
-  const revalidate = (nextCode: string, nextName: string) => {
-    if (touched) setFieldErrors(validateCheckIn(nextCode, nextName));
+  const revalidate = (nextCode: string, nextName: string, nextRoomCode = roomCode) => {
+    if (touched) setFieldErrors(validateCheckIn(nextCode, nextName, asksRoomCode ? nextRoomCode : undefined));
   };
 
-  const refusal = checkIn.isError ? refusalFor(checkIn.error, intl) : undefined;
   const errorCode = checkIn.error instanceof ApiError ? checkIn.error.code : 'internal';
+  const refused = checkIn.isError ? refusalFor(checkIn.error, intl) : undefined;
+  // Where room codes are asked, a refused code and name may be a room code typed wrong or gone stale.
+  const refusal =
+    refused && asksRoomCode && errorCode === 'not_recognised' ? { ...refused, detail: intl.formatMessage({ id: 'error.not_recognised.withRoomCode.detail' }) } : refused;
   const submitted = checkIn.variables;
   const retryAfterApproval = () => {
     if (submitted) checkIn.mutate(submitted, { onSuccess: () => navigate('/start') });
@@ -86,6 +98,27 @@ export function CheckInPage() {
           maxLength={NAME_LIMIT + 50}
           readOnly={checkIn.isPending}
         />
+        {asksRoomCode && (
+          <TextField
+            label={intl.formatMessage({ id: 'checkin.roomCode.label' })}
+            hint={intl.formatMessage({ id: 'checkin.roomCode.hint' }, { digits: ROOM_CODE_DIGITS })}
+            inputRef={roomCodeRef}
+            name="roomCode"
+            value={roomCode}
+            onValueChange={(value) => {
+              setRoomCode(value);
+              revalidate(code, fullName, value);
+            }}
+            error={fieldErrors.roomCode && intl.formatMessage({ id: fieldErrors.roomCode }, { digits: ROOM_CODE_DIGITS })}
+            autoComplete="off"
+            spellCheck={false}
+            inputMode="numeric"
+            dir="ltr"
+            maxLength={32}
+            readOnly={checkIn.isPending}
+            className="code-input"
+          />
+        )}
         <button type="submit" className="primary" aria-disabled={checkIn.isPending} aria-busy={checkIn.isPending}>
           {intl.formatMessage({ id: checkIn.isPending ? 'checkin.submitting' : 'checkin.submit' })}
         </button>

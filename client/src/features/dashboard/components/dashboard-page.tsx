@@ -20,6 +20,7 @@ import { IncidentsPanel } from './incidents-panel.tsx';
 import { ParticipantsTable } from './participants-table.tsx';
 import { SeatDialog } from './seat-dialog.tsx';
 import { RoomsPanel } from './rooms-panel.tsx';
+import { RoomCodePanel } from './room-code-panel.tsx';
 import { SeatMapPanel } from './seat-map-panel.tsx';
 import { roomsQuery } from '../api/rooms.ts';
 import { SessionPanel } from './session-panel.tsx';
@@ -222,6 +223,7 @@ function Dashboard({ proctor }: { proctor: ProctorSession['proctor'] }) {
           </div>
           <div className="dash-main">
             {shownSession && rooms.data && rooms.data.length > 0 && <RoomsPanel participants={list} rooms={rooms.data} onOpen={setRoomFilter} />}
+            {shownSession && roomShown !== null && settings.data?.roomCodes === 'required' && <RoomCodePanel sessionId={shownSession.id} room={roomShown} timeZone={timeZone} />}
             {roomShown !== null && shownPlan.length > 0 && (
               <SeatMapPanel
                 room={roomShown}

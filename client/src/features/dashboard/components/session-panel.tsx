@@ -3,6 +3,7 @@ import { type FormEvent, useId, useRef, useState } from 'react';
 import { type IntlShape, useIntl } from 'react-intl';
 import type { ExamSessionSettings } from '../../../../../contracts/exam-session.ts';
 import { type DeviceSharing, deviceSharingModes, type LockPolicy, lockPolicies } from '../../../../../contracts/lock-policy.ts';
+import { type RoomCodeMode, roomCodeModes } from '../../../../../contracts/room-codes.ts';
 import { type Seating, seatingModes } from '../../../../../contracts/rooms.ts';
 import { useNow } from '../../../lib/use-now.ts';
 import { utcToWallTime, wallTimeToUtc } from '../../../../../contracts/zoned-time.ts';
@@ -51,6 +52,7 @@ export function SessionPanel({ sessionId, canChange }: { sessionId: number; canC
         <ChoiceFact label={intl.formatMessage({ id: 'session.policy' })} family="policy" choice={session.lockPolicy} />
         <ChoiceFact label={intl.formatMessage({ id: 'session.seating' })} family="seating" choice={session.seating} />
         <ChoiceFact label={intl.formatMessage({ id: 'session.deviceSharing' })} family="deviceSharing" choice={session.deviceSharing} />
+        <ChoiceFact label={intl.formatMessage({ id: 'session.roomCodes' })} family="roomCodes" choice={session.roomCodes} />
         <div>
           <dt>{intl.formatMessage({ id: 'session.window' })}</dt>
           <dd>
@@ -130,6 +132,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
   const [policy, setPolicy] = useState<LockPolicy>(session.lockPolicy);
   const [seating, setSeating] = useState<Seating>(session.seating);
   const [deviceSharing, setDeviceSharing] = useState<DeviceSharing>(session.deviceSharing);
+  const [roomCodes, setRoomCodes] = useState<RoomCodeMode>(session.roomCodes);
   const [opens, setOpens] = useState(session.opensAt ? utcToWallTime(session.opensAt, session.timeZone) : '');
   const [closes, setCloses] = useState(session.closesAt ? utcToWallTime(session.closesAt, session.timeZone) : '');
   const [continueUrl, setContinueUrl] = useState(session.continueUrl ?? '');
@@ -151,6 +154,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         lockPolicy: policy,
         seating,
         deviceSharing,
+        roomCodes,
         opensAt: opens ? wallTimeToUtc(opens, session.timeZone) : null,
         closesAt: closes ? wallTimeToUtc(closes, session.timeZone) : null,
         continueUrl: continueUrl.trim() === '' ? null : continueUrl.trim(),
@@ -166,6 +170,7 @@ function SessionSettingsDialog({ session, onClose }: { session: ExamSessionSetti
         <ChoiceField label={intl.formatMessage({ id: 'session.policy' })} family="policy" choices={lockPolicies} value={policy} onChange={setPolicy} />
         <ChoiceField label={intl.formatMessage({ id: 'session.seating' })} family="seating" choices={seatingModes} value={seating} onChange={setSeating} />
         <ChoiceField label={intl.formatMessage({ id: 'session.deviceSharing' })} family="deviceSharing" choices={deviceSharingModes} value={deviceSharing} onChange={setDeviceSharing} />
+        <ChoiceField label={intl.formatMessage({ id: 'session.roomCodes' })} family="roomCodes" choices={roomCodeModes} value={roomCodes} onChange={setRoomCodes} />
         <div className="field-pair">
           <div className="field">
             <label htmlFor={ids.opens}>{intl.formatMessage({ id: 'session.dialog.opens' }, { zone: session.timeZone })}</label>
