@@ -37,11 +37,20 @@ export const IpAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4
 // but the shared device let in under device sharing `flagged`.
 export const refusalKinds = CONFLICT_TYPES as [CheckInOutcome, ...CheckInOutcome[]];
 export type RefusalKind = CheckInOutcome;
+// One entry of an audit row's details (a JSON object), when the row has it.
+function detailOf(details: string | null, key: string): unknown {
+  if (details === null || !details.includes(key)) return undefined;
+  return (JSON.parse(details) as Record<string, unknown>)[key];
+}
 // The other participant of a shared-device event, as its audit row's details name them.
 export function sharedWithOf(details: string | null): string | null {
-  if (details === null || !details.includes('sharedWith')) return null;
-  const { sharedWith } = JSON.parse(details) as { sharedWith?: unknown };
+  const sharedWith = detailOf(details, 'sharedWith');
   return typeof sharedWith === 'string' ? sharedWith : null;
+}
+// The room a seat_changed event took the participant out of (its details' fromRoomId).
+export function fromRoomOf(details: string | null): number | null {
+  const fromRoomId = detailOf(details, 'fromRoomId');
+  return typeof fromRoomId === 'number' ? fromRoomId : null;
 }
 export const refusalKindOf = (eventType: string): RefusalKind => refusalKinds.find((kind) => kind === eventType) ?? 'device_conflict';
 
@@ -68,6 +77,9 @@ export const StreamEvent = z.object({
   seat: z.string().nullable(),
   // device_shared, checked_in_shared_device: the code of the participant whose lock the device holds.
   sharedWith: z.string().nullable(),
+  // seat_changed to another room: the room the participant left (its proctors see them leave). Absent from
+  // an instance older than the field, during a rolling upgrade.
+  fromRoomId: z.number().int().nullable().default(null),
 });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 

@@ -190,7 +190,7 @@ describe('room proctors: every proctor route × role × in or out of scope', () 
     expect((await w.chief.get('/api/proctor/session')).json.proctor.role).toBe('chief');
   });
 
-  it('when both follow the live stream, then the room proctor receives their room\'s events only, the chief every one', async () => {
+  it('when both follow the live stream, then the room proctor receives their room\'s events only and sees a participant moved out leave, the chief every one', async () => {
     const w = await world();
     const streams = await Promise.all([w.room, w.chief].map((as) => openSse(`${env.server.baseUrl}/api/proctor/stream`, { cookie: as.cookie })));
     try {
@@ -199,6 +199,25 @@ describe('room proctors: every proctor route × role × in or out of scope', () 
       await streams[1]!.waitFor((messages) => codesIn(messages).includes(w.people.in.code) && codesIn(messages).includes(w.people.out.code));
       await streams[0]!.waitFor((messages) => codesIn(messages).includes(w.people.in.code));
       expect(codesIn(streams[0]!.messages)).not.toContain(w.people.out.code);
+
+      // The chief moves the room proctor's participant to the other room: they see them leave, live and in
+      // the events list, and not what happens to them there.
+      const moved = await w.chief.post(`/api/proctor/participants/${w.people.in.code}/seat`, { ...why, room: w.rooms.out.name, seat: null, expectedRoom: w.rooms.in.name, expectedSeat: null });
+      expect(moved.status).toBe(200);
+      const seatChanges = (messages: { event: string; data: string }[]) =>
+        messages.filter((message) => message.event === 'audit').map((message) => JSON.parse(message.data) as { code: string; type: string; roomId: number; fromRoomId: number | null }).filter((event) => event.type === 'seat_changed');
+      await streams[0]!.waitFor((messages) => seatChanges(messages).length > 0);
+      expect(seatChanges(streams[0]!.messages)).toEqual([expect.objectContaining({ code: w.people.in.code, roomId: w.rooms.out.id, fromRoomId: w.rooms.in.id })]);
+      const listed = (await w.room.get('/api/proctor/events?limit=500')).json.events as { code: string; type: string; roomId: number }[];
+      expect(listed.filter((event) => event.type === 'seat_changed' && event.code === w.people.in.code).map((event) => event.roomId)).toEqual([w.rooms.out.id, w.rooms.in.id]);
+      expect((await w.room.get(`/api/proctor/participants?session=${w.sessionId}`)).text).not.toContain(w.people.in.code);
+      const conflictsOf = (messages: { event: string; data: string }[]) => messages.filter((message) => message.event === 'audit' && message.data.includes('"device_conflict"') && message.data.includes(w.people.in.code)).length;
+      const [roomSaw, chiefSaw] = [conflictsOf(streams[0]!.messages), conflictsOf(streams[1]!.messages)];
+      await new TestDevice('127.0.76.3').checkIn(env.server.baseUrl, w.people.in);
+      await streams[1]!.waitFor((messages) => conflictsOf(messages) > chiefSaw);
+      // Both streams are fed by the same batch: a moment is enough for the room proctor's to have it too.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(conflictsOf(streams[0]!.messages)).toBe(roomSaw);
     } finally {
       for (const stream of streams) stream.close();
     }

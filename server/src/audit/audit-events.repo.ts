@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { ParticipantStatus } from '../../../contracts/checkin.ts';
 import { deviceFingerprint } from '../../../contracts/lock-policy.ts';
-import { sharedWithOf, type StreamEvent } from '../../../contracts/proctor.ts';
+import { fromRoomOf, sharedWithOf, type StreamEvent } from '../../../contracts/proctor.ts';
 import { admittingEventTypes } from '../../../contracts/participant-state.ts';
 import type { SqlHandle, Tx } from '../lib/database.ts';
 import { ProctorScope } from '../lib/proctor-scope.ts';
@@ -52,6 +52,7 @@ export function toStreamEvent(row: AuditEventRow): StreamEvent {
     roomId: row.room_id === null ? null : Number(row.room_id),
     seat: row.seat,
     sharedWith: sharedWithOf(row.details),
+    fromRoomId: fromRoomOf(row.details),
   };
 }
 
@@ -59,7 +60,7 @@ export function toStreamEvent(row: AuditEventRow): StreamEvent {
 // validated integer.
 // `scope`: a room proctor reads the events of their rooms' participants (the room an event's row names).
 export async function auditEventsBefore(db: SqlHandle, before: number, limit: number, scope = ProctorScope.CHIEF): Promise<StreamEvent[]> {
-  const rooms = scope.roomCondition('audit_events');
+  const rooms = scope.eventCondition('audit_events');
   const rows = await db.rows<AuditEventRow>(
     `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id < ? AND ${rooms.sql} ORDER BY id DESC LIMIT ${Math.trunc(limit)}`,
     [before, ...rooms.values],
@@ -69,7 +70,7 @@ export async function auditEventsBefore(db: SqlHandle, before: number, limit: nu
 
 // In id order, above `after` and up to `upTo` (inclusive) when given.
 export async function auditRowsAfter(db: SqlHandle, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER, scope = ProctorScope.CHIEF): Promise<AuditEventRow[]> {
-  const rooms = scope.roomCondition('audit_events');
+  const rooms = scope.eventCondition('audit_events');
   return db.rows<AuditEventRow>(
     `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_events WHERE id > ? AND id <= ? AND ${rooms.sql} ORDER BY id LIMIT ${Math.trunc(limit)}`,
     [after, upTo, ...rooms.values],

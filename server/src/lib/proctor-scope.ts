@@ -33,10 +33,33 @@ export class ProctorScope {
     return this.isChief || this.rooms.some((room) => room.sessionId === sessionId);
   }
 
+  // An audit event of a participant in their rooms, or the move that took one out of them: the proctors of
+  // the room a participant left see them leave (a room's dashboard drops them on that event).
+  coversEvent(event: { roomId: number | null; fromRoomId: number | null }): boolean {
+    return this.coversRoom(event.roomId) || (event.fromRoomId !== null && this.coversRoom(event.fromRoomId));
+  }
+
   // A condition on a table with a room_id column (participants, audit_events) under `alias`.
   roomCondition(alias: string): { sql: string; values: SqlValue[] } {
     if (this.isChief) return { sql: 'TRUE', values: [] };
     if (this.rooms.length === 0) return { sql: 'FALSE', values: [] };
-    return { sql: `${alias}.room_id IN (${this.rooms.map(() => '?').join(', ')})`, values: this.rooms.map((room) => room.roomId) };
+    return { sql: `${alias}.room_id IN (${this.#placeholders()})`, values: this.#roomIdList() };
+  }
+
+  // coversEvent as a condition on audit_events under `alias`.
+  eventCondition(alias: string): { sql: string; values: SqlValue[] } {
+    if (this.isChief || this.rooms.length === 0) return this.roomCondition(alias);
+    return {
+      sql: `(${alias}.room_id IN (${this.#placeholders()}) OR (${alias}.event_type = 'seat_changed' AND JSON_EXTRACT(${alias}.details, '$.fromRoomId') IN (${this.#placeholders()})))`,
+      values: [...this.#roomIdList(), ...this.#roomIdList()],
+    };
+  }
+
+  #placeholders(): string {
+    return this.rooms.map(() => '?').join(', ');
+  }
+
+  #roomIdList(): number[] {
+    return this.rooms.map((room) => room.roomId);
   }
 }

@@ -88,7 +88,7 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
     // A room proctor's stream carries their rooms' events only (a chief's, every batch as it is).
     const { scope } = req.proctor!;
     const unsubscribe = tail.subscribe((whole) => {
-      const batch = scope.isChief ? whole : whole.filter((event) => scope.coversRoom(event.roomId));
+      const batch = scope.isChief ? whole : whole.filter((event) => scope.coversEvent(event));
       if (batch.length === 0) return;
       if (!live) {
         queued.push(batch);
@@ -147,7 +147,7 @@ export function liveRoutes(db: Database, guard: ProctorGuard, tail: AuditTail, h
         // from further back than the record reaches (Last-Event-ID: 0, an id from long ago) replays
         // nothing: the dashboard is told to refetch its lists, and goes on from here.
         const remembered = tail.deliveredAfter(resumeFrom.id, resumeFrom.ours ? 0 : RESUME_OVERLAP_MS);
-        if (remembered) send(remembered.filter((event) => scope.coversRoom(event.roomId)));
+        if (remembered) send(remembered.filter((event) => scope.coversEvent(event)));
         else if (tail.lastDelivered - resumeFrom.id > tail.replayLimit) res.write(position('refetch'));
         else {
           let after = resumeFrom.id;

@@ -148,10 +148,12 @@ export async function moveSeat(db: Database, code: string, move: SeatMove, reaso
     if (roomId === participant.roomId && (seat?.label ?? null) === participant.seat) return;
     if (participant.roomId !== null && participant.seat !== null) releaseSeat(tx, participant.id, { roomId: participant.roomId, label: participant.seat });
     if (seat) holdSeat(tx, participant.id, seat);
+    const leftRoom = roomId !== participant.roomId ? participant.roomId : null;
     if (roomId !== participant.roomId) setRoom(tx, participant.id, roomId);
     participant.roomId = roomId;
     participant.seat = seat?.label ?? null;
-    recordEvent(tx, participant, byActor(actor, reason, 'seat_changed'));
+    // The room left, for its proctors' stream (ProctorScope.coversEvent).
+    recordEvent(tx, participant, { ...byActor(actor, reason, 'seat_changed'), ...(leftRoom === null ? {} : { details: JSON.stringify({ fromRoomId: leftRoom }) }) });
   });
   return (await participantViews(db, [code]))[0]!;
 }

@@ -15,7 +15,7 @@ const row: ProctorParticipant = {
 const at = '2026-01-01T08:02:00.000Z';
 const event = (overrides: Partial<StreamEvent>): StreamEvent => ({
   id: 10, type: 'reentered', code: row.code, ip: '10.0.0.2', device: 'bbbb2222', at, userAgent: 'Chrome/150', actor: null, reason: null, statusAfter: 'in_progress',
-  lockedIpBefore: '10.0.0.1', lockedIpAfter: '10.0.0.1', lockedDeviceBefore: 'aaaa1111', lockedDeviceAfter: 'aaaa1111', sessionId: null, roomId: null, seat: null, sharedWith: null, ...overrides,
+  lockedIpBefore: '10.0.0.1', lockedIpAfter: '10.0.0.1', lockedDeviceBefore: 'aaaa1111', lockedDeviceAfter: 'aaaa1111', sessionId: null, roomId: null, seat: null, sharedWith: null, fromRoomId: null, ...overrides,
 });
 
 describe('applyEvent', () => {
