@@ -29,6 +29,7 @@ import { attendanceRoutes } from './attendance/attendance.routes.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { receiptKey } from './receipts/receipt-code.ts';
 import { storedRoomCodes } from './rooms/room-codes.ts';
+import { auditOutOfScope } from './proctor-auth/proctor-scope-guard.ts';
 import { roomCodesAskedNow } from './exam-sessions/exam-sessions.service.ts';
 import { receiptRoutes } from './receipts/receipts.routes.ts';
 
@@ -112,6 +113,7 @@ export function createApp({ config, db, logger, clientDir }: AppDependencies): A
     app.use(clientPage(clientDir, { issueChallenge: () => devices.issueChallenge(), roomCodesAsked: roomCodesAskedNow(db) }));
   }
   app.use(notFound());
+  app.use(auditOutOfScope(db));
   app.use(errorHandler(logger, config.RETRY_AFTER_S));
   return {
     app,

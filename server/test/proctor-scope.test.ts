@@ -1,9 +1,10 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { assignRole } from '../src/proctor-auth/proctor-roles.service.ts';
 import { routesOf } from './support/app-routes.ts';
 import { runCli } from './support/cli-process.ts';
-import { auditRows, createParticipants, createRoom, createSession, type TestParticipant } from './support/fixtures.ts';
+import { auditRows, createParticipants, createRoom, createSession, LOCK_WAIT_POLL, lockWaits, type TestParticipant } from './support/fixtures.ts';
+import { eventually } from './support/eventually.ts';
 import { type HttpResponse, TestDevice } from './support/http-client.ts';
 import { logInProctor, type ProctorClient } from './support/proctor-client.ts';
 import { openSse } from './support/sse-client.ts';
@@ -161,6 +162,29 @@ describe('room proctors: every proctor route × role × in or out of scope', () 
     expect([outside.status, missing.status]).toEqual([404, 404]);
     // And nothing about the participant changed.
     expect((await auditRows(env.database.sql, w.people.out.code)).map((row) => row.event_type)).not.toContain('expired');
+  });
+
+  // Fails without the check under the row lock: the guard read the participant in the room, so the expiry went through.
+  it('when a participant is moved out of the room while a room proctor\'s action waits for their row, then the action is answered as out of scope under the lock, audited, and changes nothing', async () => {
+    const w = await world();
+    const mover = await mysql.createConnection({ uri: env.database.url, timezone: 'Z' });
+    try {
+      // The chief's move, made in the same instant as the room proctor's click: it holds the row.
+      await mover.query('START TRANSACTION');
+      await mover.query('SELECT id FROM participants WHERE code = ? FOR UPDATE', [w.people.in.code]);
+      const expiring = w.room.post(`/api/proctor/participants/${w.people.in.code}/expire`, why);
+      await eventually('the expiry waiting for the row', async () => (await lockWaits(env.database.sql, env.database.name)) > 0, LOCK_WAIT_POLL);
+      await mover.query('UPDATE participants SET room_id = ? WHERE code = ?', [w.rooms.out.id, w.people.in.code]);
+      await mover.query('COMMIT');
+
+      const answer = await expiring;
+
+      expect([answer.status, answer.json.error.code, answer.json.error.message]).toEqual([404, 'not_found', `No participant has the code ${w.people.in.code}.`]);
+      expect((await auditRows(env.database.sql, w.people.in.code)).map((row) => row.event_type)).not.toContain('expired');
+      expect(await outOfScopeAudits(w.room.username)).toEqual([{ code: w.people.in.code, route: 'POST /api/proctor/participants/:code/expire' }]);
+    } finally {
+      await mover.end();
+    }
   });
 
   it('when a room proctor calls a chief\'s route, then it is refused 403 and the chief gets through', async () => {

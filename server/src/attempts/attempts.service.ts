@@ -13,6 +13,7 @@ export async function letTryAgain(db: Database, by: Unthrottle, reason: string |
   return withTransaction(db, async (tx) => {
     const participant = 'code' in by ? await lockParticipantByCode(tx, by.code) : undefined;
     if ('code' in by && !participant) throw new NotFoundError(`No participant has the code ${by.code}.`);
+    if (participant) actor.scope?.requireCovers(participant);
     const cleared = await clearFailures(tx, by);
     const facts = {
       type: 'throttle_cleared' as const, sourceIp: actor.ip, userAgent: null, requestId: actor.requestId, actor: actor.name, reason,

@@ -95,6 +95,7 @@ async function resolve(db: Database, id: number, decision: 'approved' | 'decline
     const participant = await lockParticipantByCode(tx, code);
     const request = await lockRequest(tx, id);
     if (!participant || !request) throw new NotFoundError('No such device-change request.');
+    actor.scope?.requireCovers(participant, 'No such device-change request.');
     if (request.status !== 'pending') throw new RequestClosedError(request.status);
     if (request.expired) throw new RequestClosedError('expired');
     if (decision === 'approved') {

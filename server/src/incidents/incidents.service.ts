@@ -29,6 +29,7 @@ export async function recordIncident(db: Database, request: RecordIncidentReques
     }
     const participant = await lockParticipantByCode(tx, request.participantCode);
     if (!participant || participant.sessionId !== request.sessionId) throw new NotFoundError(`No participant has the code ${request.participantCode} in this exam session.`);
+    actor.scope?.requireCovers(participant);
     recordEvent(tx, participant, { ...facts, type: 'incident_recorded' });
   });
   const incident = await db.read((handle) => incidentOfRequest(handle, actor.requestId));

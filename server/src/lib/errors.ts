@@ -137,6 +137,17 @@ export class NotFoundError extends AppError {
   readonly status = 404;
 }
 
+// A participant outside a room proctor's rooms: answered word for word as one that does not exist, and
+// audited (with the code tried) by whoever catches it on the way out (proctor-scope-guard.ts).
+export class OutOfScopeError extends NotFoundError {
+  constructor(
+    readonly participantCode: string,
+    message = `No participant has the code ${participantCode}.`,
+  ) {
+    super(message);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   readonly code = 'payload_too_large';
   readonly status = 413;

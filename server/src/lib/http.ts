@@ -62,11 +62,13 @@ export interface Actor {
   name: string;
   ip: string | null;
   requestId: string;
+  // What a proctor may act on (absent: the CLI, an operator, who acts on everything).
+  scope?: ProctorScope;
 }
 
 export function proctorActor(req: Request): Actor {
   if (!req.proctor) throw new Error(`${req.method} ${req.path} has no proctor guard`);
-  return { name: req.proctor.username, ip: clientIp(req), requestId: req.id };
+  return { name: req.proctor.username, ip: clientIp(req), requestId: req.id, scope: req.proctor.scope };
 }
 
 export const JSON_BODY_LIMIT = '16kb';

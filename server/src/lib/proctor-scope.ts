@@ -1,5 +1,6 @@
 import type { ProctorRole } from '../../../contracts/proctor.ts';
 import type { SqlValue } from './database.ts';
+import { OutOfScopeError } from './errors.ts';
 
 export interface ScopeRoom {
   roomId: number;
@@ -27,6 +28,12 @@ export class ProctorScope {
 
   coversRoom(roomId: number | null): boolean {
     return this.isChief || (roomId !== null && this.#roomIds.has(roomId));
+  }
+
+  // Asked again under the participant's row lock, where their room can no longer change: the guard asked
+  // before the action's transaction, and the participant may have been moved out of the room since.
+  requireCovers(participant: { code: string; roomId: number | null }, notFound?: string): void {
+    if (!this.coversRoom(participant.roomId)) throw new OutOfScopeError(participant.code, notFound);
   }
 
   coversSession(sessionId: number): boolean {

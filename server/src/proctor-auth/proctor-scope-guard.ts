@@ -1,8 +1,8 @@
-import type { Request } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
 import { recordAccountChange } from '../audit/audit.repo.ts';
 import { type Database, databaseNow, withTransaction } from '../lib/database.ts';
-import { ForbiddenError, NotFoundError } from '../lib/errors.ts';
+import { ForbiddenError, OutOfScopeError } from '../lib/errors.ts';
 import { clientIp } from '../lib/client-ip.ts';
 import { routePattern } from '../lib/http.ts';
 
@@ -21,7 +21,9 @@ export function chiefOnly(req: Request): void {
 }
 
 // A participant outside the proctor's rooms is answered as one that does not exist, with the same words,
-// and the try is audited. Codes that do not exist are left to the route (its own 404, not audited here).
+// and the try is audited (auditOutOfScope). Codes that do not exist are left to the route (its own 404, not
+// audited). The action asks again under the participant's row lock (ProctorScope.requireCovers): they may be
+// moved out of the room between this read and that lock.
 export async function requireParticipantsInScope(db: Database, req: Request, by: NamedBy): Promise<void> {
   const { scope } = req.proctor!;
   if (scope.isChief) return;
@@ -29,9 +31,19 @@ export async function requireParticipantsInScope(db: Database, req: Request, by:
   if (by === 'body' && codesNamed(req, by).length === 0) chiefOnly(req);
   const found = by === 'request' ? await db.read((handle) => handle.rows<PlaceRow>(ROOM_OF_REQUEST, [Number(req.params.id)])) : await roomsOfCodes(db, codesNamed(req, by));
   const outside = found.find((row) => !scope.coversRoom(roomIdOf(row)));
-  if (!outside) return;
-  await refuse(db, req, outside.code);
-  throw new NotFoundError(by === 'request' ? 'No such device-change request.' : `No participant has the code ${outside.code}.`);
+  if (outside) scope.requireCovers({ code: outside.code, roomId: roomIdOf(outside) }, by === 'request' ? 'No such device-change request.' : undefined);
+}
+
+// Every out-of-scope answer, the guard's or an action's under the row lock, is audited on its way out: a
+// proctor_account_changed row naming the code tried and the route, written after the action rolled back.
+export function auditOutOfScope(db: Database): ErrorRequestHandler {
+  return async (error, req, _res, next) => {
+    if (error instanceof OutOfScopeError && req.proctor) {
+      // The answer goes out even when the audit cannot be written (the database gone meanwhile).
+      await refuse(db, req, error.participantCode).catch(() => undefined);
+    }
+    next(error);
+  };
 }
 
 // A read that found a participant outside the proctor's rooms (a receipt's): audited, and the caller

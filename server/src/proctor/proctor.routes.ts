@@ -135,7 +135,7 @@ export function proctorRoutes(db: Database, guard: ProctorGuard, roomCodes: Room
   router.post('/api/proctor/participants/:code/seat', guard.participant, requireJsonBody(), async (req, res) => {
     const code = codeParam(req);
     const { reason, room, seat, expectedRoom, expectedSeat } = parseBody(SeatChangeRequest, req.body);
-    res.json({ participant: await moveSeat(db, code, { room, seat, expected: { room: expectedRoom, seat: expectedSeat } }, reason, proctorActor(req), req.proctor!.scope) });
+    res.json({ participant: await moveSeat(db, code, { room, seat, expected: { room: expectedRoom, seat: expectedSeat } }, reason, proctorActor(req)) });
   });
 
   router.get('/api/proctor/rooms', guard.read, async (req, res) => {

@@ -44,11 +44,13 @@ function byActor(actor: Actor, reason: string | null, type: AuditEventType, targ
 }
 
 // Rows are locked in code order, so two bulk actions over overlapping selections cannot deadlock each other.
-async function lockAll(tx: Tx, codes: string[]): Promise<LockedParticipant[]> {
+// Each is then held to the acting proctor's rooms.
+async function lockAll(tx: Tx, codes: string[], actor: Actor): Promise<LockedParticipant[]> {
   const locked: LockedParticipant[] = [];
   for (const code of [...new Set(codes)].sort()) {
     const participant = await lockParticipantByCode(tx, code);
     if (!participant) throw new NotFoundError(`No participant has the code ${code}.`);
+    actor.scope?.requireCovers(participant);
     locked.push(participant);
   }
   return locked;
@@ -68,7 +70,7 @@ export async function participantViews(db: Database, codes: string[]): Promise<P
 export async function resetLocks(db: Database, items: ({ code: string } & SeenLock)[], reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
   const seen = new Map(items.map((item) => [item.code, item]));
   await withTransaction(db, async (tx) => {
-    const participants = await lockAll(tx, items.map((item) => item.code));
+    const participants = await lockAll(tx, items.map((item) => item.code), actor);
     const changed = participants.filter((p) => lockChanged(p, seen.get(p.code)!));
     if (changed.length > 0) throw new LockChangedError(changed.map((p) => p.code));
     for (const participant of participants) recordEvent(tx, participant, byActor(actor, reason, 'lock_reset'));
@@ -81,7 +83,7 @@ export async function resetLocks(db: Database, items: ({ code: string } & SeenLo
 // that device, even behind an address it shares with others.
 export async function transferLock(db: Database, code: string, target: TransferTarget, seen: SeenLock, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
   await withTransaction(db, async (tx) => {
-    const [participant] = await lockAll(tx, [code]);
+    const [participant] = await lockAll(tx, [code], actor);
     if (lockChanged(participant!, seen)) throw new LockChangedError([code]);
     let to: MoveTarget;
     if ('toAttempt' in target) {
@@ -106,7 +108,7 @@ export function moveLock(tx: Tx, participant: LockedParticipant, to: MoveTarget,
 
 export async function setExpired(db: Database, codes: string[], expired: boolean, reason: string | null, actor: Actor): Promise<ProctorParticipant[]> {
   await withTransaction(db, async (tx) => {
-    for (const participant of await lockAll(tx, codes)) {
+    for (const participant of await lockAll(tx, codes, actor)) {
       if ((participant.status === 'expired') === expired) continue;
       recordEvent(tx, participant, byActor(actor, reason, expired ? 'expired' : 'reopened'));
     }
@@ -126,9 +128,10 @@ export interface SeatMove {
 // participant's row lock, then the seat rows' (the order every check-in takes them in). Refused when the
 // participant sits elsewhere than the proctor saw (stale_update), or the seat is someone else's (seat_taken).
 // A room proctor moves their participants between their own rooms only (another room is not found).
-export async function moveSeat(db: Database, code: string, move: SeatMove, reason: string | null, actor: Actor, scope = ProctorScope.CHIEF): Promise<ProctorParticipant> {
+export async function moveSeat(db: Database, code: string, move: SeatMove, reason: string | null, actor: Actor): Promise<ProctorParticipant> {
+  const scope = actor.scope ?? ProctorScope.CHIEF;
   await withTransaction(db, async (tx) => {
-    const [participant] = (await lockAll(tx, [code])) as [LockedParticipant];
+    const [participant] = (await lockAll(tx, [code], actor)) as [LockedParticipant];
     const rooms = await roomsOfSession(tx, participant.sessionId);
     const current = rooms.find((room) => room.id === participant.roomId);
     if (move.expected && ((current?.name ?? null) !== move.expected.room || participant.seat !== move.expected.seat)) throw new StaleUpdateError(`Where ${code} sits`);
