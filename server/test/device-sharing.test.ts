@@ -113,6 +113,30 @@ describe('one device, one participant', () => {
     expect(await details(first!.code, 'device_shared')).toEqual({ sharedWith: third!.code });
   });
 
+  // Fails when only the participant the row names is asked: with them reset, the device's other lock went unseen.
+  it('when the participant the device was let in for has lost its lock but another participant still holds it, then the next code is judged against that one', async () => {
+    const [first, second, third, fourth] = await createParticipants(env.database.sql, 4, { session: { lockPolicy: 'device', deviceSharing: 'flagged' } });
+    const [device] = await devicesWithKeys(1);
+    const proctor = await logInProctor(env.server.baseUrl, env.database.db);
+    const resetLock = (code: string) => proctor.post(`/api/proctor/participants/${code}/reset-lock`, { reason: 'next candidate', expectedIp: device!.ip });
+    expect((await device!.checkIn(env.server.baseUrl, first!)).status).toBe(200);
+    expect((await device!.checkIn(env.server.baseUrl, second!)).status).toBe(200);
+    expect(await details(second!.code, 'checked_in_shared_device')).toEqual({ sharedWith: first!.code });
+
+    // The device's row names the first, whose lock is reset: the device still holds the second's.
+    expect((await resetLock(first!.code)).status).toBe(200);
+    expect((await device!.checkIn(env.server.baseUrl, third!)).status).toBe(200);
+    expect(await details(third!.code, 'checked_in_shared_device')).toEqual({ sharedWith: second!.code });
+
+    const { version } = (await proctor.get(`/api/proctor/sessions/${first!.sessionId}`)).json.session as { version: number };
+    expect((await proctor.patch(`/api/proctor/sessions/${first!.sessionId}`, { version, reason: 'one laptop per candidate', deviceSharing: 'refused' })).status).toBe(200);
+    expect((await resetLock(second!.code)).status).toBe(200);
+    const refused = await device!.checkIn(env.server.baseUrl, fourth!);
+    expect([refused.status, refused.json.error.code]).toEqual([409, 'device_shared']);
+    expect(await details(fourth!.code, 'device_shared')).toEqual({ sharedWith: third!.code });
+    expect((await verifyAuditLog(env.database.db)).violations).toEqual([]);
+  });
+
   it('when a proctor moves a lock to another device, then that device holds it: a second code from it is refused', async () => {
     const [first, second] = await createParticipants(env.database.sql, 2, { session: { lockPolicy: 'device', deviceSharing: 'refused' } });
     const [holder, replacement] = await devicesWithKeys(2);

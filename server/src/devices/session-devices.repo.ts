@@ -21,6 +21,9 @@ const CLAIM = `
   INSERT INTO session_devices (session_id, device_hash, holder_id) VALUES (?, ?, ?)
   ON DUPLICATE KEY UPDATE claims = claims + 1, holder_id = LAST_INSERT_ID(holder_id)`;
 const HOLDER = "SELECT code, status = 'in_progress' AND locked_device = ? AS holds FROM participants WHERE id = ?";
+// Any other participant of the session whose lock the device holds: asked only when the one the row names
+// has lost it (a reset, a moved lock), over the session's participants, since no index leads by device.
+const ANOTHER_HOLDER = "SELECT id, code FROM participants WHERE session_id = ? AND locked_device = ? AND status = 'in_progress' AND id <> ? LIMIT 1";
 const LET_IN_FOR = 'UPDATE session_devices SET holder_id = ? WHERE session_id = ? AND device_hash = ?';
 const MOVED_TO = `
   INSERT INTO session_devices (session_id, device_hash, holder_id) VALUES (?, ?, ?)
@@ -51,14 +54,19 @@ export async function claimDevice(tx: Tx, claim: DeviceClaim): Promise<Claimed> 
   return claimedBy(await tx.run(CLAIM, [claim.sessionId, claim.deviceHash, claim.participantId]))!;
 }
 
-// The code of another participant of the session whose lock the device holds, if there is one; if not, the
-// row names the claimant from now on (sent with the COMMIT).
+// The code of another participant of the session whose lock the device holds, if there is one: the one the
+// row names, or, when they have lost the lock, any other (the device may have been let in for several, under
+// flagged or before the session refused sharing). The row then names that one, or else the claimant, from
+// now on (sent with the COMMIT). Every lock the device takes while the session judges devices (a check-in, a
+// lock moved to it) writes its row, which this transaction holds, and sessions read committed: no such
+// holder is missed.
 export async function otherHolder(tx: Tx, claimed: Claimed, claim: DeviceClaim): Promise<string | undefined> {
   if (claimed.newDevice || claimed.holderId === claim.participantId) return undefined;
   const [holder] = await tx.rows<RowDataPacket & { code: string; holds: number }>(HOLDER, [claim.deviceHash, claimed.holderId]);
   if (holder && Number(holder.holds) === 1) return holder.code;
-  tx.defer(LET_IN_FOR, [claim.participantId, claim.sessionId, claim.deviceHash]);
-  return undefined;
+  const [another] = await tx.rows<RowDataPacket & { id: number; code: string }>(ANOTHER_HOLDER, [claim.sessionId, claim.deviceHash, claim.participantId]);
+  tx.defer(LET_IN_FOR, [another ? Number(another.id) : claim.participantId, claim.sessionId, claim.deviceHash]);
+  return another?.code;
 }
 
 // A proctor moved the participant's lock to this device (sent with the COMMIT): the device holds it, and a
