@@ -26,9 +26,10 @@ export function formatRoomCode(code: string): string {
 
 // Any text up to a bound: a room code that is not the room's (whatever its form) is refused the way a wrong
 // name is, by the attempt guard, never by a 400 that would tell it apart.
+export const ROOM_CODE_MAX_LENGTH = 32;
 export const RoomCodeText = z
   .string({ error: 'roomCode must be a string' })
-  .max(32, 'roomCode must be at most 32 characters')
+  .max(ROOM_CODE_MAX_LENGTH, `roomCode must be at most ${ROOM_CODE_MAX_LENGTH} characters`)
   .transform(normaliseRoomCode);
 
 // A room's code now, for its proctor screen. `changesAt`: when the next one replaces it; `now`: the server's

@@ -9,7 +9,7 @@ import { type FieldErrors, NAME_LIMIT, validateCheckIn } from '../checkin-form.t
 import { prepareDeviceProof } from '../device-proof.ts';
 import { DeviceChangePanel } from './device-change-panel.tsx';
 import { refusalFor } from './refusal-message.ts';
-import { ROOM_CODE_DIGITS, ROOM_CODES_META } from '../../../../../contracts/room-codes.ts';
+import { ROOM_CODE_DIGITS, ROOM_CODE_MAX_LENGTH, ROOM_CODES_META } from '../../../../../contracts/room-codes.ts';
 
 // The server says in the page's head whether a session that is not over asks for room codes.
 const roomCodesAsked = () => document.querySelector<HTMLMetaElement>(`meta[name="${ROOM_CODES_META}"]`)?.content === 'required';
@@ -114,7 +114,7 @@ export function CheckInPage() {
             spellCheck={false}
             inputMode="numeric"
             dir="ltr"
-            maxLength={32}
+            maxLength={ROOM_CODE_MAX_LENGTH}
             readOnly={checkIn.isPending}
             className="code-input"
           />
