@@ -53,5 +53,16 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     await expect(hall.page.locator('.panel.activity')).toBeVisible();
     await expect(hall.page.locator('.panel.activity')).not.toContainText(classmate.code);
     await expectAccessible(hall.page, 'room proctor dashboard');
+
+    // The chief moves the room proctor's participant to the other hall: they leave the room proctor's list
+    // and room overview live, and join the other hall's row of the chief's overview.
+    const moved = await chief.page.request.post(`/api/proctor/participants/${person.code}/seat`, {
+      data: { reason: 'sits the exam in Hall Q', room: 'Hall Q', seat: null, expectedRoom: 'Hall R', expectedSeat: null },
+      headers: { 'x-csrf-token': await chief.page.evaluate(`fetch('/api/proctor/session').then((answer) => answer.json()).then((session) => session.csrfToken)`) as string },
+    });
+    expect(moved.status()).toBe(200);
+    await expect(hallRows).toHaveCount(0);
+    await expect(present(overviewRows(hall.page))).toHaveText('0');
+    await expect(present(overviewRows(chief.page).filter({ hasText: 'Hall Q' }))).toHaveText('2');
   });
 }
