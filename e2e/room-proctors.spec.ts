@@ -58,7 +58,7 @@ for (const [index, language] of (['en', 'ar'] as const).entries()) {
     // and room overview live, and join the other hall's row of the chief's overview.
     const moved = await chief.page.request.post(`/api/proctor/participants/${person.code}/seat`, {
       data: { reason: 'sits the exam in Hall Q', room: 'Hall Q', seat: null, expectedRoom: 'Hall R', expectedSeat: null },
-      headers: { 'x-csrf-token': await chief.page.evaluate(`fetch('/api/proctor/session').then((answer) => answer.json()).then((session) => session.csrfToken)`) as string },
+      headers: { 'x-csrf-token': await chief.page.evaluate<string>(`fetch('/api/proctor/session').then((answer) => answer.json()).then((session) => session.csrfToken)`) },
     });
     expect(moved.status()).toBe(200);
     await expect(hallRows).toHaveCount(0);
