@@ -14,7 +14,7 @@ import { AdmissionTokens } from '../server/src/admission-tokens/admission-tokens
 import { checkIn } from '../server/src/checkin/checkin.service.ts';
 import { SessionCache } from '../server/src/exam-sessions/session-cache.ts';
 import { loadConfig } from '../server/src/lib/config.ts';
-import { Database } from '../server/src/lib/database.ts';
+import { Database, databaseNow } from '../server/src/lib/database.ts';
 import { databaseOptions } from '../server/src/lib/database-setup.ts';
 import { startLocalDatabase } from '../server/src/lib/local-database.ts';
 import { migrate } from '../server/src/lib/migrate.ts';
@@ -23,7 +23,8 @@ import { DEVICE_CHALLENGE_META, type DeviceProof, proofPayload } from '../contra
 import { type Device, device, deviceIp, summarise, type Timed } from './load.ts';
 import { chained, chainedVariant, naive, pipelined, type Variant } from './transaction-variants.ts';
 import { receiptKey } from '../server/src/receipts/receipt-code.ts';
-import { storedRoomCodes } from '../server/src/rooms/room-codes.ts';
+import { type RoomCodes, storedRoomCodes } from '../server/src/rooms/room-codes.ts';
+import type { RoomCodeMode } from '../contracts/room-codes.ts';
 import { setUpRoom } from '../server/src/exam-sessions/session-rooms.service.ts';
 import { changeSessionByName } from '../server/src/exam-sessions/exam-sessions.service.ts';
 import { importRoster } from '../server/src/roster/roster.service.ts';
@@ -72,6 +73,24 @@ async function seededSeatedSession(db: Database, prefix: string, count: number):
   const rows = people.map((person, i) => ({ line: i + 2, ...person, room: `Hall ${Math.floor(i / perRoom) + 1}` }));
   await importRoster(db, session, rows, { allowShortCodes: true, actor });
   return { sessionId: settings.id, people };
+}
+
+// A session of four rooms without seat plans and 5,000 participants imported into them (as (13) without
+// seating), with room codes off or required; each person comes with the code their room shows now.
+async function seededRoomCodeSession(db: Database, sql: mysql.Connection, prefix: string, count: number, roomCodes: RoomCodeMode, codes: RoomCodes) {
+  const actor = { name: 'bench', ip: null, requestId: randomUUID() };
+  const session = `Bench ${prefix}`;
+  const perRoom = Math.ceil(count / 4);
+  for (let room = 0; room < 4; room++) await setUpRoom(db, { session, name: `Hall ${room + 1}` }, actor);
+  const settings = await changeSessionByName(db, session, { roomCodes }, 'bench', actor);
+  const people = Array.from({ length: count }, (_, i) => ({ code: `${prefix}-${String(i).padStart(5, '0')}`, fullName: `Bench Person ${prefix} ${i}` }));
+  await importRoster(db, session, people.map((person, i) => ({ line: i + 2, ...person, room: `Hall ${Math.floor(i / perRoom) + 1}` })), { allowShortCodes: true, actor });
+  const [rows] = await sql.query<mysql.RowDataPacket[]>('SELECT code, room_id FROM participants WHERE session_id = ?', [settings.id]);
+  const now = await db.read(databaseNow);
+  const shown = new Map<number, string>();
+  for (const roomId of new Set(rows.map((row) => Number(row.room_id)))) shown.set(roomId, (await codes.current(roomId, now)).code);
+  const roomOf = new Map(rows.map((row) => [String(row.code), Number(row.room_id)]));
+  return people.map((person) => ({ ...person, roomCode: shown.get(roomOf.get(person.code)!)! }));
 }
 
 // DB_CONNECTIONS workers check the people in as fast as they can; `attempt` runs one check-in for a worker.
@@ -261,6 +280,34 @@ async function main() {
     const sharingTps = summarise(sharingRounds.map((round) => round.flagged.tps)).p50 / summarise(sharingRounds.map((round) => round.allowed.tps)).p50 - 1;
     say(`  (14) devices  database CPU per check-in of examgate (1) under device sharing allowed / flagged (the default), alternating rounds:`);
     say(`      ${sharingRounds.map((round) => `${fmt(round.allowed.cpuPerTxUs.database, 0)} / ${fmt(round.flagged.cpuPerTxUs.database, 0)} µs (${fmt(round.allowed.tps, 0)} / ${fmt(round.flagged.tps, 0)} tx/s)`).join(', ')}; median ${sharingCost >= 0 ? '+' : ''}${fmt(sharingCost * 100, 0)} % database CPU, ${sharingTps >= 0 ? '+' : ''}${fmt(sharingTps * 100, 0)} % tx/s`);
+    // 15. Room codes: (1)'s examgate on a session of four rooms with room codes off and required, every
+    // check-in carrying its room's code; alternating rounds after a warm-up pair. Required costs an HMAC
+    // per first check-in in this process and nothing in the database.
+    const roomCodeRounds: Record<RoomCodeMode, Awaited<ReturnType<typeof databaseLimit>>>[] = [];
+    {
+      const db = new Database({ ...databaseOptions(loadConfig({}), local.url), poolSize: DB_CONNECTIONS });
+      const codes = storedRoomCodes(db);
+      const context = { db, limits: attemptLimits(loadConfig({})), sessions: new SessionCache(), roomCodes: codes, copyWindowS: loadConfig({}).DEVICE_KEY_COPY_WINDOW_S, admissionTokens: new AdmissionTokens(db), receiptKey: receiptKey(db, undefined) };
+      const round = async (prefix: string, mode: RoomCodeMode) => {
+        const people = await seededRoomCodeSession(db, sql, prefix, PARTICIPANTS, mode, codes);
+        return databaseLimit(local.pid, people, (worker, person) =>
+          checkIn(context, { ...person, ip: `10.4.${worker}.1`, device: { hash: createHash('md5').update(person.code).digest('hex') }, userAgent: null, requestId: randomUUID() }),
+        );
+      };
+      for (let index = 0; index < 5; index++) {
+        const off = await round(`RCO${index}`, 'off');
+        const required = await round(`RCQ${index}`, 'required');
+        if (index > 0) roomCodeRounds.push({ off, required });
+      }
+      await db.close();
+    }
+    const roomCodeRatio = (metric: (round: Awaited<ReturnType<typeof databaseLimit>>) => number) =>
+      summarise(roomCodeRounds.map((round) => metric(round.required))).p50 / summarise(roomCodeRounds.map((round) => metric(round.off))).p50 - 1;
+    const roomCodeCost = { database: roomCodeRatio((round) => round.cpuPerTxUs.database), service: roomCodeRatio((round) => round.cpuPerTxUs.client), tps: roomCodeRatio((round) => round.tps) };
+    const signed = (ratio: number) => `${ratio >= 0 ? '+' : ''}${fmt(ratio * 100, 0)} %`;
+    say(`  (15) room codes  examgate (1) on four rooms with room codes off / required, alternating rounds (database µs, service µs, tx/s):`);
+    say(`      ${roomCodeRounds.map((round) => `${fmt(round.off.cpuPerTxUs.database, 0)} / ${fmt(round.required.cpuPerTxUs.database, 0)}, ${fmt(round.off.cpuPerTxUs.client, 0)} / ${fmt(round.required.cpuPerTxUs.client, 0)}, ${fmt(round.off.tps, 0)} / ${fmt(round.required.tps, 0)}`).join('; ')}`);
+    say(`      median ${signed(roomCodeCost.database)} database CPU, ${signed(roomCodeCost.service)} service CPU, ${signed(roomCodeCost.tps)} tx/s`);
     // 11. The audit chain's cost: database CPU per check-in of the pipelined transaction without and with
     // the hash chain, alternating rounds after a warm-up pair (this VM's speed drifts within a minute).
     const chainRounds: { plain: number; chained: number }[] = [];
@@ -661,6 +708,7 @@ async function main() {
       auditChain: { rounds: chainRounds, medianCost: chainCost },
       seating: { rounds: seatingRounds, medianCost: seatingCost, errors: seatingErrors },
       deviceSharing: { rounds: sharingRounds.map((round) => ({ allowed: round.allowed.cpuPerTxUs.database, flagged: round.flagged.cpuPerTxUs.database, allowedTps: round.allowed.tps, flaggedTps: round.flagged.tps })), medianCost: sharingCost, medianTps: sharingTps },
+      roomCodes: { rounds: roomCodeRounds.map((round) => ({ off: round.off.cpuPerTxUs, required: round.required.cpuPerTxUs, offTps: round.off.tps, requiredTps: round.required.tps })), median: roomCodeCost },
       proofOfPossession: { cookie: proof.cookie, proven: proof.proven, rounds: proof.rounds.map((round) => ({ cookie: round.cookie.cpuPerRequestUs, proven: round.proven.cpuPerRequestUs, cookieRps: round.cookie.rps, provenRps: round.proven.rps })) }, dashboardList: listStats, serverPeakRssMb: peakMb, serverCpuAgainstBareExpress: { examgateUs: cpu.server, bareExpressUs: bareStats.cpuPerRequestUs.server, ratio: serverRatio }, auditVerify: { participants: verified.participants, events: verified.events, violations: verified.violations.length }, targets,
     };
     await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
