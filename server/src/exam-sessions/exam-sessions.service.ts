@@ -10,6 +10,7 @@ import { currentSession } from './current-session.ts';
 import { type ExamSession, type LockedSession, listSessionSettings, roomCodesAsked, sessionActivity, lockSession, lockSessionByName, readSession, writeSession } from './exam-sessions.repo.ts';
 import { SESSION_CACHE_MS, SESSION_CHANGED } from './session-cache.ts';
 import { ProctorScope } from '../lib/proctor-scope.ts';
+import { ExpiringReads } from '../lib/expiring-reads.ts';
 
 export function sessionSettingsView(session: ExamSession): ExamSessionSettings {
   return {
@@ -104,16 +105,6 @@ export function changeSessionByName(db: Database, name: string, settings: Change
 // Whether the check-in page shows the room code field: every page load asks, so the answer is read at most
 // once per SESSION_CACHE_MS, and a change shows as soon as any other setting does.
 export function roomCodesAskedNow(db: Database, ttlMs = SESSION_CACHE_MS): () => Promise<boolean> {
-  let last: { readAt: number; asked: Promise<boolean> } | undefined;
-  return () => {
-    const now = performance.now();
-    if (last === undefined || now - last.readAt >= ttlMs) {
-      const read = { readAt: now, asked: db.read(roomCodesAsked) };
-      read.asked.catch(() => {
-        if (last === read) last = undefined;
-      });
-      last = read;
-    }
-    return last.asked;
-  };
+  const reads = new ExpiringReads<'asked', boolean>(ttlMs);
+  return () => reads.get('asked', () => db.read(roomCodesAsked));
 }

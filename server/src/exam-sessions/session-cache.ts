@@ -1,4 +1,5 @@
 import type { SqlHandle } from '../lib/database.ts';
+import { ExpiringReads } from '../lib/expiring-reads.ts';
 import { networkMatcher } from './allowed-networks.ts';
 import { WEBHOOK_ACTIVATION_DELAY_S } from '../../../contracts/webhooks.ts';
 import { subscriptionWants } from '../webhooks/webhooks.repo.ts';
@@ -49,34 +50,24 @@ export function webhookTargets(rules: SessionWebhooks, at: Date, type: string): 
   return rules.webhooks.filter((subscription) => subscription.activeFrom <= at && subscriptionWants(subscription.eventTypes, type)).map((subscription) => subscription.id);
 }
 
-interface Entry {
-  rules: Promise<SessionRules | undefined>;
-  loadedAt: number;
-}
-
 // Every check-in needs its session's rules (lock policy, window, networks). Reading the session row in the
 // row-lock statement cost the database a sixth of its CPU per check-in, so each instance keeps them for a
 // second: a change applies at once on the instance that made it and within a second on the others.
 export class SessionCache {
-  readonly #entries = new Map<number, Entry>();
+  readonly #rules: ExpiringReads<number, SessionRules | undefined>;
   readonly #hintedAt: Record<keyof typeof HINTS, number> = { drawsSeats: -Infinity, judgesDevices: -Infinity };
 
-  constructor(private readonly ttlMs = SESSION_CACHE_MS) {}
+  constructor(ttlMs = SESSION_CACHE_MS) {
+    this.#rules = new ExpiringReads(ttlMs);
+  }
 
   get(handle: SqlHandle, id: number): Promise<SessionRules | undefined> {
-    const now = performance.now();
-    const cached = this.#entries.get(id);
-    if (cached && now - cached.loadedAt < this.ttlMs) return cached.rules;
-    const rules = readRules(handle, id).then((read) => {
-      for (const hint of Object.keys(HINTS) as (keyof typeof HINTS)[]) if (read && HINTS[hint](read)) this.#hintedAt[hint] = performance.now();
-      return read;
-    });
-    const entry = { rules, loadedAt: now };
-    this.#entries.set(id, entry);
-    rules.catch(() => {
-      if (this.#entries.get(id) === entry) this.#entries.delete(id);
-    });
-    return rules;
+    return this.#rules.get(id, () =>
+      readRules(handle, id).then((read) => {
+        for (const hint of Object.keys(HINTS) as (keyof typeof HINTS)[]) if (read && HINTS[hint](read)) this.#hintedAt[hint] = performance.now();
+        return read;
+      }),
+    );
   }
 
   // A session read in the last minute draws seats at check-in: check-ins look for a free seat early.
@@ -91,6 +82,6 @@ export class SessionCache {
   }
 
   forget(ids: readonly number[]): void {
-    for (const id of ids) this.#entries.delete(id);
+    this.#rules.forget(ids);
   }
 }
