@@ -30,8 +30,7 @@ export async function requireParticipantsInScope(db: Database, req: Request, by:
   // A request about no participant (an incident for the whole session) is about the whole session: a chief's.
   if (by === 'body' && codesNamed(req, by).length === 0) chiefOnly(req);
   const found = by === 'request' ? await db.read((handle) => handle.rows<PlaceRow>(ROOM_OF_REQUEST, [Number(req.params.id)])) : await roomsOfCodes(db, codesNamed(req, by));
-  const outside = found.find((row) => !scope.coversRoom(roomIdOf(row)));
-  if (outside) scope.requireCovers({ code: outside.code, roomId: roomIdOf(outside) }, by === 'request' ? 'No such device-change request.' : undefined);
+  for (const row of found) scope.requireCovers({ code: row.code, roomId: roomIdOf(row) }, by === 'request' ? 'No such device-change request.' : undefined);
 }
 
 // Every out-of-scope answer, the guard's or an action's under the row lock, is audited on its way out: a
